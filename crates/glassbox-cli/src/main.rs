@@ -1,0 +1,2 @@
+//! The `glassbox` command-line tool.
+fn main() {}
