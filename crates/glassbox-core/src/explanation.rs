@@ -149,7 +149,8 @@ impl Explanation {
                 let f = predictions[[i, o]];
                 let scale = f.abs().max(base.abs()).max(abs_sum).max(f64::MIN_POSITIVE);
                 let err = (sum - f).abs();
-                if !(err <= rtol * scale) {
+                // Written so that a NaN error also fails.
+                if err.is_nan() || err > rtol * scale {
                     return Err(CoreError::LocalAccuracy {
                         row: i,
                         output: o,
