@@ -1,0 +1,1 @@
+//! CAM, Grad-CAM and successors.

@@ -1,0 +1,1 @@
+//! DeepSHAP, Integrated Gradients, GradientSHAP.

@@ -1,0 +1,1 @@
+//! Permutation importance, partial dependence and ICE.

@@ -1,0 +1,1 @@
+//! LIME for tables and images.

@@ -1,0 +1,26 @@
+//! SHAP-family explainers.
+
+use glassbox_core::ndarray::{Array2, Array3};
+use glassbox_core::{CoreError, Explanation};
+
+/// SHAP values for a batch, before they are dressed as an [`Explanation`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShapValues {
+    /// Attributions, shape (samples, features, outputs).
+    pub values: Array3<f64>,
+    /// Base values, shape (samples, outputs).
+    pub base_values: Array2<f64>,
+}
+
+impl ShapValues {
+    /// Wraps the values with the data shown beside them, shape (samples, features), and names.
+    pub fn into_explanation(
+        self,
+        data: Array2<f64>,
+        feature_names: Vec<String>,
+        output_names: Vec<String>,
+        method: &str,
+    ) -> Result<Explanation, CoreError> {
+        Explanation::new(self.values, self.base_values, data, feature_names, output_names, method)
+    }
+}

@@ -1,0 +1,1 @@
+//! CART regression trees and the random forest.

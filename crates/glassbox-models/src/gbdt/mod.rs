@@ -1,0 +1,1 @@
+//! Importers for boosted-tree models trained elsewhere, one file per format.

@@ -1,0 +1,1 @@
+//! glassbox's explicit neural-network layer engine.

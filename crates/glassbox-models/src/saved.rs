@@ -1,0 +1,1 @@
+//! The versioned model file written by `glassbox train` and read by `glassbox explain`.
