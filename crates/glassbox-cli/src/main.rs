@@ -1,2 +1,55 @@
-//! The `glassbox` command-line tool.
-fn main() {}
+//! The `glassbox` command-line tool: thin glue from arguments to the glassbox libraries.
+//!
+//! Commands: `train` (table -> model), `explain` (model + table -> attributions and plots),
+//! `demo` (the whole walk-through on the bundled data). Errors are printed as one line and the
+//! exit code is non-zero; output folders are written all-or-nothing (see [`output`]).
+
+mod demo;
+mod explain;
+mod output;
+mod progress;
+mod table_args;
+mod tables;
+mod train;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// glassbox: explainable AI for tables and images, in one native binary.
+#[derive(Parser, Debug)]
+#[command(name = "glassbox", version, about, long_about = None)]
+struct Cli {
+    /// Hide progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train a model on a table (CSV or XLSX): split, scale, fit, report metrics and a plot.
+    Train(train::TrainArgs),
+    /// Explain a model's predictions on a table: SHAP values (CSV) and SHAP plots.
+    Explain(explain::ExplainArgs),
+    /// Run the whole walk-through on the bundled data and write every result to one folder.
+    Demo(demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Train(args) => train::run(args, cli.quiet).map(|_| ()),
+        Command::Explain(args) => explain::run(args, cli.quiet).map(|_| ()),
+        Command::Demo(args) => demo::run(args, cli.quiet),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the context chain joined by ": ".
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

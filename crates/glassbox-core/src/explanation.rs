@@ -128,6 +128,45 @@ impl Explanation {
         predictions: ArrayView2<'_, f64>,
         rtol: f64,
     ) -> Result<(), CoreError> {
+        let mut first = None;
+        self.for_each_local_accuracy_error(predictions, |row, output, f, got, rel_err| {
+            // Written so that a NaN error also fails.
+            if first.is_none() && (rel_err.is_nan() || rel_err > rtol) {
+                first = Some(CoreError::LocalAccuracy {
+                    row,
+                    output,
+                    expected: f,
+                    got,
+                    rel_err,
+                    rtol,
+                });
+            }
+        })?;
+        first.map_or(Ok(()), Err)
+    }
+
+    /// The largest relative local-accuracy error over all rows and outputs (see
+    /// [`Explanation::check_local_accuracy`] for the scale); NaN if any error is NaN.
+    pub fn max_local_accuracy_error(
+        &self,
+        predictions: ArrayView2<'_, f64>,
+    ) -> Result<f64, CoreError> {
+        let mut max = 0.0f64;
+        self.for_each_local_accuracy_error(predictions, |_, _, _, _, rel_err| {
+            if rel_err.is_nan() || max.is_nan() {
+                max = f64::NAN;
+            } else {
+                max = max.max(rel_err);
+            }
+        })?;
+        Ok(max)
+    }
+
+    fn for_each_local_accuracy_error(
+        &self,
+        predictions: ArrayView2<'_, f64>,
+        mut visit: impl FnMut(usize, usize, f64, f64, f64),
+    ) -> Result<(), CoreError> {
         let (n, m, k) = self.values.dim();
         if predictions.dim() != (n, k) {
             return Err(CoreError::Shape {
@@ -148,18 +187,7 @@ impl Explanation {
                 }
                 let f = predictions[[i, o]];
                 let scale = f.abs().max(base.abs()).max(abs_sum).max(f64::MIN_POSITIVE);
-                let err = (sum - f).abs();
-                // Written so that a NaN error also fails.
-                if err.is_nan() || err > rtol * scale {
-                    return Err(CoreError::LocalAccuracy {
-                        row: i,
-                        output: o,
-                        expected: f,
-                        got: sum,
-                        rel_err: err / scale,
-                        rtol,
-                    });
-                }
+                visit(i, o, f, sum, (sum - f).abs() / scale);
             }
         }
         Ok(())
@@ -221,7 +249,17 @@ mod tests {
             ),
             "{err}"
         );
+        assert!(
+            e.max_local_accuracy_error(array![[13.0], [9.5]].view())
+                .unwrap()
+                > 1e-8
+        );
         e.values[[1, 0, 0]] = f64::NAN;
+        assert!(
+            e.max_local_accuracy_error(array![[13.0], [9.5]].view())
+                .unwrap()
+                .is_nan()
+        );
         assert!(
             e.check_local_accuracy(array![[13.0], [9.5]].view(), 1e-9)
                 .is_err()

@@ -14,8 +14,10 @@
 //! Axis order is fixed everywhere: (samples, features, outputs); images are (N, C, H, W).
 
 pub mod atomic;
+pub mod differentiable;
 pub mod error;
 pub mod explanation;
+pub mod metrics;
 pub mod model;
 pub mod rng;
 pub mod scaler;
@@ -26,6 +28,7 @@ pub use ndarray;
 
 pub use error::CoreError;
 pub use explanation::{Explanation, SaliencyMap};
+pub use metrics::RegressionMetrics;
 pub use model::Predict;
 pub use scaler::MinMaxScaler;
 pub use table::Table;

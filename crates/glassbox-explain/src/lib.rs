@@ -14,6 +14,7 @@ pub mod deep;
 pub mod error;
 pub mod importance;
 pub mod lime;
+pub(crate) mod linalg;
 pub mod shap;
 
 pub use error::ExplainError;

@@ -41,4 +41,17 @@ pub enum ModelError {
         /// What is unsupported, and what is.
         message: String,
     },
+    /// Training diverged: the loss became NaN or infinite (nothing is saved).
+    #[error(
+        "training diverged at epoch {epoch}: the loss became {loss}; try a lower learning rate \
+         than {learning_rate}"
+    )]
+    Diverged {
+        /// 1-based epoch in which the loss stopped being finite.
+        epoch: usize,
+        /// The non-finite loss.
+        loss: f64,
+        /// The learning rate that was used.
+        learning_rate: f64,
+    },
 }

@@ -1,1 +1,40 @@
-//! glassbox-plot.
+//! glassbox-plot: the figures glassbox writes, as PNG and SVG, with the look of Python's shap.
+//!
+//! Every plot is split in two: a pure *data* step (sorting, top-k with an "other features"
+//! bucket, beeswarm packing, colour scaling, interaction choice), public and unit-tested, and a
+//! *rendering* step that lays the numbers out as a [`Figure`]. A figure is a list of drawing
+//! primitives in logical pixels; it renders to PNG (plotters' bitmap backend, 3× supersampled for
+//! anti-aliasing, text rasterised from the embedded DejaVu Sans font, encoded with `image`) and
+//! to SVG (plotters' SVG backend). No system fonts are needed, and the same input always gives
+//! the same bytes. Files are written atomically through [`glassbox_core::atomic`].
+//!
+//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`beeswarm`], [`waterfall`], [`dependence`],
+//! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`]; colour maps in [`colormap`].
+
+pub mod axis;
+pub mod bar;
+pub mod beeswarm;
+mod check;
+pub mod colormap;
+pub mod confusion;
+pub mod dependence;
+mod error;
+mod figure;
+mod font;
+mod frame;
+pub mod line;
+pub mod ranking;
+mod render;
+pub mod scatter;
+mod scene;
+pub mod waterfall;
+
+pub use bar::{bar_with_errors, shap_bar};
+pub use beeswarm::beeswarm;
+pub use confusion::confusion_matrix;
+pub use dependence::{ColorBy, dependence};
+pub use error::PlotError;
+pub use figure::Figure;
+pub use line::{Series, line_chart};
+pub use scatter::measured_vs_predicted;
+pub use waterfall::waterfall;

@@ -1,1 +1,6 @@
 //! LIME for tables and images.
+
+pub mod image;
+pub mod slic;
+pub mod surrogate;
+pub mod tabular;

@@ -1,5 +1,21 @@
 //! SHAP-family explainers.
 
+pub mod exact;
+pub mod kernel_shap;
+pub mod kmeans;
+mod lars;
+pub mod output;
+pub mod tree_shap;
+pub mod tree_shap_classic;
+pub mod tree_shap_interactions;
+pub mod tree_shap_interactions_conditional;
+pub mod tree_shap_interventional;
+
+pub use tree_shap::tree_shap;
+pub use tree_shap_classic::tree_shap_classic;
+pub use tree_shap_interactions::{InteractionValues, tree_shap_interactions};
+pub use tree_shap_interventional::interventional_tree_shap;
+
 use glassbox_core::ndarray::{Array2, Array3};
 use glassbox_core::{CoreError, Explanation};
 
@@ -21,6 +37,13 @@ impl ShapValues {
         output_names: Vec<String>,
         method: &str,
     ) -> Result<Explanation, CoreError> {
-        Explanation::new(self.values, self.base_values, data, feature_names, output_names, method)
+        Explanation::new(
+            self.values,
+            self.base_values,
+            data,
+            feature_names,
+            output_names,
+            method,
+        )
     }
 }

@@ -1,0 +1,123 @@
+//! `glassbox demo`: the walk-through on the bundled data, in one output folder.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use crate::explain::{ExplainArgs, Method, Rows};
+use crate::output::Staging;
+use crate::table_args::TableArgs;
+use crate::train::{ForestArgs, ModelKind, TrainArgs};
+
+/// Arguments of `glassbox demo`.
+#[derive(Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Output folder (must be absent or empty unless --force).
+    #[arg(long, default_value = "glassbox-demo", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Smaller models for a fast check (what CI runs).
+    #[arg(long)]
+    pub quick: bool,
+    /// Folder with the bundled data (default: `data/` in the current folder or beside the binary's
+    /// source tree).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The molding columns that identify a part rather than describe it.
+pub const MOLDING_DROP: &[&str] = &[
+    "MoldNumber",
+    "MoldName",
+    "BrickType",
+    "Variant",
+    "Variant_en",
+    "RunIndex",
+    "SourceOrderRepaired",
+];
+
+fn find_data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(d) = explicit {
+        if d.join("molding").is_dir() {
+            return Ok(d.to_path_buf());
+        }
+        bail!("--data-dir {}: no molding/ folder inside", d.display());
+    }
+    let candidates = [
+        PathBuf::from("data"),
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data")),
+    ];
+    for c in candidates {
+        if c.join("molding").is_dir() {
+            return Ok(c);
+        }
+    }
+    bail!(
+        "cannot find the bundled data folder (data/molding); run from the glassbox repository or pass --data-dir"
+    )
+}
+
+/// Runs the demo.
+pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
+    let started = Instant::now();
+    let data = find_data_dir(args.data_dir.as_deref())?;
+    let staging = Staging::new(&args.out, args.force)?;
+    let molding = data.join("molding/ikv_injection_molding.xlsx");
+    let table = TableArgs {
+        data: molding.clone(),
+        sheet: None,
+        index_col: Some("0".into()),
+    };
+    let forest_dir = staging.path("molding-forest");
+    train_forest(&table, &forest_dir, args.quick, quiet)?;
+    crate::explain::run(
+        &ExplainArgs {
+            model: forest_dir.clone(),
+            table: table.clone(),
+            method: Method::TreeShap,
+            out: staging.path("molding-forest-tree-shap"),
+            force: false,
+            max_display: 12,
+            row: 0,
+            rows: Rows::Test,
+        },
+        quiet,
+    )?;
+    let dir = staging.commit()?;
+    if !quiet {
+        eprintln!(
+            "demo finished in {:.1} s -> {}",
+            started.elapsed().as_secs_f64(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn train_forest(table: &TableArgs, out: &Path, quick: bool, quiet: bool) -> Result<()> {
+    crate::train::run(
+        &TrainArgs {
+            table: table.clone(),
+            target: "Weight (g)".into(),
+            drop: MOLDING_DROP.iter().map(|s| s.to_string()).collect(),
+            model: ModelKind::Forest,
+            seed: 42,
+            test_fraction: 0.3,
+            out: out.to_path_buf(),
+            force: false,
+            forest: ForestArgs {
+                n_trees: if quick { 30 } else { 100 },
+                max_depth: None,
+                min_samples_split: 2,
+                min_samples_leaf: 1,
+                max_features: "all".into(),
+            },
+        },
+        quiet,
+    )?;
+    Ok(())
+}

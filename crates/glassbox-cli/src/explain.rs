@@ -1,0 +1,317 @@
+//! `glassbox explain`: model + table -> attributions (CSV, JSON) and SHAP plots.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use glassbox_core::ndarray::{Array2, Array3, ArrayView2, Axis, concatenate};
+use glassbox_core::{Explanation, TreeEnsemble};
+use glassbox_data::read_table;
+use glassbox_explain::ShapValues;
+use glassbox_models::saved::SavedModel;
+use serde::Serialize;
+
+use crate::output::Staging;
+use crate::table_args::TableArgs;
+use crate::tables::{write_json, write_shap_csv};
+
+/// Explanation methods.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Exact path-dependent TreeSHAP (tree models).
+    TreeShap,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::TreeShap => "tree-shap",
+        }
+    }
+}
+
+/// Which rows of the table to explain.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// Every row of the table.
+    All,
+    /// The training rows of the run (needs `--model` to be a run folder with split.csv).
+    Train,
+    /// The held-out test rows of the run (needs `--model` to be a run folder with split.csv).
+    Test,
+}
+
+/// Arguments of `glassbox explain`.
+#[derive(Args, Debug, Clone)]
+pub struct ExplainArgs {
+    /// The model: a run folder written by `glassbox train`, or its model.json.
+    #[arg(long, value_name = "PATH")]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub table: TableArgs,
+    /// Explanation method.
+    #[arg(long, value_enum, default_value_t = Method::TreeShap)]
+    pub method: Method,
+    /// Output folder (must be absent or empty unless --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Features shown in the plots (the rest are summed into one bar / row).
+    #[arg(long, default_value_t = 12)]
+    pub max_display: usize,
+    /// Row (0-based, among the rows explained) shown in the waterfall plot.
+    #[arg(long, default_value_t = 0)]
+    pub row: usize,
+    /// Rows to explain: all rows of the table, or the run's train or test rows.
+    #[arg(long, value_enum, default_value_t = Rows::All)]
+    pub rows: Rows,
+}
+
+/// Summary written to `explanation.json`.
+#[derive(Serialize, Debug, Clone)]
+pub struct Summary {
+    /// Method name.
+    pub method: String,
+    /// Model file explained.
+    pub model: String,
+    /// Data file explained.
+    pub data: String,
+    /// Rows explained.
+    pub n_rows: usize,
+    /// Feature names, in model order.
+    pub features: Vec<String>,
+    /// Output explained.
+    pub output: String,
+    /// Base value (expected model output) of the first row.
+    pub base_value: f64,
+    /// Local-accuracy tolerance checked on every row (relative).
+    pub local_accuracy_rtol: f64,
+    /// Largest relative local-accuracy error found.
+    pub local_accuracy_max_rel_error: f64,
+    /// Mean |SHAP| per feature, sorted descending: (feature, value).
+    pub mean_abs_shap: Vec<(String, f64)>,
+    /// Seconds spent computing attributions.
+    pub seconds: f64,
+}
+
+/// Local-accuracy tolerance for exact methods in f64.
+const EXACT_RTOL: f64 = 1e-9;
+
+fn model_json_path(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join("model.json")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Runs `explain`; returns the output folder and the summary.
+pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
+    let staging = Staging::new(&args.out, args.force)?;
+    let model_path = model_json_path(&args.model);
+    let saved = SavedModel::load(&model_path)?;
+    let raw = read_table(&args.table.data, &args.table.read_options())?;
+    let mut table = raw.to_feature_table(&saved.feature_names, None)?;
+    if args.rows != Rows::All {
+        let wanted = if args.rows == Rows::Train {
+            "train"
+        } else {
+            "test"
+        };
+        let rows = split_rows(&args.model, wanted, &table.row_ids)?;
+        table = table.select_rows(&rows);
+    }
+    if table.n_samples() == 0 {
+        bail!("{}: no rows to explain", args.table.data.display());
+    }
+    let x = saved.scale(table.features.view())?;
+    let predictions = saved.predict(table.features.view())?;
+
+    let started = Instant::now();
+    let shap = match args.method {
+        Method::TreeShap => {
+            let ensemble = saved.tree_ensemble().with_context(|| {
+                format!(
+                    "{}: tree-shap needs a tree model (random forest, XGBoost, LightGBM)",
+                    model_path.display()
+                )
+            })?;
+            chunked(x.view(), quiet, "tree-shap", |chunk| {
+                tree_shap(ensemble, chunk)
+            })?
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let explanation = shap.into_explanation(
+        table.features.clone(),
+        saved.feature_names.clone(),
+        vec![saved.target_name.clone()],
+        args.method.name(),
+    )?;
+    explanation
+        .check_local_accuracy(predictions.view(), EXACT_RTOL)
+        .context("refusing to write SHAP values that do not add up to the model output")?;
+    let max_rel = explanation.max_local_accuracy_error(predictions.view())?;
+
+    write_outputs(
+        &staging,
+        &explanation,
+        &table.row_ids,
+        predictions
+            .column(0)
+            .as_slice()
+            .unwrap_or(&predictions.column(0).to_vec()),
+        args,
+    )?;
+    let mean_abs = explanation.mean_abs(0);
+    let mut ranked: Vec<(String, f64)> = explanation
+        .feature_names
+        .iter()
+        .cloned()
+        .zip(mean_abs)
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let summary = Summary {
+        method: args.method.name().into(),
+        model: model_path.display().to_string(),
+        data: args.table.data.display().to_string(),
+        n_rows: explanation.n_samples(),
+        features: explanation.feature_names.clone(),
+        output: saved.target_name.clone(),
+        base_value: explanation.base_values[[0, 0]],
+        local_accuracy_rtol: EXACT_RTOL,
+        local_accuracy_max_rel_error: max_rel,
+        mean_abs_shap: ranked,
+        seconds,
+    };
+    write_json(&staging.path("explanation.json"), &summary)?;
+    let dir = staging.commit()?;
+    if !quiet {
+        eprintln!(
+            "{}: {} rows x {} features in {:.2} s, local accuracy max rel. error {:.1e} -> {}",
+            summary.method,
+            summary.n_rows,
+            summary.features.len(),
+            seconds,
+            max_rel,
+            dir.display()
+        );
+    }
+    Ok((dir, summary))
+}
+
+/// Reads the run's split.csv and returns the rows of `set`, checking that the table is the one
+/// the model was trained on (same row count and row ids).
+fn split_rows(model: &Path, set: &str, row_ids: &[String]) -> Result<Vec<usize>> {
+    if !model.is_dir() {
+        bail!("--rows {set} needs --model to be a run folder (with split.csv), not a file");
+    }
+    let path = model.join("split.csv");
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut rows = Vec::new();
+    let mut n = 0;
+    for (line, record) in reader.records().enumerate() {
+        let record = record.with_context(|| format!("{}: malformed CSV", path.display()))?;
+        let (row, id, s) = (record.get(0), record.get(1), record.get(2));
+        let (Some(row), Some(id), Some(s)) = (row, id, s) else {
+            bail!(
+                "{}: line {} needs columns row,row_id,set",
+                path.display(),
+                line + 2
+            );
+        };
+        let row: usize = row.parse().with_context(|| {
+            format!(
+                "{}: line {}: row '{row}' is not a number",
+                path.display(),
+                line + 2
+            )
+        })?;
+        if row_ids.get(row).map(String::as_str) != Some(id) {
+            bail!(
+                "{}: row {row} has id '{id}' but the data has {}; explain --rows {set} needs the table the model was trained on",
+                path.display(),
+                row_ids
+                    .get(row)
+                    .map_or("no such row".to_string(), |r| format!("'{r}'"))
+            );
+        }
+        n += 1;
+        if s == set {
+            rows.push(row);
+        }
+    }
+    if n != row_ids.len() {
+        bail!(
+            "{} lists {n} rows but the data has {}; explain --rows {set} needs the table the model was trained on",
+            path.display(),
+            row_ids.len()
+        );
+    }
+    Ok(rows)
+}
+
+fn tree_shap(ensemble: &TreeEnsemble, x: ArrayView2<'_, f64>) -> Result<ShapValues> {
+    Ok(glassbox_explain::shap::tree_shap::tree_shap(ensemble, x)?)
+}
+
+/// Runs `f` over chunks of rows with a progress bar and stacks the results.
+fn chunked<F>(x: ArrayView2<'_, f64>, quiet: bool, label: &str, f: F) -> Result<ShapValues>
+where
+    F: Fn(ArrayView2<'_, f64>) -> Result<ShapValues>,
+{
+    let n = x.nrows();
+    let chunk = 64.max(n / 50);
+    let bar = crate::progress::bar(n as u64, label, quiet);
+    let mut values: Vec<Array3<f64>> = Vec::new();
+    let mut bases: Vec<Array2<f64>> = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let end = (start + chunk).min(n);
+        let part = f(x.slice(glassbox_core::ndarray::s![start..end, ..]))?;
+        values.push(part.values);
+        bases.push(part.base_values);
+        bar.set_position(end as u64);
+        start = end;
+    }
+    bar.finish_and_clear();
+    let v: Vec<_> = values.iter().map(|a| a.view()).collect();
+    let b: Vec<_> = bases.iter().map(|a| a.view()).collect();
+    Ok(ShapValues {
+        values: concatenate(Axis(0), &v)?,
+        base_values: concatenate(Axis(0), &b)?,
+    })
+}
+
+/// Writes the CSV and the plots for output 0.
+pub fn write_outputs(
+    staging: &Staging,
+    e: &Explanation,
+    row_ids: &[String],
+    predictions: &[f64],
+    args: &ExplainArgs,
+) -> Result<()> {
+    write_shap_csv(&staging.path("shap_values.csv"), e, 0, row_ids, predictions)?;
+    glassbox_plot::shap_bar(e, 0, args.max_display)?.save(&staging.path("shap_bar"))?;
+    glassbox_plot::beeswarm(e, 0, args.max_display)?.save(&staging.path("shap_beeswarm"))?;
+    if args.row >= e.n_samples() {
+        bail!(
+            "--row {}: only {} rows were explained",
+            args.row,
+            e.n_samples()
+        );
+    }
+    glassbox_plot::waterfall(e, args.row, 0, args.max_display)?
+        .save(&staging.path("shap_waterfall"))?;
+    let mean_abs = e.mean_abs(0);
+    let top = (0..e.n_features())
+        .max_by(|&a, &b| mean_abs[a].total_cmp(&mean_abs[b]))
+        .unwrap_or(0);
+    glassbox_plot::dependence(e, top, 0, glassbox_plot::ColorBy::Auto, None)?
+        .save(&staging.path("shap_dependence"))?;
+    Ok(())
+}

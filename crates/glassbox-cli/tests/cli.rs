@@ -1,0 +1,262 @@
+//! End-to-end tests of the `glassbox` binary on the bundled data and on small bad inputs.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(rel)
+}
+
+fn glassbox() -> Command {
+    let mut c = Command::cargo_bin("glassbox").unwrap();
+    c.arg("--quiet");
+    c
+}
+
+/// Runs and returns (success, stderr).
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn train_concrete(out: &Path, extra: &[&str]) -> (bool, String) {
+    let mut c = glassbox();
+    c.args(["train", "--data"])
+        .arg(data("concrete/concrete.csv"))
+        .args([
+            "--target",
+            "Compressive strength (MPa)",
+            "--n-trees",
+            "8",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra);
+    run(&mut c)
+}
+
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn train_then_explain_concrete_and_bytes_are_reproducible() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_a = tmp.path().join("a");
+    let run_b = tmp.path().join("b");
+    let (ok, err) = train_concrete(&run_a, &[]);
+    assert!(ok, "{err}");
+    let (ok, err) = train_concrete(&run_b, &[]);
+    assert!(ok, "{err}");
+    for f in [
+        "model.json",
+        "metrics.json",
+        "split.csv",
+        "predictions.csv",
+        "measured_vs_predicted.png",
+        "measured_vs_predicted.svg",
+    ] {
+        let a = std::fs::read(run_a.join(f)).unwrap();
+        let b = std::fs::read(run_b.join(f)).unwrap();
+        if f == "metrics.json" {
+            // fit_seconds differs; everything else must match.
+            let strip = |s: &[u8]| -> serde_json::Value {
+                let mut v: serde_json::Value = serde_json::from_slice(s).unwrap();
+                v.as_object_mut().unwrap().remove("fit_seconds");
+                v
+            };
+            assert_eq!(strip(&a), strip(&b));
+        } else {
+            assert!(a == b, "{f} differs between two identical runs");
+        }
+    }
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_a.join("metrics.json")).unwrap()).unwrap();
+    assert!(metrics["test"]["r2"].as_f64().unwrap() > 0.7, "{metrics}");
+    assert_eq!(metrics["test"]["n"].as_u64().unwrap(), 309); // round(0.3 * 1030)
+
+    let shap = tmp.path().join("shap");
+    let mut c = glassbox();
+    c.args(["explain", "--model"])
+        .arg(&run_a)
+        .arg("--data")
+        .arg(data("concrete/concrete.csv"));
+    c.args(["--method", "tree-shap", "--rows", "test", "--out"])
+        .arg(&shap);
+    let (ok, err) = run(&mut c);
+    assert!(ok, "{err}");
+    for f in [
+        "shap_values.csv",
+        "explanation.json",
+        "shap_bar.png",
+        "shap_bar.svg",
+        "shap_beeswarm.png",
+        "shap_beeswarm.svg",
+        "shap_waterfall.png",
+        "shap_dependence.png",
+    ] {
+        assert!(
+            shap.join(f).is_file(),
+            "missing {f}: {:?}",
+            file_names(&shap)
+        );
+    }
+    let csv = std::fs::read_to_string(shap.join("shap_values.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header.first(), Some(&"row_id"));
+    assert!(header.contains(&"Cement") && header.ends_with(&["base_value", "prediction"]));
+    assert!(
+        !header.contains(&"Compressive strength (MPa)"),
+        "the target is not a feature"
+    );
+    assert_eq!(lines.count(), 309);
+    // base + sum(values) == prediction, recomputed from the CSV text.
+    for line in csv.lines().skip(1) {
+        let v: Vec<f64> = line
+            .split(',')
+            .skip(1)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        let (pred, rest) = v.split_last().unwrap();
+        let sum: f64 = rest.iter().sum();
+        assert!((sum - pred).abs() <= 1e-9 * pred.abs().max(1.0), "{line}");
+    }
+}
+
+#[test]
+fn refuses_non_empty_output_folder_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    let (ok, err) = train_concrete(&out, &[]);
+    assert!(!ok);
+    assert!(
+        err.contains("not empty") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).unwrap(),
+        "mine"
+    );
+    let (ok, err) = train_concrete(&out, &["--force"]);
+    assert!(ok, "{err}");
+    assert!(!out.join("keep.txt").exists());
+}
+
+/// Every failure: non-zero exit, one line on stderr, and no output folder left behind.
+fn assert_clean_failure(args: &[&str], data_file: &Path, expect: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut c = glassbox();
+    c.args(args)
+        .arg("--data")
+        .arg(data_file)
+        .arg("--out")
+        .arg(&out);
+    let (ok, err) = run(&mut c);
+    assert!(!ok, "expected failure for {args:?}");
+    let err = err.trim();
+    assert_eq!(err.lines().count(), 1, "error must be one line: {err}");
+    for e in expect {
+        assert!(err.contains(e), "error '{err}' should mention '{e}'");
+    }
+    assert!(!out.exists(), "output folder left behind");
+    assert_eq!(
+        file_names(tmp.path()),
+        Vec::<String>::new(),
+        "staging left behind"
+    );
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn bad_tables_give_one_line_errors_and_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = ["train", "--target", "y", "--n-trees", "2"];
+    assert_clean_failure(&train, &tmp.path().join("missing.csv"), &["missing.csv"]);
+    let f = write(
+        tmp.path(),
+        "t.csv",
+        "a,b,y\n1,2,3\n2,3,4\n3,4,5\n4,5,6\n5,6,7\n6,7,8\n",
+    );
+    assert_clean_failure(
+        &["train", "--target", "weight"],
+        &f,
+        &["t.csv", "weight", "a", "b", "y"],
+    );
+    let f = write(
+        tmp.path(),
+        "text.csv",
+        "a,name,y\n1,x,3\n2,y,4\n3,z,5\n4,w,6\n5,v,7\n6,u,8\n",
+    );
+    assert_clean_failure(&train, &f, &["text.csv", "name", "--drop"]);
+    let f = write(
+        tmp.path(),
+        "nan.csv",
+        "a,b,y\n1,2,3\n2,nan,4\n3,4,5\n4,5,6\n5,6,7\n6,7,8\n",
+    );
+    assert_clean_failure(&train, &f, &["nan.csv", "b"]);
+    let f = write(tmp.path(), "ragged.csv", "a,b,y\n1,2,3\n2,3\n3,4,5\n");
+    assert_clean_failure(&train, &f, &["ragged.csv"]);
+    let f = write(tmp.path(), "tiny.csv", "a,y\n1,3\n2,4\n");
+    assert_clean_failure(&train, &f, &["tiny.csv"]);
+    let f = write(tmp.path(), "bad.xlsx", "this is not a spreadsheet");
+    assert_clean_failure(&train, &f, &["bad.xlsx"]);
+}
+
+#[test]
+fn bad_model_files_give_one_line_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("run");
+    let (ok, err) = train_concrete(&run_dir, &[]);
+    assert!(ok, "{err}");
+    let explain = |model: &Path, data_file: &Path| {
+        let mut c = glassbox();
+        c.args(["explain", "--model"])
+            .arg(model)
+            .arg("--data")
+            .arg(data_file);
+        c.arg("--out").arg(tmp.path().join("never"));
+        run(&mut c)
+    };
+    let corrupt = write(
+        tmp.path(),
+        "corrupt.json",
+        "{\"format\": \"glassbox-model\", \"vers",
+    );
+    let (ok, err) = explain(&corrupt, &data("concrete/concrete.csv"));
+    assert!(!ok && err.contains("corrupt.json"), "{err}");
+    let model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("model.json")).unwrap()).unwrap();
+    let mut future = model.clone();
+    future["version"] = serde_json::json!(999);
+    let future_path = write(tmp.path(), "future.json", &future.to_string());
+    let (ok, err) = explain(&future_path, &data("concrete/concrete.csv"));
+    assert!(
+        !ok && err.contains("future.json") && err.contains("999"),
+        "{err}"
+    );
+    // Data without one of the model's features.
+    let f = write(tmp.path(), "fewer.csv", "Cement,Water\n1,2\n3,4\n");
+    let (ok, err) = explain(&run_dir, &f);
+    assert!(!ok && err.contains("fewer.csv"), "{err}");
+    assert!(!tmp.path().join("never").exists());
+}

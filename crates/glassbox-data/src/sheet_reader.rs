@@ -1,0 +1,143 @@
+//! Spreadsheets (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`) through calamine, into a
+//! [`RawTable`].
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use calamine::{Data, Ods, Reader, Sheets, Xls, Xlsb, Xlsx, open_workbook};
+
+use crate::cell::{Cell, format_number};
+use crate::error::DataError;
+use crate::raw_table::{Collected, Header, RawTable, ReadOptions, Source, check_exists};
+
+/// Reads one sheet of a workbook; `extension` is the lower-case file extension.
+///
+/// The sheet's used range is the table: its first row is the header, every later row a data
+/// row; rows that are entirely empty at the end of the range are ignored.
+pub(crate) fn read_sheet(
+    path: &Path,
+    extension: &str,
+    opts: &ReadOptions,
+) -> Result<RawTable, DataError> {
+    check_exists(path)?;
+    let workbook_error = |message: String| DataError::Workbook {
+        path: path.to_path_buf(),
+        format: format!(".{extension}"),
+        message,
+    };
+    let mut workbook: Sheets<BufReader<File>> = match extension {
+        "xls" => Sheets::Xls(
+            open_workbook::<Xls<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
+        ),
+        "xlsb" => Sheets::Xlsb(
+            open_workbook::<Xlsb<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
+        ),
+        "ods" => Sheets::Ods(
+            open_workbook::<Ods<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
+        ),
+        _ => Sheets::Xlsx(
+            open_workbook::<Xlsx<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
+        ),
+    };
+    let sheets = workbook.sheet_names();
+    let sheet = match &opts.sheet {
+        Some(wanted) => {
+            if !sheets.iter().any(|s| s == wanted) {
+                return Err(DataError::UnknownSheet {
+                    path: path.to_path_buf(),
+                    sheet: wanted.clone(),
+                    available: sheets,
+                });
+            }
+            wanted.clone()
+        }
+        None => match sheets.first() {
+            Some(s) => s.clone(),
+            None => {
+                return Err(DataError::Empty {
+                    path: path.to_path_buf(),
+                    what: "the workbook has no sheets".into(),
+                });
+            }
+        },
+    };
+    let range = workbook
+        .worksheet_range(&sheet)
+        .map_err(|e| workbook_error(format!("sheet '{sheet}': {e}")))?;
+
+    let Some((start_row, start_col)) = range.start() else {
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+            what: format!("sheet '{sheet}' is empty"),
+        });
+    };
+    let mut rows = range.rows();
+    let header_row = rows.next().expect("a non-empty range has a first row");
+    let raw_names: Vec<String> = header_row.iter().map(header_text).collect();
+    let header = Header::new(path, &raw_names, opts.index_col.as_ref())?;
+    let width = header.names.len();
+
+    let data_rows: Vec<&[Data]> = rows.collect();
+    let used = data_rows
+        .iter()
+        .rposition(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
+        .map_or(0, |last| last + 1);
+    let mut columns: Vec<Vec<Cell>> = (0..width).map(|_| Vec::with_capacity(used)).collect();
+    for row in &data_rows[..used] {
+        for (j, value) in row.iter().enumerate() {
+            let cell = if Some(j) == header.index {
+                index_cell(value)
+            } else {
+                to_cell(value)
+            };
+            columns[j].push(cell);
+        }
+    }
+    // The header row is sheet row start_row + 1 (1-based); data row i is two further down.
+    let lines = (0..used as u64)
+        .map(|i| u64::from(start_row) + 2 + i)
+        .collect();
+    Collected {
+        path: path.to_path_buf(),
+        source: Source::Sheet(sheet.clone()),
+        header,
+        first_column: start_col as usize,
+        columns,
+        lines,
+    }
+    .finish(&format!("sheet '{sheet}'"))
+}
+
+/// A header cell as a column name.
+fn header_text(value: &Data) -> String {
+    match value {
+        Data::String(s) => s.clone(),
+        Data::Float(x) => format_number(*x),
+        Data::Int(i) => i.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A data cell. Text that reads as a number counts as that number, like a CSV field.
+fn to_cell(value: &Data) -> Cell {
+    match value {
+        Data::Float(x) => Cell::Number(*x),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::String(s) => Cell::parse(s, false),
+        Data::Empty => Cell::Empty,
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(d) => Cell::DateTime(format!("Excel serial {d}")),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::DateTime(s.clone()),
+        Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+/// An index cell: text kept verbatim, numbers as labels.
+fn index_cell(value: &Data) -> Cell {
+    match value {
+        Data::String(s) if !s.trim().is_empty() => Cell::Text(s.trim().to_string()),
+        other => to_cell(other),
+    }
+}

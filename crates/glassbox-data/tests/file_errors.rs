@@ -1,0 +1,232 @@
+//! File-level failures: every one gives a one-line message that starts with the file's path.
+
+mod common;
+
+use common::{X, bundled, message, read, write_file, write_xlsx};
+use glassbox_data::{DataError, IndexCol, ReadOptions, read_table};
+
+#[test]
+fn missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["nope.csv", "nope.xlsx", "nope.json"] {
+        let p = dir.path().join(name);
+        let err = read(&p).unwrap_err();
+        assert!(matches!(err, DataError::NotFound { .. }), "{err:?}");
+        assert_eq!(
+            message(&err, Some(&p)),
+            format!("{}: no such file", p.display())
+        );
+    }
+}
+
+#[test]
+fn unreadable_file() {
+    // A directory stands in for an unreadable file (permission bits do not stop root).
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("folder.csv");
+    std::fs::create_dir(&p).unwrap();
+    let err = read(&p).unwrap_err();
+    let m = message(&err, Some(&p));
+    assert!(
+        m.ends_with("cannot read the file: it is a directory, not a file"),
+        "{m}"
+    );
+}
+
+#[test]
+fn unsupported_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(dir.path(), "table.json", b"{}");
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(
+        m.contains("unsupported file type '.json'; expected .csv, .tsv"),
+        "{m}"
+    );
+}
+
+#[test]
+fn text_file_renamed_to_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(dir.path(), "fake.xlsx", b"a,b\n1,2\n");
+    let err = read(&p).unwrap_err();
+    assert!(matches!(err, DataError::Workbook { .. }), "{err:?}");
+    let m = message(&err, Some(&p));
+    assert!(
+        m.contains("not a readable .xlsx workbook (is the file corrupt, or not really .xlsx?)"),
+        "{m}"
+    );
+}
+
+#[test]
+fn truncated_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(bundled("concrete/concrete.xlsx")).unwrap();
+    let p = write_file(dir.path(), "cut.xlsx", &bytes[..bytes.len() / 2]);
+    let err = read(&p).unwrap_err();
+    assert!(matches!(err, DataError::Workbook { .. }), "{err:?}");
+    message(&err, Some(&p));
+    // Upper-case extensions are recognised too.
+    let q = write_file(dir.path(), "CUT.XLSX", &bytes[..bytes.len() / 2]);
+    let m = message(&read(&q).unwrap_err(), Some(&q));
+    assert!(m.contains("not a readable .xlsx workbook"), "{m}");
+}
+
+#[test]
+fn ragged_csv_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("a,b,c,d,e,f\n");
+    for i in 1..=20 {
+        if i == 17 {
+            text.push_str("1,2,3,4,5\n");
+        } else {
+            text.push_str("1,2,3,4,5,6\n");
+        }
+    }
+    let p = write_file(dir.path(), "ragged.csv", text.as_bytes());
+    let err = read(&p).unwrap_err();
+    assert_eq!(
+        message(&err, Some(&p)),
+        format!(
+            "{}: line 18 (data row 17) has 5 fields, but the header has 6",
+            p.display()
+        )
+    );
+    // Too many fields as well.
+    let p = write_file(dir.path(), "long.csv", b"a,b\n1,2\n1,2,3\n");
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(
+        m.ends_with("line 3 (data row 2) has 3 fields, but the header has 2"),
+        "{m}"
+    );
+}
+
+#[test]
+fn empty_and_header_only_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [("empty.csv", &b""[..]), ("blank.csv", b"\n  \n\n")] {
+        let p = write_file(dir.path(), name, body);
+        assert_eq!(
+            message(&read(&p).unwrap_err(), Some(&p)),
+            format!(
+                "{}: the file is empty; expected a header row followed by at least one data row",
+                p.display()
+            )
+        );
+    }
+    let p = write_file(dir.path(), "header.csv", b"a,b,c\n\n");
+    assert_eq!(
+        message(&read(&p).unwrap_err(), Some(&p)),
+        format!(
+            "{}: the file has a header row but no data rows; expected a header row followed by \
+             at least one data row",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn empty_and_header_only_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_xlsx(dir.path(), "empty.xlsx", &[("Data", vec![])]);
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(m.contains("sheet 'Data' is empty"), "{m}");
+    let p = write_xlsx(
+        dir.path(),
+        "header.xlsx",
+        &[("Data", vec![vec![X::Str("a"), X::Str("b")]])],
+    );
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(
+        m.contains("sheet 'Data' has a header row but no data rows"),
+        "{m}"
+    );
+}
+
+#[test]
+fn invalid_utf8_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(dir.path(), "latin1.csv", b"a,b\n1,2\n3,caf\xe9\n");
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(m.contains(": line 3: the text is not valid UTF-8"), "{m}");
+}
+
+#[test]
+fn unknown_sheet_lists_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = vec![vec![X::Str("a")], vec![X::Num("1")]];
+    let p = write_xlsx(
+        dir.path(),
+        "two.xlsx",
+        &[("First", rows.clone()), ("Second", rows)],
+    );
+    let opts = ReadOptions {
+        sheet: Some("second".into()),
+        index_col: None,
+    };
+    let err = read_table(&p, &opts).unwrap_err();
+    assert_eq!(
+        message(&err, Some(&p)),
+        format!(
+            "{}: no sheet named 'second'; the workbook has 'First', 'Second'",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn index_column_out_of_range_or_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(dir.path(), "t.csv", b"id,x,y\na,1,2\nb,3,4\n");
+    let opts = ReadOptions {
+        sheet: None,
+        index_col: Some(IndexCol::Position(3)),
+    };
+    assert_eq!(
+        message(&read_table(&p, &opts).unwrap_err(), Some(&p)),
+        format!(
+            "{}: index column 3 is out of range; the table has 3 columns, numbered 0 to 2",
+            p.display()
+        )
+    );
+    let opts = ReadOptions {
+        sheet: None,
+        index_col: Some(IndexCol::Name("ID".into())),
+    };
+    assert_eq!(
+        message(&read_table(&p, &opts).unwrap_err(), Some(&p)),
+        format!(
+            "{}: index column 'ID' not found; did you mean 'id'?; available columns: 'id', 'x', 'y'",
+            p.display()
+        )
+    );
+}
+
+#[test]
+fn duplicate_column_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_file(dir.path(), "dup.csv", b"a,b, a\n1,2,3\n");
+    assert_eq!(
+        message(&read(&p).unwrap_err(), Some(&p)),
+        format!(
+            "{}: the column name 'a' appears more than once (at positions 0 and 2, counting \
+             from 0); column names must be unique",
+            p.display()
+        )
+    );
+    let q = write_xlsx(
+        dir.path(),
+        "dup.xlsx",
+        &[(
+            "S",
+            vec![
+                vec![X::Str("x"), X::Str("x")],
+                vec![X::Num("1"), X::Num("2")],
+            ],
+        )],
+    );
+    let m = message(&read(&q).unwrap_err(), Some(&q));
+    assert!(
+        m.contains("'x' appears more than once (at positions 0 and 1"),
+        "{m}"
+    );
+}

@@ -1,0 +1,60 @@
+//! [`Adam`]: the optimiser (Kingma & Ba 2015) in Keras' formulation.
+
+use super::{Param, Scalar};
+
+/// Adam with Keras' update: `m ← β1 m + (1-β1) g`, `v ← β2 v + (1-β2) g²`,
+/// `p ← p - lr·sqrt(1-β2ᵗ)/(1-β1ᵗ) · m / (sqrt(v) + ε)`.
+///
+/// PyTorch adds ε to the bias-corrected `sqrt(v̂)` instead; the two differ only in how ε is
+/// scaled early in training. glassbox's default ε is Keras' 1e-7.
+#[derive(Clone, Debug)]
+pub struct Adam<T> {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    epsilon: T,
+    t: i32,
+    m: Vec<Vec<T>>,
+    v: Vec<Vec<T>>,
+}
+
+impl<T: Scalar> Adam<T> {
+    /// An optimiser with zeroed moments for parameters of the given sizes.
+    pub fn new(param_sizes: &[usize], lr: f64, beta1: f64, beta2: f64, epsilon: f64) -> Self {
+        Adam {
+            lr,
+            beta1,
+            beta2,
+            epsilon: T::from_f64(epsilon),
+            t: 0,
+            m: param_sizes.iter().map(|&n| vec![T::ZERO; n]).collect(),
+            v: param_sizes.iter().map(|&n| vec![T::ZERO; n]).collect(),
+        }
+    }
+
+    /// One update of every parameter from its gradient (`grads` in the order of `params`).
+    pub fn step(&mut self, params: &mut [&mut Param<T>], grads: &[Vec<T>]) {
+        self.t = self.t.saturating_add(1);
+        let step =
+            self.lr * (1.0 - self.beta2.powi(self.t)).sqrt() / (1.0 - self.beta1.powi(self.t));
+        let (step, b1, b2) = (
+            T::from_f64(step),
+            T::from_f64(self.beta1),
+            T::from_f64(self.beta2),
+        );
+        let (c1, c2) = (T::ONE - b1, T::ONE - b2);
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(grads)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
+            for (((w, &gi), mi), vi) in p.data.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
+            {
+                *mi = b1 * *mi + c1 * gi;
+                *vi = b2 * *vi + c2 * gi * gi;
+                *w -= step * *mi / (vi.sqrt() + self.epsilon);
+            }
+        }
+    }
+}

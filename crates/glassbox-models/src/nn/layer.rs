@@ -1,0 +1,97 @@
+//! The [`Layer`] trait every layer of the engine implements, the serialisable [`LayerSpec`] and
+//! trainable [`Param`]s.
+
+use std::fmt::Debug;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Scalar, Tensor};
+
+/// A trainable parameter tensor of a layer (a weight matrix, a bias vector).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param<T> {
+    /// Name within its layer (`"weight"`, `"bias"`); with the layer index it names the tensor in
+    /// the safetensors file (`layers.0.weight`).
+    pub name: &'static str,
+    /// Shape, e.g. (out, in) for a dense weight (PyTorch's layout).
+    pub shape: Vec<usize>,
+    /// Values, row-major.
+    pub data: Vec<T>,
+}
+
+/// The architecture of one layer, as stored in the architecture JSON (`{"type": "dense", ...}`).
+///
+/// Per-sample shapes below exclude the batch axis. Further variants (conv2d, max_pool2d,
+/// global_avg_pool, flatten, softmax) slot in here for the image networks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LayerSpec {
+    /// Fully connected: input (inputs,), output (units,); weight (units, inputs), bias (units,).
+    Dense {
+        /// Input width.
+        inputs: usize,
+        /// Output width.
+        units: usize,
+    },
+    /// Elementwise `max(0, x)`; any shape.
+    Relu,
+}
+
+impl LayerSpec {
+    /// A short lowercase name for layer names and messages (`dense`, `relu`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LayerSpec::Dense { .. } => "dense",
+            LayerSpec::Relu => "relu",
+        }
+    }
+}
+
+/// One layer of a [`super::Sequential`] network: forward, backward (gradients), and the
+/// DeepLIFT backward rule.
+///
+/// Tensors are batch first. `x` is the layer's input and `y` its output from [`Layer::forward`];
+/// backward passes receive both, so layers keep no state between calls and can be shared across
+/// threads.
+pub trait Layer<T: Scalar>: Send + Sync + Debug {
+    /// The layer's architecture.
+    fn spec(&self) -> LayerSpec;
+
+    /// The per-sample output shape for a per-sample input shape (both without the batch axis),
+    /// or a message saying what input shape was expected.
+    fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String>;
+
+    /// Trainable parameters, in a fixed order (empty for parameter-free layers).
+    fn params(&self) -> Vec<&Param<T>>;
+
+    /// Trainable parameters, mutable, in the order of [`Layer::params`].
+    fn params_mut(&mut self) -> Vec<&mut Param<T>>;
+
+    /// Forward pass of a batch.
+    fn forward(&self, x: &Tensor<T>) -> Tensor<T>;
+
+    /// Backward pass: given `dy = ∂L/∂y`, returns `∂L/∂x`. When `param_grads` is given (one
+    /// buffer per parameter, in [`Layer::params`] order), `∂L/∂param` is *added* to it.
+    fn backward(
+        &self,
+        x: &Tensor<T>,
+        y: &Tensor<T>,
+        dy: &Tensor<T>,
+        param_grads: Option<&mut [Vec<T>]>,
+    ) -> Tensor<T>;
+
+    /// DeepLIFT backward pass (rescale rule) for pairs: sample `p` of `x` is paired with sample
+    /// `p` of the reference input `r` (`y`, `yr` are the corresponding outputs). Given the
+    /// multipliers `m_y` of the network output with respect to this layer's output, returns the
+    /// multipliers with respect to its input, such that
+    /// `sum m_x * (x - r) == sum m_y * (y - yr)` per pair (summation to delta).
+    /// Linear layers return their ordinary backward pass.
+    fn deeplift_backward(
+        &self,
+        x: &Tensor<T>,
+        r: &Tensor<T>,
+        y: &Tensor<T>,
+        yr: &Tensor<T>,
+        m_y: &Tensor<T>,
+    ) -> Tensor<T>;
+}

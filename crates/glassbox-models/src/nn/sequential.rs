@@ -1,0 +1,191 @@
+//! [`Sequential`]: a list of layers applied in order, with traced forward passes, backward
+//! passes (gradients for training and for explanations) and DeepLIFT.
+
+use glassbox_core::rng::Rng;
+
+use super::{Dense, Layer, LayerSpec, Relu, Scalar, Tensor};
+
+/// A feed-forward network: layers applied in order to a batch-first tensor.
+///
+/// Every intermediate activation is available through [`Sequential::forward_trace`], and the
+/// backward passes take that trace, so explainers can read activations and gradients at any
+/// layer (what Grad-CAM will need).
+#[derive(Debug)]
+pub struct Sequential<T> {
+    input_shape: Vec<usize>,
+    layers: Vec<Box<dyn Layer<T>>>,
+}
+
+impl<T: Scalar> Sequential<T> {
+    /// Builds a network for per-sample input shape `input_shape` (e.g. `[37]`) from layer specs,
+    /// with zero parameters. Errors (naming the layer) if consecutive shapes do not fit.
+    pub fn from_specs(input_shape: Vec<usize>, specs: &[LayerSpec]) -> Result<Self, String> {
+        let mut layers: Vec<Box<dyn Layer<T>>> = Vec::with_capacity(specs.len());
+        for spec in specs {
+            layers.push(match *spec {
+                LayerSpec::Dense { inputs, units } => Box::new(Dense::<T>::zeros(inputs, units)),
+                LayerSpec::Relu => Box::new(Relu),
+            });
+        }
+        let net = Sequential {
+            input_shape,
+            layers,
+        };
+        net.output_shape()?;
+        Ok(net)
+    }
+
+    /// Re-initialises every parameter: Glorot-uniform weights and zero biases for dense layers,
+    /// from one generator per layer (`Rng::derive(seed, layer index)`).
+    pub fn init_glorot(&mut self, seed: u64) {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            if let LayerSpec::Dense { inputs, units } = layer.spec() {
+                let mut rng = Rng::derive(seed, i as u64);
+                *layer = Box::new(Dense::<T>::glorot_uniform(inputs, units, &mut rng));
+            }
+        }
+    }
+
+    /// Per-sample input shape (without the batch axis).
+    pub fn input_shape(&self) -> &[usize] {
+        &self.input_shape
+    }
+
+    /// Per-sample output shape, or a message naming the first layer whose input does not fit.
+    pub fn output_shape(&self) -> Result<Vec<usize>, String> {
+        let mut shape = self.input_shape.clone();
+        for (i, layer) in self.layers.iter().enumerate() {
+            shape = layer
+                .output_shape(&shape)
+                .map_err(|e| format!("layer {i} ({}): {e}", layer.spec().kind()))?;
+        }
+        Ok(shape)
+    }
+
+    /// The layers, in order.
+    pub fn layers(&self) -> &[Box<dyn Layer<T>>] {
+        &self.layers
+    }
+
+    /// The architecture, one spec per layer.
+    pub fn specs(&self) -> Vec<LayerSpec> {
+        self.layers.iter().map(|l| l.spec()).collect()
+    }
+
+    /// Total number of trainable values.
+    pub fn n_params(&self) -> usize {
+        self.layers
+            .iter()
+            .flat_map(|l| l.params())
+            .map(|p| p.data.len())
+            .sum()
+    }
+
+    /// The same network in another precision (each value converted through `f64`; exact from
+    /// `f32` to `f64`).
+    pub fn cast<U: Scalar>(&self) -> Sequential<U> {
+        let mut out = Sequential::<U>::from_specs(self.input_shape.clone(), &self.specs())
+            .expect("same architecture is valid");
+        for (src, dst) in self.layers.iter().zip(out.layers.iter_mut()) {
+            for (ps, pd) in src.params().into_iter().zip(dst.params_mut()) {
+                for (a, b) in ps.data.iter().zip(pd.data.iter_mut()) {
+                    *b = U::from_f64(a.to_f64());
+                }
+            }
+        }
+        out
+    }
+
+    /// Mutable access to the layers' parameters, in layer order then [`Layer::params`] order.
+    pub fn params_mut(&mut self) -> Vec<&mut super::Param<T>> {
+        self.layers
+            .iter_mut()
+            .flat_map(|l| l.params_mut())
+            .collect()
+    }
+
+    /// The layers' parameters, in layer order then [`Layer::params`] order.
+    pub fn params(&self) -> Vec<&super::Param<T>> {
+        self.layers.iter().flat_map(|l| l.params()).collect()
+    }
+
+    /// Forward pass, returning only the output.
+    pub fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
+        let mut a = self
+            .layers
+            .first()
+            .map(|l| l.forward(x))
+            .unwrap_or_else(|| x.clone());
+        for layer in self.layers.iter().skip(1) {
+            a = layer.forward(&a);
+        }
+        a
+    }
+
+    /// Forward pass keeping every activation: `trace[0]` is the input, `trace[i + 1]` the output
+    /// of layer `i`; the last element is the network output.
+    pub fn forward_trace(&self, x: Tensor<T>) -> Vec<Tensor<T>> {
+        let mut trace = Vec::with_capacity(self.layers.len() + 1);
+        trace.push(x);
+        for layer in &self.layers {
+            let next = layer.forward(trace.last().expect("non-empty"));
+            trace.push(next);
+        }
+        trace
+    }
+
+    /// Backward pass from `d_out = ∂L/∂output` through a trace from
+    /// [`Sequential::forward_trace`]; returns `∂L/∂input`. With `param_grads` (one buffer per
+    /// parameter, in [`Sequential::params`] order), parameter gradients are added to it.
+    pub fn backward(
+        &self,
+        trace: &[Tensor<T>],
+        d_out: Tensor<T>,
+        mut param_grads: Option<&mut [Vec<T>]>,
+    ) -> Tensor<T> {
+        let mut offsets = Vec::with_capacity(self.layers.len());
+        let mut o = 0;
+        for layer in &self.layers {
+            offsets.push(o);
+            o += layer.params().len();
+        }
+        let mut d = d_out;
+        for (i, layer) in self.layers.iter().enumerate().rev() {
+            let np = layer.params().len();
+            let grads = param_grads
+                .as_deref_mut()
+                .map(|g| &mut g[offsets[i]..offsets[i] + np]);
+            d = layer.backward(&trace[i], &trace[i + 1], &d, grads);
+        }
+        d
+    }
+
+    /// DeepLIFT (rescale rule) backward pass for pairs: sample `p` of `x_trace` against sample
+    /// `p` of `r_trace` (both from [`Sequential::forward_trace`], same batch size), starting from
+    /// the output multipliers `m_out` (e.g. one-hot on the explained output). Returns the input
+    /// multipliers.
+    pub fn deeplift(
+        &self,
+        x_trace: &[Tensor<T>],
+        r_trace: &[Tensor<T>],
+        m_out: Tensor<T>,
+    ) -> Tensor<T> {
+        let mut m = m_out;
+        for (i, layer) in self.layers.iter().enumerate().rev() {
+            m = layer.deeplift_backward(
+                &x_trace[i],
+                &r_trace[i],
+                &x_trace[i + 1],
+                &r_trace[i + 1],
+                &m,
+            );
+        }
+        m
+    }
+}
+
+impl<T: Scalar> Clone for Sequential<T> {
+    fn clone(&self) -> Self {
+        self.cast::<T>()
+    }
+}

@@ -1,0 +1,217 @@
+//! Mutation tests of both parsers: random byte flips, truncations, splices and number swaps of
+//! the committed fixtures must give `Ok` or `Err`, never a panic; whatever parses must be a valid
+//! ensemble that predicts (NaN rows included) without panicking. The cargo-fuzz targets in
+//! `fuzz/` run the same property without a case limit.
+
+mod gbdt_common;
+
+use std::path::Path;
+
+use gbdt_common::fixture;
+use glassbox_core::Predict;
+use glassbox_core::ndarray::Array2;
+use glassbox_models::gbdt::parse_boosted;
+use proptest::prelude::*;
+
+const FILES: &[&str] = &[
+    "hand_xgb_binary.json",
+    "hand_xgb_multi_v1.json",
+    "hand_lgb_reg.txt",
+    "xgb_dart.json",
+    "xgb_multi.json",
+    "lgb_multi.txt",
+    "lgb_zero.txt",
+];
+
+fn load_all() -> Vec<Vec<u8>> {
+    FILES
+        .iter()
+        .map(|f| std::fs::read(fixture("gbdt", f)).unwrap())
+        .collect()
+}
+
+/// Parses and, on success, exercises the result.
+fn exercise(bytes: &[u8]) {
+    if let Ok(m) = parse_boosted(bytes, None, Path::new("mutant")) {
+        m.ensemble
+            .validate()
+            .expect("parsers return validated ensembles");
+        let f = m.n_features();
+        let mut x = Array2::from_elem((3, f), 0.5);
+        x.row_mut(1).fill(f64::NAN);
+        x.row_mut(2).fill(-1e30);
+        let p = m.predict(x.view()).unwrap();
+        let mut row = p.row(0).to_vec();
+        m.transform_row(&mut row);
+        let _ = m.ensemble.expected_value();
+        let _ = m.check_input(x.view());
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    Flip {
+        at: usize,
+        byte: u8,
+    },
+    Truncate {
+        at: usize,
+    },
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Duplicate {
+        at: usize,
+        len: usize,
+        to: usize,
+    },
+    /// Replace the n-th number-like token by one of a list of nasty numbers.
+    Number {
+        nth: usize,
+        which: usize,
+    },
+}
+
+const NASTY: &[&str] = &[
+    "-1",
+    "0",
+    "1",
+    "2",
+    "-2",
+    "7",
+    "255",
+    "-2147483648",
+    "4294967295",
+    "1e308",
+    "-1e308",
+    "1e400",
+    "NaN",
+    "inf",
+    "-0",
+    "0.5",
+    "99999999999999999999",
+    "3",
+    "-3",
+    "1e-36",
+];
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let pos = any::<prop::sample::Index>();
+    prop_oneof![
+        (pos.clone(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip {
+            at: i.index(1 << 20),
+            byte: b
+        }),
+        pos.clone().prop_map(|i| Mutation::Truncate {
+            at: i.index(1 << 20)
+        }),
+        (pos.clone(), 1usize..64).prop_map(|(i, len)| Mutation::Delete {
+            at: i.index(1 << 20),
+            len
+        }),
+        (pos.clone(), 1usize..64, pos.clone()).prop_map(|(i, len, j)| Mutation::Duplicate {
+            at: i.index(1 << 20),
+            len,
+            to: j.index(1 << 20)
+        }),
+        (pos, 0..NASTY.len()).prop_map(|(i, which)| Mutation::Number {
+            nth: i.index(1 << 20),
+            which
+        }),
+    ]
+}
+
+fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
+    let n = b.len().max(1);
+    match *m {
+        Mutation::Flip { at, byte } => {
+            if !b.is_empty() {
+                b[at % n] = byte;
+            }
+        }
+        Mutation::Truncate { at } => b.truncate(at % n),
+        Mutation::Delete { at, len } => {
+            let s = at % n;
+            let e = (s + len).min(b.len());
+            b.drain(s.min(e)..e);
+        }
+        Mutation::Duplicate { at, len, to } => {
+            let s = at % n;
+            let e = (s + len).min(b.len());
+            let piece: Vec<u8> = b[s.min(e)..e].to_vec();
+            let t = (to % n).min(b.len());
+            b.splice(t..t, piece);
+        }
+        Mutation::Number { nth, which } => {
+            // Number-like tokens: maximal runs of [0-9.eE+-].
+            let is_num = |c: u8| c.is_ascii_digit() || b".eE+-".contains(&c);
+            let mut spans = Vec::new();
+            let mut i = 0;
+            while i < b.len() {
+                if b[i].is_ascii_digit() {
+                    let s = i;
+                    while i < b.len() && is_num(b[i]) {
+                        i += 1;
+                    }
+                    spans.push((s, i));
+                } else {
+                    i += 1;
+                }
+            }
+            if !spans.is_empty() {
+                let (s, e) = spans[nth % spans.len()];
+                b.splice(s..e, NASTY[which].bytes());
+            }
+        }
+    }
+    b
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_fixtures_never_panic(
+        file in 0..FILES.len(),
+        muts in prop::collection::vec(mutation(), 1..4),
+    ) {
+        thread_local!(static FIXTURES: Vec<Vec<u8>> = load_all());
+        let bytes = FIXTURES.with(|f| f[file].clone());
+        let mutated = muts.iter().fold(bytes, apply);
+        exercise(&mutated);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        exercise(&bytes);
+        let mut with_magic = b"tree\nversion=v4\nnum_class=1\n".to_vec();
+        with_magic.extend_from_slice(&bytes);
+        exercise(&with_magic);
+    }
+}
+
+#[test]
+fn every_single_number_swap_of_the_hand_files_is_handled() {
+    // Exhaustive over tokens (not random): each number of each hand file replaced by each nasty
+    // value.
+    for f in [
+        "hand_xgb_binary.json",
+        "hand_xgb_multi_v1.json",
+        "hand_lgb_reg.txt",
+    ] {
+        let bytes = std::fs::read(fixture("gbdt", f)).unwrap();
+        let n_tokens = bytes
+            .windows(2)
+            .filter(|w| {
+                !w[0].is_ascii_digit() && !b".eE+-".contains(&w[0]) && w[1].is_ascii_digit()
+            })
+            .count()
+            + 1;
+        for nth in 0..n_tokens {
+            for which in 0..NASTY.len() {
+                exercise(&apply(bytes.clone(), &Mutation::Number { nth, which }));
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Writes every glassbox plot, drawn from synthetic data with the molding table's feature names,
+//! as PNG and SVG into a folder: `cargo run -p glassbox-plot --example gallery -- /tmp/gallery`.
+
+use std::path::PathBuf;
+
+use glassbox_core::Explanation;
+use glassbox_core::ndarray::{Array2, Array3};
+use glassbox_core::rng::Rng;
+
+const NAMES: [&str; 12] = [
+    "Fill time derived (sec)",
+    "Injection volume flow",
+    "Holding pressure",
+    "Mold temperature (°C)",
+    "Cooling time",
+    "Melt temperature",
+    "Screw speed",
+    "Back pressure",
+    "Switch-over point",
+    "Cycle time",
+    "Dosing time",
+    "Clamp force",
+];
+
+fn explanation(n: usize) -> Explanation {
+    let m = NAMES.len();
+    let mut rng = Rng::new(7);
+    let data = Array2::from_shape_fn((n, m), |_| rng.normal());
+    let mut values = Array3::zeros((n, m, 1));
+    for i in 0..n {
+        for j in 0..m {
+            let w = 1.0 / (j as f64 + 1.0).powf(1.3);
+            let x = data[[i, j]];
+            values[[i, j, 0]] = w * (x + 0.3 * x * data[[i, (j + 1) % m]]) + 0.02 * rng.normal();
+        }
+    }
+    Explanation::new(
+        values,
+        Array2::from_elem((n, 1), 22.4),
+        data,
+        NAMES.iter().map(|s| s.to_string()).collect(),
+        vec!["Weight (g)".into()],
+        "tree-shap",
+    )
+    .unwrap()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "/tmp/gallery".into()),
+    );
+    std::fs::create_dir_all(&dir)?;
+    let e = explanation(500);
+    glassbox_plot::shap_bar(&e, 0, 10)?.save(&dir.join("shap_bar"))?;
+    glassbox_plot::beeswarm(&e, 0, 10)?.save(&dir.join("beeswarm"))?;
+    glassbox_plot::waterfall(&e, 3, 0, 10)?.save(&dir.join("waterfall"))?;
+    glassbox_plot::dependence(&e, 0, 0, glassbox_plot::ColorBy::Auto, None)?
+        .save(&dir.join("dependence"))?;
+    let names: Vec<String> = NAMES.iter().take(8).map(|s| s.to_string()).collect();
+    let means = [0.31, 0.12, 0.08, 0.05, 0.02, 0.01, 0.0, -0.004];
+    let stds = [0.02, 0.01, 0.012, 0.004, 0.003, 0.002, 0.001, 0.002];
+    glassbox_plot::bar_with_errors(
+        &names,
+        &means,
+        &stds,
+        "Permutation importance (test set)",
+        "Decrease in R²",
+    )?
+    .save(&dir.join("permutation"))?;
+    let mut rng = Rng::new(1);
+    let measured: Vec<f64> = (0..1050).map(|_| 20.0 + 4.0 * rng.next_f64()).collect();
+    let predicted: Vec<f64> = measured.iter().map(|m| m + 0.05 * rng.normal()).collect();
+    glassbox_plot::measured_vs_predicted(
+        &measured,
+        &predicted,
+        "Random forest — test set (1050 rows)",
+        "Weight (g)",
+    )?
+    .save(&dir.join("measured_vs_predicted"))?;
+    let epochs: Vec<f64> = (1..=50).map(|e| e as f64).collect();
+    let train: Vec<f64> = epochs
+        .iter()
+        .map(|e| 0.5 * (-e / 8.0f64).exp() + 1e-3)
+        .collect();
+    let val: Vec<f64> = epochs
+        .iter()
+        .map(|e| 0.6 * (-e / 9.0f64).exp() + 2e-3)
+        .collect();
+    glassbox_plot::line_chart(
+        &[
+            glassbox_plot::Series::new("train", epochs.clone(), train),
+            glassbox_plot::Series::new("validation", epochs, val),
+        ],
+        "MLP training loss",
+        "Epoch",
+        "MSE loss (scaled)",
+        true,
+    )?
+    .save(&dir.join("loss"))?;
+    let grid: Vec<f64> = (0..30).map(|i| -2.0 + 4.0 * i as f64 / 29.0).collect();
+    let mut series: Vec<glassbox_plot::Series> = (0..40)
+        .map(|_| {
+            let off = 0.3 * rng.normal();
+            let ys = grid.iter().map(|g| 22.4 + off + 0.8 * g.tanh()).collect();
+            glassbox_plot::Series::new("", grid.clone(), ys).into_faint()
+        })
+        .collect();
+    series.push(glassbox_plot::Series::new(
+        "partial dependence",
+        grid.clone(),
+        grid.iter().map(|g| 22.4 + 0.8 * g.tanh()).collect(),
+    ));
+    glassbox_plot::line_chart(
+        &series,
+        "Partial dependence: Holding pressure",
+        "Holding pressure",
+        "Predicted Weight (g)",
+        false,
+    )?
+    .save(&dir.join("pdp"))?;
+    let classes: Vec<String> = [
+        "crazing",
+        "inclusion",
+        "patches",
+        "pitted_surface",
+        "rolled-in_scale",
+        "scratches",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let cm: Vec<Vec<usize>> = (0..6)
+        .map(|t| {
+            (0..6)
+                .map(|p| if t == p { 50 + 7 * t } else { (t * 3 + p) % 5 })
+                .collect()
+        })
+        .collect();
+    glassbox_plot::confusion_matrix(&cm, &classes, "CNN — NEU test set")?
+        .save(&dir.join("confusion"))?;
+    println!("wrote {}", dir.display());
+    Ok(())
+}
