@@ -77,6 +77,10 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     crate::explain::run(
         &ExplainArgs {
             model: forest_dir.clone(),
+            model_format: crate::explain::ModelFormat::Auto,
+            target: None,
+            background: 100,
+            seed: 42,
             table: table.clone(),
             method: Method::TreeShap,
             out: staging.path("molding-forest-tree-shap"),

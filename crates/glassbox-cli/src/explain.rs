@@ -9,6 +9,8 @@ use glassbox_core::ndarray::{Array2, Array3, ArrayView2, Axis, concatenate};
 use glassbox_core::{Explanation, TreeEnsemble};
 use glassbox_data::read_table;
 use glassbox_explain::ShapValues;
+use glassbox_explain::shap::tree_shap_interventional::interventional_tree_shap;
+use glassbox_models::gbdt::{BoostedFormat, load_boosted};
 use glassbox_models::saved::SavedModel;
 use serde::Serialize;
 
@@ -19,14 +21,30 @@ use crate::tables::{write_json, write_shap_csv};
 /// Explanation methods.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
-    /// Exact path-dependent TreeSHAP (tree models).
+    /// Exact path-dependent TreeSHAP (tree models): expectations under the trees' covers.
     TreeShap,
+    /// Exact interventional TreeSHAP against a background sample of the data (tree models).
+    InterventionalTreeShap,
+}
+
+/// Model file formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelFormat {
+    /// Detect: a run folder or glassbox model.json, else XGBoost JSON or LightGBM text by content.
+    Auto,
+    /// A glassbox run folder or model.json.
+    Glassbox,
+    /// XGBoost JSON (`booster.save_model("model.json")`).
+    Xgboost,
+    /// LightGBM text (`booster.save_model("model.txt")`).
+    Lightgbm,
 }
 
 impl Method {
     fn name(self) -> &'static str {
         match self {
             Method::TreeShap => "tree-shap",
+            Method::InterventionalTreeShap => "interventional-tree-shap",
         }
     }
 }
@@ -45,9 +63,23 @@ pub enum Rows {
 /// Arguments of `glassbox explain`.
 #[derive(Args, Debug, Clone)]
 pub struct ExplainArgs {
-    /// The model: a run folder written by `glassbox train`, or its model.json.
+    /// The model: a run folder written by `glassbox train` (or its model.json), an XGBoost JSON
+    /// model file or a LightGBM text model file.
     #[arg(long, value_name = "PATH")]
     pub model: PathBuf,
+    /// Format of --model.
+    #[arg(long, value_enum, default_value_t = ModelFormat::Auto)]
+    pub model_format: ModelFormat,
+    /// Target column to leave out when an imported model without feature names reads the
+    /// data's columns by position.
+    #[arg(long, value_name = "COLUMN")]
+    pub target: Option<String>,
+    /// Background rows for interventional TreeSHAP (a seeded sample of the data).
+    #[arg(long, default_value_t = 100)]
+    pub background: usize,
+    /// Seed for the background sample.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
     #[command(flatten)]
     pub table: TableArgs,
     /// Explanation method.
@@ -108,47 +140,170 @@ fn model_json_path(path: &Path) -> PathBuf {
     }
 }
 
+/// A model and the data in the model's own input space, ready to explain.
+struct Prepared {
+    table: glassbox_core::Table,
+    /// Model input, (samples, features).
+    x: Array2<f64>,
+    /// Model output (margins for boosted classifiers), (samples, outputs).
+    predictions: Array2<f64>,
+    ensemble: Option<TreeEnsemble>,
+    output_names: Vec<String>,
+    model_path: PathBuf,
+}
+
+fn is_glassbox_model(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else {
+        return true;
+    }; // let the loader report the error
+    let head = &bytes[..bytes.len().min(512)];
+    head.windows(16).any(|w| w == b"\"glassbox-model\"")
+}
+
+fn prepare(args: &ExplainArgs) -> Result<Prepared> {
+    let model_path = model_json_path(&args.model);
+    let glassbox = match args.model_format {
+        ModelFormat::Glassbox => true,
+        ModelFormat::Auto => args.model.is_dir() || is_glassbox_model(&model_path),
+        ModelFormat::Xgboost | ModelFormat::Lightgbm => false,
+    };
+    let raw = read_table(&args.table.data, &args.table.read_options())?;
+    if glassbox {
+        let saved = SavedModel::load(&model_path)?;
+        let mut table = raw.to_feature_table(&saved.feature_names, None)?;
+        if args.rows != Rows::All {
+            let wanted = if args.rows == Rows::Train {
+                "train"
+            } else {
+                "test"
+            };
+            let rows = split_rows(&args.model, wanted, &table.row_ids)?;
+            table = table.select_rows(&rows);
+        }
+        let x = saved.scale(table.features.view())?;
+        let predictions = saved.predict(table.features.view())?;
+        return Ok(Prepared {
+            table,
+            x,
+            predictions,
+            ensemble: saved.tree_ensemble().cloned(),
+            output_names: vec![saved.target_name.clone()],
+            model_path,
+        });
+    }
+    if args.rows != Rows::All {
+        bail!(
+            "--rows {:?} needs a glassbox run folder; imported models are explained on every row",
+            args.rows
+        );
+    }
+    let format = match args.model_format {
+        ModelFormat::Xgboost => Some(BoostedFormat::XgboostJson),
+        ModelFormat::Lightgbm => Some(BoostedFormat::LightgbmText),
+        _ => None,
+    };
+    let model = load_boosted(&model_path, format)?;
+    let names: Vec<String> = match model.feature_names() {
+        Some(names) => names.to_vec(),
+        None => {
+            // No names in the file: take the data's columns by position, minus the target.
+            let cols: Vec<String> = raw
+                .column_names()
+                .iter()
+                .filter(|c| Some(c.as_str()) != args.target.as_deref())
+                .cloned()
+                .collect();
+            if cols.len() != model.n_features() {
+                bail!(
+                    "{}: the model has no feature names and expects {} features by position, but {} has {} columns{}; pass --target to leave the target out",
+                    model_path.display(),
+                    model.n_features(),
+                    args.table.data.display(),
+                    cols.len(),
+                    if args.target.is_some() {
+                        " besides the target"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            cols
+        }
+    };
+    let table = raw.to_feature_table(&names, None)?;
+    model.check_input(table.features.view())?;
+    let predictions = glassbox_core::Predict::predict(&model, table.features.view())?;
+    let k = model.n_outputs();
+    let output_names = if k == 1 {
+        vec!["margin".to_string()]
+    } else {
+        (0..k).map(|i| format!("class {i} margin")).collect()
+    };
+    Ok(Prepared {
+        x: table.features.clone(),
+        table,
+        predictions,
+        ensemble: Some(model.ensemble.clone()),
+        output_names,
+        model_path,
+    })
+}
+
 /// Runs `explain`; returns the output folder and the summary.
 pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     let staging = Staging::new(&args.out, args.force)?;
-    let model_path = model_json_path(&args.model);
-    let saved = SavedModel::load(&model_path)?;
-    let raw = read_table(&args.table.data, &args.table.read_options())?;
-    let mut table = raw.to_feature_table(&saved.feature_names, None)?;
-    if args.rows != Rows::All {
-        let wanted = if args.rows == Rows::Train {
-            "train"
-        } else {
-            "test"
-        };
-        let rows = split_rows(&args.model, wanted, &table.row_ids)?;
-        table = table.select_rows(&rows);
-    }
+    let Prepared {
+        table,
+        x,
+        predictions,
+        ensemble,
+        output_names,
+        model_path,
+    } = prepare(args)?;
     if table.n_samples() == 0 {
         bail!("{}: no rows to explain", args.table.data.display());
     }
-    let x = saved.scale(table.features.view())?;
-    let predictions = saved.predict(table.features.view())?;
+    let need_trees = || {
+        ensemble.as_ref().with_context(|| {
+            format!(
+                "{}: {} needs a tree model (random forest, XGBoost, LightGBM)",
+                model_path.display(),
+                args.method.name()
+            )
+        })
+    };
 
     let started = Instant::now();
     let shap = match args.method {
         Method::TreeShap => {
-            let ensemble = saved.tree_ensemble().with_context(|| {
-                format!(
-                    "{}: tree-shap needs a tree model (random forest, XGBoost, LightGBM)",
-                    model_path.display()
-                )
-            })?;
+            let ensemble = need_trees()?;
             chunked(x.view(), quiet, "tree-shap", |chunk| {
                 tree_shap(ensemble, chunk)
+            })?
+        }
+        Method::InterventionalTreeShap => {
+            let ensemble = need_trees()?;
+            if args.background == 0 {
+                bail!("--background must be at least 1");
+            }
+            let n_bg = args.background.min(x.nrows());
+            let mut idx = glassbox_core::rng::Rng::new(args.seed).sample_indices(x.nrows(), n_bg);
+            idx.sort_unstable();
+            let background = x.select(Axis(0), &idx);
+            chunked(x.view(), quiet, "interventional", |chunk| {
+                Ok(interventional_tree_shap(
+                    ensemble,
+                    chunk,
+                    background.view(),
+                )?)
             })?
         }
     };
     let seconds = started.elapsed().as_secs_f64();
     let explanation = shap.into_explanation(
         table.features.clone(),
-        saved.feature_names.clone(),
-        vec![saved.target_name.clone()],
+        table.feature_names.clone(),
+        output_names.clone(),
         args.method.name(),
     )?;
     explanation
@@ -156,16 +311,23 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
         .context("refusing to write SHAP values that do not add up to the model output")?;
     let max_rel = explanation.max_local_accuracy_error(predictions.view())?;
 
-    write_outputs(
-        &staging,
-        &explanation,
-        &table.row_ids,
-        predictions
-            .column(0)
-            .as_slice()
-            .unwrap_or(&predictions.column(0).to_vec()),
-        args,
-    )?;
+    for k in 0..explanation.n_outputs() {
+        let suffix = if explanation.n_outputs() == 1 {
+            String::new()
+        } else {
+            format!("_output{k}")
+        };
+        let preds = predictions.column(k).to_vec();
+        write_outputs(
+            &staging,
+            &explanation,
+            k,
+            &suffix,
+            &table.row_ids,
+            &preds,
+            args,
+        )?;
+    }
     let mean_abs = explanation.mean_abs(0);
     let mut ranked: Vec<(String, f64)> = explanation
         .feature_names
@@ -180,7 +342,7 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
         data: args.table.data.display().to_string(),
         n_rows: explanation.n_samples(),
         features: explanation.feature_names.clone(),
-        output: saved.target_name.clone(),
+        output: output_names.join(", "),
         base_value: explanation.base_values[[0, 0]],
         local_accuracy_rtol: EXACT_RTOL,
         local_accuracy_max_rel_error: max_rel,
@@ -287,17 +449,26 @@ where
     })
 }
 
-/// Writes the CSV and the plots for output 0.
+/// Writes the CSV and the plots for output `k`, file names ending in `suffix`.
 pub fn write_outputs(
     staging: &Staging,
     e: &Explanation,
+    k: usize,
+    suffix: &str,
     row_ids: &[String],
     predictions: &[f64],
     args: &ExplainArgs,
 ) -> Result<()> {
-    write_shap_csv(&staging.path("shap_values.csv"), e, 0, row_ids, predictions)?;
-    glassbox_plot::shap_bar(e, 0, args.max_display)?.save(&staging.path("shap_bar"))?;
-    glassbox_plot::beeswarm(e, 0, args.max_display)?.save(&staging.path("shap_beeswarm"))?;
+    let p = |name: &str| staging.path(&format!("{name}{suffix}"));
+    write_shap_csv(
+        &p("shap_values").with_extension("csv"),
+        e,
+        k,
+        row_ids,
+        predictions,
+    )?;
+    glassbox_plot::shap_bar(e, k, args.max_display)?.save(&p("shap_bar"))?;
+    glassbox_plot::beeswarm(e, k, args.max_display)?.save(&p("shap_beeswarm"))?;
     if args.row >= e.n_samples() {
         bail!(
             "--row {}: only {} rows were explained",
@@ -305,13 +476,12 @@ pub fn write_outputs(
             e.n_samples()
         );
     }
-    glassbox_plot::waterfall(e, args.row, 0, args.max_display)?
-        .save(&staging.path("shap_waterfall"))?;
-    let mean_abs = e.mean_abs(0);
+    glassbox_plot::waterfall(e, args.row, k, args.max_display)?.save(&p("shap_waterfall"))?;
+    let mean_abs = e.mean_abs(k);
     let top = (0..e.n_features())
         .max_by(|&a, &b| mean_abs[a].total_cmp(&mean_abs[b]))
         .unwrap_or(0);
-    glassbox_plot::dependence(e, top, 0, glassbox_plot::ColorBy::Auto, None)?
-        .save(&staging.path("shap_dependence"))?;
+    glassbox_plot::dependence(e, top, k, glassbox_plot::ColorBy::Auto, None)?
+        .save(&p("shap_dependence"))?;
     Ok(())
 }

@@ -260,3 +260,46 @@ fn bad_model_files_give_one_line_errors() {
     assert!(!ok && err.contains("fewer.csv"), "{err}");
     assert!(!tmp.path().join("never").exists());
 }
+
+/// Explains an imported model on the NaN-free rows of the fixtures' data and compares with the
+/// library's own SHAP values (`pred_contribs` / `pred_contrib`), within `tol` absolute.
+fn compare_with_library(model: &str, tol: f64) {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../glassbox-models/tests/fixtures/gbdt");
+    let data_text = std::fs::read_to_string(fixtures.join("data.csv")).unwrap();
+    let contribs_text = std::fs::read_to_string(fixtures.join(format!("{model}.contribs.csv"))).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut kept = vec![data_text.lines().next().unwrap().to_string()];
+    let mut expected: Vec<Vec<f64>> = Vec::new();
+    for (line, contrib) in data_text.lines().skip(1).zip(contribs_text.lines().skip(1)) {
+        if !line.contains("NaN") {
+            kept.push(line.to_string());
+            expected.push(contrib.split(',').map(|v| v.parse().unwrap()).collect());
+        }
+    }
+    assert!(expected.len() > 10);
+    let data_file = write(tmp.path(), "data.csv", &(kept.join("\n") + "\n"));
+    let out = tmp.path().join("shap");
+    let ext = if model.starts_with("xgb") { "json" } else { "txt" };
+    let mut c = glassbox();
+    c.args(["explain", "--model"]).arg(fixtures.join(format!("{model}.{ext}")));
+    c.arg("--data").arg(&data_file).args(["--target", "y", "--out"]).arg(&out);
+    let (ok, err) = run(&mut c);
+    assert!(ok, "{err}");
+    let csv = std::fs::read_to_string(out.join("shap_values.csv")).unwrap();
+    for (line, want) in csv.lines().skip(1).zip(&expected) {
+        // row_id, features..., base_value, prediction  vs  features..., bias
+        let got: Vec<f64> = line.split(',').skip(1).map(|v| v.parse().unwrap()).collect();
+        let m = want.len() - 1;
+        for j in 0..m {
+            assert!((got[j] - want[j]).abs() <= tol, "{model} feature {j}: {} vs {}", got[j], want[j]);
+        }
+        assert!((got[m] - want[m]).abs() <= tol, "{model} bias: {} vs {}", got[m], want[m]);
+    }
+}
+
+#[test]
+fn imported_models_match_the_libraries_own_shap_values() {
+    // XGBoost sums in f32, so its own values carry f32 rounding; LightGBM computes in f64.
+    compare_with_library("xgb_reg", 1e-5);
+    compare_with_library("lgb_reg", 1e-9);
+}
