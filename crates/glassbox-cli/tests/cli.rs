@@ -264,9 +264,11 @@ fn bad_model_files_give_one_line_errors() {
 /// Explains an imported model on the NaN-free rows of the fixtures' data and compares with the
 /// library's own SHAP values (`pred_contribs` / `pred_contrib`), within `tol` absolute.
 fn compare_with_library(model: &str, tol: f64) {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../glassbox-models/tests/fixtures/gbdt");
+    let fixtures =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../glassbox-models/tests/fixtures/gbdt");
     let data_text = std::fs::read_to_string(fixtures.join("data.csv")).unwrap();
-    let contribs_text = std::fs::read_to_string(fixtures.join(format!("{model}.contribs.csv"))).unwrap();
+    let contribs_text =
+        std::fs::read_to_string(fixtures.join(format!("{model}.contribs.csv"))).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut kept = vec![data_text.lines().next().unwrap().to_string()];
     let mut expected: Vec<Vec<f64>> = Vec::new();
@@ -279,21 +281,43 @@ fn compare_with_library(model: &str, tol: f64) {
     assert!(expected.len() > 10);
     let data_file = write(tmp.path(), "data.csv", &(kept.join("\n") + "\n"));
     let out = tmp.path().join("shap");
-    let ext = if model.starts_with("xgb") { "json" } else { "txt" };
+    let ext = if model.starts_with("xgb") {
+        "json"
+    } else {
+        "txt"
+    };
     let mut c = glassbox();
-    c.args(["explain", "--model"]).arg(fixtures.join(format!("{model}.{ext}")));
-    c.arg("--data").arg(&data_file).args(["--target", "y", "--out"]).arg(&out);
+    c.args(["explain", "--model"])
+        .arg(fixtures.join(format!("{model}.{ext}")));
+    c.arg("--data")
+        .arg(&data_file)
+        .args(["--target", "y", "--out"])
+        .arg(&out);
     let (ok, err) = run(&mut c);
     assert!(ok, "{err}");
     let csv = std::fs::read_to_string(out.join("shap_values.csv")).unwrap();
     for (line, want) in csv.lines().skip(1).zip(&expected) {
         // row_id, features..., base_value, prediction  vs  features..., bias
-        let got: Vec<f64> = line.split(',').skip(1).map(|v| v.parse().unwrap()).collect();
+        let got: Vec<f64> = line
+            .split(',')
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect();
         let m = want.len() - 1;
         for j in 0..m {
-            assert!((got[j] - want[j]).abs() <= tol, "{model} feature {j}: {} vs {}", got[j], want[j]);
+            assert!(
+                (got[j] - want[j]).abs() <= tol,
+                "{model} feature {j}: {} vs {}",
+                got[j],
+                want[j]
+            );
         }
-        assert!((got[m] - want[m]).abs() <= tol, "{model} bias: {} vs {}", got[m], want[m]);
+        assert!(
+            (got[m] - want[m]).abs() <= tol,
+            "{model} bias: {} vs {}",
+            got[m],
+            want[m]
+        );
     }
 }
 
