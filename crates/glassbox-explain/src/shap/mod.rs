@@ -1,6 +1,7 @@
 //! SHAP-family explainers.
 
 pub mod exact;
+mod gauss_legendre;
 pub mod kernel_shap;
 pub mod kmeans;
 mod lars;

@@ -24,13 +24,12 @@
 //! game and do not change these values. Cost per row: `O(sum over leaves of D^2 · D/2)`,
 //! against `O(U · L · D^2)` per tree for conditioning.
 
-use std::f64::consts::PI;
-
 use glassbox_core::ndarray::{Array2, Array4, ArrayView2, Axis};
 use glassbox_core::{SplitCondition, Tree, TreeEnsemble};
 use rayon::prelude::*;
 
 use super::ShapValues;
+use super::gauss_legendre::gauss_legendre;
 use super::tree_shap_interventional::MAX_TREE_DEPTH;
 use crate::ExplainError;
 
@@ -212,50 +211,13 @@ struct Quadrature {
 impl Quadrature {
     fn new(max: usize) -> Self {
         Quadrature {
-            rules: (1..=max).map(gauss_legendre_01).collect(),
+            rules: (1..=max).map(gauss_legendre).collect(),
         }
     }
 
     fn max_nodes(&self) -> usize {
         self.rules.len()
     }
-}
-
-/// `(P_n(x), P_n'(x))` by the three-term recurrence.
-fn legendre(n: usize, x: f64) -> (f64, f64) {
-    let (mut p0, mut p1) = (1.0, x);
-    if n == 0 {
-        return (1.0, 0.0);
-    }
-    for k in 2..=n {
-        let p2 = ((2 * k - 1) as f64 * x * p1 - (k - 1) as f64 * p0) / k as f64;
-        p0 = p1;
-        p1 = p2;
-    }
-    (p1, n as f64 * (x * p1 - p0) / (x * x - 1.0))
-}
-
-/// Nodes and weights of the `q`-point Gauss–Legendre rule mapped to [0, 1] (Newton's method
-/// on `P_q` from the Chebyshev-like initial guesses; converges to full precision).
-fn gauss_legendre_01(q: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut nodes = Vec::with_capacity(q);
-    let mut weights = Vec::with_capacity(q);
-    for i in 0..q {
-        let mut x = (PI * (i as f64 + 0.75) / (q as f64 + 0.5)).cos();
-        for _ in 0..100 {
-            let (p, dp) = legendre(q, x);
-            let dx = p / dp;
-            x -= dx;
-            if dx.abs() <= 1e-16 {
-                break;
-            }
-        }
-        let (_, dp) = legendre(q, x);
-        nodes.push(0.5 * (1.0 + x));
-        // Standard weight 2 / ((1 - x^2) P'(x)^2), halved for the interval of length 1.
-        weights.push(1.0 / ((1.0 - x * x) * dp * dp));
-    }
-    (nodes, weights)
 }
 
 /// Reused buffers of one worker.
@@ -390,7 +352,7 @@ mod tests {
     #[test]
     fn gauss_legendre_integrates_its_degree_exactly() {
         for q in 1..=20 {
-            let (t, w) = gauss_legendre_01(q);
+            let (t, w) = gauss_legendre(q);
             for deg in 0..2 * q {
                 let got: f64 = t.iter().zip(&w).map(|(t, w)| w * t.powi(deg as i32)).sum();
                 let expect = 1.0 / (deg + 1) as f64;
