@@ -14,6 +14,7 @@
 //! Axis order is fixed everywhere: (samples, features, outputs); images are (N, C, H, W).
 
 pub mod atomic;
+pub mod conv_classifier;
 pub mod differentiable;
 pub mod error;
 pub mod explanation;
@@ -26,6 +27,7 @@ pub mod tree;
 
 pub use ndarray;
 
+pub use conv_classifier::{ConvClassifier, GapHead, LayerGradients};
 pub use error::CoreError;
 pub use explanation::{Explanation, SaliencyMap};
 pub use metrics::RegressionMetrics;
