@@ -9,7 +9,7 @@ use clap::Args;
 use crate::explain::{ExplainArgs, Method, Rows};
 use crate::output::Staging;
 use crate::table_args::TableArgs;
-use crate::train::{ForestArgs, ModelKind, TrainArgs};
+use crate::train::{ForestArgs, MlpArgs, ModelKind, TrainArgs};
 
 /// Arguments of `glassbox demo`.
 #[derive(Args, Debug, Clone)]
@@ -73,22 +73,21 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
         index_col: Some("0".into()),
     };
     let forest_dir = staging.path("molding-forest");
-    train_forest(&table, &forest_dir, args.quick, quiet)?;
-    crate::explain::run(
-        &ExplainArgs {
-            model: forest_dir.clone(),
-            model_format: crate::explain::ModelFormat::Auto,
-            target: None,
-            background: 100,
-            seed: 42,
-            table: table.clone(),
-            method: Method::TreeShap,
-            out: staging.path("molding-forest-tree-shap"),
-            force: false,
-            max_display: 12,
-            row: 0,
-            rows: Rows::Test,
-        },
+    train_model(&table, &forest_dir, ModelKind::Forest, args.quick, quiet)?;
+    explain(
+        &table,
+        &forest_dir,
+        Method::TreeShap,
+        &staging.path("molding-forest-tree-shap"),
+        quiet,
+    )?;
+    let mlp_dir = staging.path("molding-mlp");
+    train_model(&table, &mlp_dir, ModelKind::Mlp, args.quick, quiet)?;
+    explain(
+        &table,
+        &mlp_dir,
+        Method::DeepShap,
+        &staging.path("molding-mlp-deep-shap"),
         quiet,
     )?;
     let dir = staging.commit()?;
@@ -102,13 +101,43 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn train_forest(table: &TableArgs, out: &Path, quick: bool, quiet: bool) -> Result<()> {
+/// Explains the test rows of a molding run.
+fn explain(table: &TableArgs, run: &Path, method: Method, out: &Path, quiet: bool) -> Result<()> {
+    crate::explain::run(
+        &ExplainArgs {
+            model: run.to_path_buf(),
+            model_format: crate::explain::ModelFormat::Auto,
+            target: None,
+            background: 100,
+            seed: 42,
+            steps: 50,
+            gradient_samples: 200,
+            table: table.clone(),
+            method,
+            out: out.to_path_buf(),
+            force: false,
+            max_display: 12,
+            row: 0,
+            rows: Rows::Test,
+        },
+        quiet,
+    )?;
+    Ok(())
+}
+
+fn train_model(
+    table: &TableArgs,
+    out: &Path,
+    model: ModelKind,
+    quick: bool,
+    quiet: bool,
+) -> Result<()> {
     crate::train::run(
         &TrainArgs {
             table: table.clone(),
             target: "Weight (g)".into(),
             drop: MOLDING_DROP.iter().map(|s| s.to_string()).collect(),
-            model: ModelKind::Forest,
+            model,
             seed: 42,
             test_fraction: 0.3,
             out: out.to_path_buf(),
@@ -119,6 +148,12 @@ fn train_forest(table: &TableArgs, out: &Path, quick: bool, quiet: bool) -> Resu
                 min_samples_split: 2,
                 min_samples_leaf: 1,
                 max_features: "all".into(),
+            },
+            mlp: MlpArgs {
+                hidden: "10,10,10,10,10".into(),
+                epochs: 50,
+                batch_size: 32,
+                lr: 1e-3,
             },
         },
         quiet,

@@ -6,13 +6,18 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use glassbox_core::ndarray::{Array2, Array3, ArrayView2, Axis, concatenate};
-use glassbox_core::{Explanation, TreeEnsemble};
+use glassbox_core::{Explanation, Predict, TreeEnsemble};
 use glassbox_data::read_table;
 use glassbox_explain::ShapValues;
+use glassbox_explain::deep::{
+    GradientShapOptions, IntegratedGradientsOptions, deep_shap, gradient_shap, integrated_gradients,
+};
 use glassbox_explain::shap::tree_shap_interventional::interventional_tree_shap;
 use glassbox_models::gbdt::{BoostedFormat, load_boosted};
+use glassbox_models::nn::Mlp;
 use glassbox_models::saved::SavedModel;
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::output::Staging;
 use crate::table_args::TableArgs;
@@ -25,6 +30,12 @@ pub enum Method {
     TreeShap,
     /// Exact interventional TreeSHAP against a background sample of the data (tree models).
     InterventionalTreeShap,
+    /// DeepSHAP: DeepLIFT-rescale multipliers averaged over background rows (neural networks).
+    DeepShap,
+    /// Integrated Gradients from the background mean (neural networks).
+    IntegratedGradients,
+    /// GradientSHAP / expected gradients against background rows (neural networks).
+    GradientShap,
 }
 
 /// Model file formats.
@@ -45,6 +56,9 @@ impl Method {
         match self {
             Method::TreeShap => "tree-shap",
             Method::InterventionalTreeShap => "interventional-tree-shap",
+            Method::DeepShap => "deep-shap",
+            Method::IntegratedGradients => "integrated-gradients",
+            Method::GradientShap => "gradient-shap",
         }
     }
 }
@@ -74,12 +88,20 @@ pub struct ExplainArgs {
     /// data's columns by position.
     #[arg(long, value_name = "COLUMN")]
     pub target: Option<String>,
-    /// Background rows for interventional TreeSHAP (a seeded sample of the data).
+    /// Background rows for interventional TreeSHAP, DeepSHAP, Integrated Gradients (their mean
+    /// is the baseline) and GradientSHAP: a seeded sample of the run's training rows (of the
+    /// table's rows for imported models).
     #[arg(long, default_value_t = 100)]
     pub background: usize,
-    /// Seed for the background sample.
+    /// Seed for the background sample and sampling methods.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Integrated Gradients: steps along the path (midpoint rule).
+    #[arg(long, default_value_t = 50)]
+    pub steps: usize,
+    /// GradientSHAP: random draws per explained row.
+    #[arg(long, default_value_t = 200)]
+    pub gradient_samples: usize,
     #[command(flatten)]
     pub table: TableArgs,
     /// Explanation method.
@@ -119,10 +141,17 @@ pub struct Summary {
     pub output: String,
     /// Base value (expected model output) of the first row.
     pub base_value: f64,
-    /// Local-accuracy tolerance checked on every row (relative).
-    pub local_accuracy_rtol: f64,
+    /// Local-accuracy tolerance checked on every row (relative); `null` for approximate methods
+    /// (Integrated Gradients, GradientSHAP), whose completeness gap is reported instead.
+    pub local_accuracy_rtol: Option<f64>,
     /// Largest relative local-accuracy error found.
     pub local_accuracy_max_rel_error: f64,
+    /// Approximate methods: sum of |f(x) - base - sum φ| over rows divided by sum |f(x) - base|.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completeness_gap: Option<f64>,
+    /// Background rows used (methods with a background).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub background_rows: Option<usize>,
     /// Mean |SHAP| per feature, sorted descending: (feature, value).
     pub mean_abs_shap: Vec<(String, f64)>,
     /// Seconds spent computing attributions.
@@ -141,15 +170,50 @@ fn model_json_path(path: &Path) -> PathBuf {
 }
 
 /// A model and the data in the model's own input space, ready to explain.
-struct Prepared {
-    table: glassbox_core::Table,
-    /// Model input, (samples, features).
-    x: Array2<f64>,
+pub struct Prepared {
+    /// The rows explained, raw feature values.
+    pub table: glassbox_core::Table,
+    /// Model input (scaled for glassbox models), (samples, features).
+    pub x: Array2<f64>,
     /// Model output (margins for boosted classifiers), (samples, outputs).
-    predictions: Array2<f64>,
-    ensemble: Option<TreeEnsemble>,
-    output_names: Vec<String>,
-    model_path: PathBuf,
+    pub predictions: Array2<f64>,
+    /// Trees of tree models.
+    pub ensemble: Option<TreeEnsemble>,
+    /// The neural network of MLP runs.
+    pub network: Option<Arc<Mlp>>,
+    /// The model, predicting from `x`-space input (for model-agnostic methods).
+    #[allow(dead_code)]
+    pub model: Arc<dyn Predict>,
+    /// Rows background samples are drawn from, in model input space, (rows, features): the
+    /// run's training rows when the run folder has its split, else the table's rows.
+    pub background_pool: Array2<f64>,
+    /// Output names.
+    pub output_names: Vec<String>,
+    /// The model file.
+    pub model_path: PathBuf,
+}
+
+impl Prepared {
+    /// A seeded sample of `n` background rows (all of them if the pool is smaller), in pool order.
+    pub fn background(&self, n: usize, seed: u64) -> Result<Array2<f64>> {
+        if n == 0 {
+            bail!("--background must be at least 1");
+        }
+        let pool = self.background_pool.nrows();
+        let mut idx = glassbox_core::rng::Rng::new(seed).sample_indices(pool, n.min(pool));
+        idx.sort_unstable();
+        Ok(self.background_pool.select(Axis(0), &idx))
+    }
+
+    fn need_network(&self, method: Method) -> Result<&Mlp> {
+        self.network.as_deref().with_context(|| {
+            format!(
+                "{}: {} needs a neural network (train one with --model mlp); for tree models use tree-shap",
+                self.model_path.display(),
+                method.name()
+            )
+        })
+    }
 }
 
 fn is_glassbox_model(path: &Path) -> bool {
@@ -160,7 +224,8 @@ fn is_glassbox_model(path: &Path) -> bool {
     head.windows(16).any(|w| w == b"\"glassbox-model\"")
 }
 
-fn prepare(args: &ExplainArgs) -> Result<Prepared> {
+/// Loads the model and the rows to explain.
+pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
     let model_path = model_json_path(&args.model);
     let glassbox = match args.model_format {
         ModelFormat::Glassbox => true,
@@ -171,6 +236,13 @@ fn prepare(args: &ExplainArgs) -> Result<Prepared> {
     if glassbox {
         let saved = SavedModel::load(&model_path)?;
         let mut table = raw.to_feature_table(&saved.feature_names, None)?;
+        let has_split = args.model.is_dir() && args.model.join("split.csv").is_file();
+        let background_pool = if has_split {
+            let train = split_rows(&args.model, "train", &table.row_ids)?;
+            saved.scale(table.select_rows(&train).features.view())?
+        } else {
+            saved.scale(table.features.view())?
+        };
         if args.rows != Rows::All {
             let wanted = if args.rows == Rows::Train {
                 "train"
@@ -182,11 +254,24 @@ fn prepare(args: &ExplainArgs) -> Result<Prepared> {
         }
         let x = saved.scale(table.features.view())?;
         let predictions = saved.predict(table.features.view())?;
+        let ensemble = saved.tree_ensemble().cloned();
+        let network = saved.network().ok().map(|m| Arc::new(m.clone()));
+        let model: Arc<dyn Predict> = match (&ensemble, &network) {
+            (Some(e), _) => Arc::new(e.clone()),
+            (None, Some(n)) => n.clone(),
+            (None, None) => bail!(
+                "{}: model has nothing to predict with",
+                model_path.display()
+            ),
+        };
         return Ok(Prepared {
             table,
             x,
             predictions,
-            ensemble: saved.tree_ensemble().cloned(),
+            ensemble,
+            network,
+            model,
+            background_pool,
             output_names: vec![saved.target_name.clone()],
             model_path,
         });
@@ -241,9 +326,12 @@ fn prepare(args: &ExplainArgs) -> Result<Prepared> {
     };
     Ok(Prepared {
         x: table.features.clone(),
+        background_pool: table.features.clone(),
         table,
         predictions,
         ensemble: Some(model.ensemble.clone()),
+        network: None,
+        model: Arc::new(model),
         output_names,
         model_path,
     })
@@ -252,6 +340,7 @@ fn prepare(args: &ExplainArgs) -> Result<Prepared> {
 /// Runs `explain`; returns the output folder and the summary.
 pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     let staging = Staging::new(&args.out, args.force)?;
+    let prepared = prepare(args)?;
     let Prepared {
         table,
         x,
@@ -259,7 +348,8 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
         ensemble,
         output_names,
         model_path,
-    } = prepare(args)?;
+        ..
+    } = &prepared;
     if table.n_samples() == 0 {
         bail!("{}: no rows to explain", args.table.data.display());
     }
@@ -274,6 +364,8 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     };
 
     let started = Instant::now();
+    let mut completeness_gap = None;
+    let mut background_rows = None;
     let shap = match args.method {
         Method::TreeShap => {
             let ensemble = need_trees()?;
@@ -283,13 +375,8 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
         }
         Method::InterventionalTreeShap => {
             let ensemble = need_trees()?;
-            if args.background == 0 {
-                bail!("--background must be at least 1");
-            }
-            let n_bg = args.background.min(x.nrows());
-            let mut idx = glassbox_core::rng::Rng::new(args.seed).sample_indices(x.nrows(), n_bg);
-            idx.sort_unstable();
-            let background = x.select(Axis(0), &idx);
+            let background = prepared.background(args.background, args.seed)?;
+            background_rows = Some(background.nrows());
             chunked(x.view(), quiet, "interventional", |chunk| {
                 Ok(interventional_tree_shap(
                     ensemble,
@@ -297,6 +384,43 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
                     background.view(),
                 )?)
             })?
+        }
+        Method::DeepShap => {
+            let net = prepared.need_network(args.method)?;
+            let background = prepared.background(args.background, args.seed)?;
+            background_rows = Some(background.nrows());
+            chunked(x.view(), quiet, "deep-shap", |chunk| {
+                Ok(deep_shap(net, chunk, background.view())?)
+            })?
+        }
+        Method::IntegratedGradients => {
+            let net = prepared.need_network(args.method)?;
+            let background = prepared.background(args.background, args.seed)?;
+            background_rows = Some(background.nrows());
+            let baseline = background
+                .mean_axis(Axis(0))
+                .expect("background non-empty")
+                .insert_axis(Axis(0));
+            let options = IntegratedGradientsOptions {
+                steps: args.steps,
+                ..IntegratedGradientsOptions::default()
+            };
+            let a = integrated_gradients(net, x.view(), baseline.view(), &options)?;
+            completeness_gap = Some(a.relative_gap());
+            a.values
+        }
+        Method::GradientShap => {
+            let net = prepared.need_network(args.method)?;
+            let background = prepared.background(args.background, args.seed)?;
+            background_rows = Some(background.nrows());
+            let options = GradientShapOptions {
+                nsamples: args.gradient_samples,
+                seed: args.seed,
+                ..GradientShapOptions::default()
+            };
+            let a = gradient_shap(net, x.view(), background.view(), &options)?;
+            completeness_gap = Some(a.relative_gap());
+            a.values
         }
     };
     let seconds = started.elapsed().as_secs_f64();
@@ -306,9 +430,13 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
         output_names.clone(),
         args.method.name(),
     )?;
-    explanation
-        .check_local_accuracy(predictions.view(), EXACT_RTOL)
-        .context("refusing to write SHAP values that do not add up to the model output")?;
+    // Path methods (IG, GradientSHAP) are approximations whose gap is reported, not checked.
+    let exact = completeness_gap.is_none();
+    if exact {
+        explanation
+            .check_local_accuracy(predictions.view(), EXACT_RTOL)
+            .context("refusing to write SHAP values that do not add up to the model output")?;
+    }
     let max_rel = explanation.max_local_accuracy_error(predictions.view())?;
 
     for k in 0..explanation.n_outputs() {
@@ -338,14 +466,16 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let summary = Summary {
         method: args.method.name().into(),
-        model: model_path.display().to_string(),
+        model: crate::output::final_path(model_path).display().to_string(),
         data: args.table.data.display().to_string(),
         n_rows: explanation.n_samples(),
         features: explanation.feature_names.clone(),
         output: output_names.join(", "),
         base_value: explanation.base_values[[0, 0]],
-        local_accuracy_rtol: EXACT_RTOL,
+        local_accuracy_rtol: exact.then_some(EXACT_RTOL),
         local_accuracy_max_rel_error: max_rel,
+        completeness_gap,
+        background_rows,
         mean_abs_shap: ranked,
         seconds,
     };
@@ -359,7 +489,7 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
             summary.features.len(),
             seconds,
             max_rel,
-            dir.display()
+            crate::output::final_path(&dir).display()
         );
     }
     Ok((dir, summary))

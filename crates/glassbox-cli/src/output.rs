@@ -96,3 +96,41 @@ impl Drop for Staging {
         }
     }
 }
+
+/// `path` as it will read once every staging folder in it is committed: each component
+/// `.NAME.partial-PID` becomes `NAME`. Files written inside a staging folder (the demo's runs)
+/// record where their inputs will be, not a temporary, process-specific name.
+pub fn final_path(path: &Path) -> PathBuf {
+    path.components()
+        .map(|c| {
+            let s = c.as_os_str().to_string_lossy();
+            match s
+                .strip_prefix('.')
+                .and_then(|rest| rest.rsplit_once(".partial-"))
+            {
+                Some((name, pid)) if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) => {
+                    std::ffi::OsString::from(name)
+                }
+                _ => c.as_os_str().to_os_string(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod final_path_tests {
+    use super::*;
+
+    #[test]
+    fn staging_components_are_renamed() {
+        assert_eq!(
+            final_path(Path::new("/tmp/.demo.partial-123/run/model.json")),
+            PathBuf::from("/tmp/demo/run/model.json")
+        );
+        assert_eq!(
+            final_path(Path::new(".x.partial-/a")),
+            PathBuf::from(".x.partial-/a")
+        );
+        assert_eq!(final_path(Path::new("rel/file")), PathBuf::from("rel/file"));
+    }
+}

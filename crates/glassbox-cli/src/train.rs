@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 use glassbox_core::ndarray::{Array1, Axis};
 use glassbox_core::{MinMaxScaler, RegressionMetrics};
 use glassbox_data::{Split, read_table, train_test_split};
+use glassbox_models::ModelError;
 use glassbox_models::forest::{MaxFeatures, RandomForestParams};
+use glassbox_models::nn::{MlpParams, parse_hidden};
 use glassbox_models::saved::{ModelPayload, SavedModel, TrainingInfo};
 use serde::Serialize;
 
@@ -21,6 +23,25 @@ use crate::tables::{num, write_csv, write_json};
 pub enum ModelKind {
     /// Random-forest regressor (CART trees, bootstrap), explained exactly by TreeSHAP.
     Forest,
+    /// Multilayer perceptron (Dense + ReLU, MSE, Adam), explained by DeepSHAP.
+    Mlp,
+}
+
+/// Neural-network (MLP) hyper-parameters.
+#[derive(Args, Debug, Clone)]
+pub struct MlpArgs {
+    /// Hidden layer widths, comma-separated (each followed by a ReLU).
+    #[arg(long, default_value = "10,10,10,10,10", help_heading = "MLP")]
+    pub hidden: String,
+    /// Passes over the training rows.
+    #[arg(long, default_value_t = 50, help_heading = "MLP")]
+    pub epochs: usize,
+    /// Rows per mini-batch.
+    #[arg(long, default_value_t = 32, help_heading = "MLP")]
+    pub batch_size: usize,
+    /// Adam learning rate (Adam β1 0.9, β2 0.999, ε 1e-7 as in Keras).
+    #[arg(long, default_value_t = 1e-3, help_heading = "MLP")]
+    pub lr: f64,
 }
 
 /// Random-forest hyper-parameters (scikit-learn's defaults).
@@ -71,6 +92,8 @@ pub struct TrainArgs {
     pub force: bool,
     #[command(flatten)]
     pub forest: ForestArgs,
+    #[command(flatten)]
+    pub mlp: MlpArgs,
 }
 
 /// Train and test metrics, as written to `metrics.json`.
@@ -86,6 +109,9 @@ pub struct Metrics {
     pub test: RegressionMetrics,
     /// Seconds spent fitting.
     pub fit_seconds: f64,
+    /// Training loss after each epoch (MLP only; MSE in the scaled target units).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loss_history: Vec<f64>,
 }
 
 fn parse_max_features(s: &str) -> Result<MaxFeatures> {
@@ -134,16 +160,15 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<(PathBuf, Metrics)> {
         y.select(Axis(0), &split.train),
     );
 
-    let spinner = crate::progress::spinner("train", quiet);
-    spinner.set_message(format!(
-        "{:?} on {} rows x {} features",
-        args.model,
-        split.train.len(),
-        table.n_features()
-    ));
     let started = Instant::now();
     let payload = match args.model {
         ModelKind::Forest => {
+            let spinner = crate::progress::spinner("train", quiet);
+            spinner.set_message(format!(
+                "forest on {} rows x {} features",
+                split.train.len(),
+                table.n_features()
+            ));
             let params = RandomForestParams {
                 n_estimators: args.forest.n_trees,
                 max_depth: args.forest.max_depth,
@@ -156,14 +181,41 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<(PathBuf, Metrics)> {
             let forest = params
                 .fit(x_train.view(), y_train.view())?
                 .with_feature_names(table.feature_names.clone())?;
+            spinner.finish_and_clear();
             ModelPayload::RandomForest {
                 params,
                 ensemble: forest.into_ensemble(),
             }
         }
+        ModelKind::Mlp => {
+            let params = MlpParams {
+                hidden: parse_hidden(&args.mlp.hidden).context("--hidden")?,
+                epochs: args.mlp.epochs,
+                batch_size: args.mlp.batch_size,
+                learning_rate: args.mlp.lr,
+                seed: args.seed,
+                ..MlpParams::default()
+            };
+            params.validate().context("MLP settings")?;
+            let bar = crate::progress::bar(params.epochs as u64, "train mlp", quiet);
+            let y_train = y_train.view().insert_axis(Axis(1));
+            let mlp = params
+                .fit(x_train.view(), y_train, &mut |r| {
+                    bar.set_position(r.epoch as u64);
+                    bar.set_message(format!("loss {:.3e}", r.train_loss));
+                })
+                .map_err(|e| match e {
+                    ModelError::Diverged { .. } => {
+                        anyhow::anyhow!("{e}; try a lower --lr (now {})", args.mlp.lr)
+                    }
+                    e => e.into(),
+                })?;
+            bar.finish_and_clear();
+            ModelPayload::mlp(mlp)
+        }
     };
     let fit_seconds = started.elapsed().as_secs_f64();
-    spinner.finish_and_clear();
+    let loss_history = payload_loss(&payload);
 
     let saved = SavedModel::new(
         table.feature_names.clone(),
@@ -190,6 +242,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<(PathBuf, Metrics)> {
         train: metric(&split.train)?,
         test: metric(&split.test)?,
         fit_seconds,
+        loss_history,
     };
 
     saved.save(&staging.path("model.json"))?;
@@ -230,6 +283,9 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<(PathBuf, Metrics)> {
         &args.target,
     )?;
     fig.save(&staging.path("measured_vs_predicted"))?;
+    if !metrics.loss_history.is_empty() {
+        write_loss(&staging, &metrics.loss_history)?;
+    }
     let dir = staging.commit()?;
     if !quiet {
         eprintln!(
@@ -240,7 +296,7 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<(PathBuf, Metrics)> {
             metrics.test.rmse,
             metrics.test.mae,
             fit_seconds,
-            dir.display()
+            crate::output::final_path(&dir).display()
         );
     }
     Ok((dir, metrics))
@@ -249,7 +305,37 @@ pub fn run(args: &TrainArgs, quiet: bool) -> Result<(PathBuf, Metrics)> {
 fn model_title(kind: ModelKind) -> &'static str {
     match kind {
         ModelKind::Forest => "Random forest",
+        ModelKind::Mlp => "Neural network (MLP)",
     }
+}
+
+fn payload_loss(payload: &ModelPayload) -> Vec<f64> {
+    match payload {
+        ModelPayload::Mlp {
+            network: Some(net), ..
+        } => net.0.loss_history().to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// Writes `loss.csv` (epoch, loss) and the loss-curve plot.
+fn write_loss(staging: &Staging, loss: &[f64]) -> Result<()> {
+    write_csv(
+        &staging.path("loss.csv"),
+        &["epoch".into(), "train_loss".into()],
+        loss.iter()
+            .enumerate()
+            .map(|(i, l)| vec![(i + 1).to_string(), num(*l)]),
+    )?;
+    let epochs: Vec<f64> = (1..=loss.len()).map(|e| e as f64).collect();
+    let series = [glassbox_plot::Series::new(
+        "training loss (MSE, scaled target)",
+        epochs,
+        loss.to_vec(),
+    )];
+    glassbox_plot::line_chart(&series, "Training loss per epoch", "epoch", "loss", true)?
+        .save(&staging.path("loss_curve"))?;
+    Ok(())
 }
 
 fn write_split(path: &Path, split: &Split, row_ids: &[String]) -> Result<()> {

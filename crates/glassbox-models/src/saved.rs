@@ -83,6 +83,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use glassbox_core::atomic::write_atomic_with;
 use glassbox_core::{MinMaxScaler, Predict, TreeEnsemble};
@@ -91,6 +92,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ModelError;
 use crate::forest::RandomForestParams;
+use crate::nn::Mlp;
 
 /// Value of the `format` field of every glassbox model file.
 pub const FORMAT: &str = "glassbox-model";
@@ -131,6 +133,54 @@ pub enum ModelPayload {
         /// Its trees (tree weight 1/n_trees, one output).
         ensemble: TreeEnsemble,
     },
+    /// A multilayer perceptron. Its weights (safetensors) and architecture (JSON) live in two
+    /// files beside `model.json`, named here; [`SavedModel::load`] reads them.
+    Mlp {
+        /// Architecture JSON file name, relative to the model file's folder.
+        architecture: String,
+        /// Weights (safetensors) file name, relative to the model file's folder.
+        weights: String,
+        /// The network itself, present once built or loaded.
+        #[serde(skip)]
+        network: Option<MlpNetwork>,
+    },
+}
+
+/// A trained [`Mlp`] held by a [`SavedModel`]; two are equal when their architectures and
+/// weight files are byte-identical.
+#[derive(Clone, Debug)]
+pub struct MlpNetwork(pub Arc<Mlp>);
+
+impl PartialEq for MlpNetwork {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.architecture() == other.0.architecture()
+            && self.0.weights_bytes() == other.0.weights_bytes()
+    }
+}
+
+/// File name of an MLP's architecture JSON in a run folder.
+pub const MLP_ARCHITECTURE_FILE: &str = "architecture.json";
+/// File name of an MLP's weights in a run folder.
+pub const MLP_WEIGHTS_FILE: &str = "weights.safetensors";
+
+impl ModelPayload {
+    /// Wraps a trained MLP, to be saved as [`MLP_ARCHITECTURE_FILE`] and [`MLP_WEIGHTS_FILE`]
+    /// beside the model file.
+    pub fn mlp(model: Mlp) -> ModelPayload {
+        ModelPayload::Mlp {
+            architecture: MLP_ARCHITECTURE_FILE.into(),
+            weights: MLP_WEIGHTS_FILE.into(),
+            network: Some(MlpNetwork(Arc::new(model))),
+        }
+    }
+
+    /// Short name of the model kind (`"random_forest"`, `"mlp"`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ModelPayload::RandomForest { .. } => "random_forest",
+            ModelPayload::Mlp { .. } => "mlp",
+        }
+    }
 }
 
 /// How a saved model was trained (informative; not needed to predict).
@@ -294,6 +344,34 @@ impl SavedModel {
                     .map_err(|e| format!("inconsistent model: random forest {e}"))?;
                 ensemble.validate().map_err(|e| e.to_string())?;
             }
+            ModelPayload::Mlp {
+                architecture,
+                weights,
+                network,
+            } => {
+                for file in [architecture, weights] {
+                    if file.is_empty() || file.contains(['/', '\\']) || file.starts_with('.') {
+                        return Err(format!(
+                            "inconsistent model: MLP file name {file:?} must be a plain file \
+                             name beside the model file"
+                        ));
+                    }
+                }
+                if let Some(MlpNetwork(mlp)) = network {
+                    if mlp.n_features() != n {
+                        return Err(format!(
+                            "inconsistent model: {n} feature names but the network has {} inputs",
+                            mlp.n_features()
+                        ));
+                    }
+                    if mlp.n_outputs() != 1 {
+                        return Err(format!(
+                            "inconsistent model: a regression MLP has 1 output, this one has {}",
+                            mlp.n_outputs()
+                        ));
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -305,6 +383,19 @@ impl SavedModel {
             path: path.to_path_buf(),
             message: format!("refusing to save: {message}"),
         })?;
+        if let ModelPayload::Mlp {
+            architecture,
+            weights,
+            network,
+        } = &self.model
+        {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let MlpNetwork(mlp) = network.as_ref().ok_or_else(|| ModelError::Format {
+                path: path.to_path_buf(),
+                message: "refusing to save: the MLP payload holds no network".into(),
+            })?;
+            mlp.save(&dir.join(weights), &dir.join(architecture))?;
+        }
         write_atomic_with(path, |w| {
             let mut ser =
                 serde_json::Serializer::with_formatter(&mut *w, ModelFormatter::default());
@@ -373,8 +464,19 @@ impl SavedModel {
                  {VERSION}"
             )));
         }
-        let model: SavedModel = serde_json::from_slice(&bytes)
+        let mut model: SavedModel = serde_json::from_slice(&bytes)
             .map_err(|e| format_err(format!("invalid glassbox model file: {e}")))?;
+        model.validate().map_err(format_err)?;
+        if let ModelPayload::Mlp {
+            architecture,
+            weights,
+            network,
+        } = &mut model.model
+        {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let mlp = Mlp::load(&dir.join(&*weights), &dir.join(&*architecture))?;
+            *network = Some(MlpNetwork(Arc::new(mlp)));
+        }
         model.validate().map_err(format_err)?;
         Ok(model)
     }
@@ -383,6 +485,7 @@ impl SavedModel {
     pub fn tree_ensemble(&self) -> Option<&TreeEnsemble> {
         match &self.model {
             ModelPayload::RandomForest { ensemble, .. } => Some(ensemble),
+            ModelPayload::Mlp { .. } => None,
         }
     }
 
@@ -390,6 +493,7 @@ impl SavedModel {
     pub fn n_outputs(&self) -> usize {
         match &self.model {
             ModelPayload::RandomForest { ensemble, .. } => ensemble.n_outputs,
+            ModelPayload::Mlp { .. } => 1,
         }
     }
 
@@ -405,6 +509,22 @@ impl SavedModel {
         let x = self.scale(raw_x)?;
         match &self.model {
             ModelPayload::RandomForest { ensemble, .. } => Ok(ensemble.predict(x.view())?),
+            ModelPayload::Mlp { .. } => Ok(self.network()?.predict(x.view())?),
+        }
+    }
+
+    /// The neural network, if this is an MLP (it works on scaled features). Errors for other
+    /// model kinds or an MLP payload whose files were not loaded.
+    pub fn network(&self) -> Result<&Mlp, ModelError> {
+        match &self.model {
+            ModelPayload::Mlp {
+                network: Some(MlpNetwork(mlp)),
+                ..
+            } => Ok(mlp),
+            other => Err(ModelError::InvalidArgument(format!(
+                "a {} model has no neural network",
+                other.kind()
+            ))),
         }
     }
 }

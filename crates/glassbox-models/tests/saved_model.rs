@@ -276,7 +276,9 @@ fn inconsistent_content_is_refused() {
         (
             "nfeat",
             Box::new(|s| {
-                let ModelPayload::RandomForest { ensemble, .. } = &mut s.model;
+                let ModelPayload::RandomForest { ensemble, .. } = &mut s.model else {
+                    unreachable!()
+                };
                 ensemble.n_features = 2;
                 ensemble.feature_names = None;
             }),
@@ -285,7 +287,9 @@ fn inconsistent_content_is_refused() {
         (
             "tree",
             Box::new(|s| {
-                let ModelPayload::RandomForest { ensemble, .. } = &mut s.model;
+                let ModelPayload::RandomForest { ensemble, .. } = &mut s.model else {
+                    unreachable!()
+                };
                 ensemble.trees[4].left[0] = 9999;
             }),
             "tree 4",
