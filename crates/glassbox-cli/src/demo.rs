@@ -110,6 +110,8 @@ fn explain(table: &TableArgs, run: &Path, method: Method, out: &Path, quiet: boo
             target: None,
             background: 100,
             seed: 42,
+            output: crate::explain::OutputArg::Margin,
+            probability_method: crate::explain::ProbabilityArg::Exact,
             steps: 50,
             gradient_samples: 200,
             table: table.clone(),

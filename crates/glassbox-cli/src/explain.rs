@@ -5,15 +5,18 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use glassbox_core::ndarray::{Array2, Array3, ArrayView2, Axis, concatenate};
+use glassbox_core::ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis, concatenate};
 use glassbox_core::{Explanation, Predict, TreeEnsemble};
 use glassbox_data::read_table;
 use glassbox_explain::ShapValues;
 use glassbox_explain::deep::{
     GradientShapOptions, IntegratedGradientsOptions, deep_shap, gradient_shap, integrated_gradients,
 };
-use glassbox_explain::shap::tree_shap_interventional::interventional_tree_shap;
-use glassbox_models::gbdt::{BoostedFormat, load_boosted};
+use glassbox_explain::shap::output::{
+    OutputSpace, ProbabilityMethod, interventional_tree_shap_output, sigmoid, softmax,
+};
+use glassbox_explain::shap::{InteractionValues, tree_shap_interactions};
+use glassbox_models::gbdt::{BoostedFormat, Objective, load_boosted};
 use glassbox_models::nn::Mlp;
 use glassbox_models::saved::SavedModel;
 use serde::Serialize;
@@ -30,6 +33,10 @@ pub enum Method {
     TreeShap,
     /// Exact interventional TreeSHAP against a background sample of the data (tree models).
     InterventionalTreeShap,
+    /// Exact path-dependent SHAP interaction values (tree models): writes the SHAP values they
+    /// sum to, the mean |interaction| matrix, and dependence plots coloured by the strongest
+    /// interaction.
+    Interactions,
     /// DeepSHAP: DeepLIFT-rescale multipliers averaged over background rows (neural networks).
     DeepShap,
     /// Integrated Gradients from the background mean (neural networks).
@@ -56,11 +63,33 @@ impl Method {
         match self {
             Method::TreeShap => "tree-shap",
             Method::InterventionalTreeShap => "interventional-tree-shap",
+            Method::Interactions => "interactions",
             Method::DeepShap => "deep-shap",
             Method::IntegratedGradients => "integrated-gradients",
             Method::GradientShap => "gradient-shap",
         }
     }
+}
+
+/// The space a classifier is explained in.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputArg {
+    /// The raw model output: log-odds / class scores for boosted classifiers (exact and
+    /// additive for every method).
+    Margin,
+    /// Class probabilities (imported binary-logistic or softmax classifiers, with
+    /// interventional TreeSHAP).
+    Probability,
+}
+
+/// How probability-space values are computed.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbabilityArg {
+    /// Exact Shapley values of the probability game (at most 16 split features differing
+    /// between a row and a background row).
+    Exact,
+    /// shap's rescale rule (any size; binary classifiers only).
+    Rescaled,
 }
 
 /// Which rows of the table to explain.
@@ -96,6 +125,12 @@ pub struct ExplainArgs {
     /// Seed for the background sample and sampling methods.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Output space of classifiers: margin (log-odds) or probability.
+    #[arg(long, value_enum, default_value_t = OutputArg::Margin)]
+    pub output: OutputArg,
+    /// With --output probability: exact Shapley values of the probability, or shap's rescaling.
+    #[arg(long, value_enum, default_value_t = ProbabilityArg::Exact)]
+    pub probability_method: ProbabilityArg,
     /// Integrated Gradients: steps along the path (midpoint rule).
     #[arg(long, default_value_t = 50)]
     pub steps: usize,
@@ -189,6 +224,9 @@ pub struct Prepared {
     pub background_pool: Array2<f64>,
     /// Output names.
     pub output_names: Vec<String>,
+    /// For imported classifiers whose probabilities glassbox can reproduce: probability output
+    /// names. `None` for regressors and glassbox models.
+    pub probability_names: Option<Vec<String>>,
     /// The model file.
     pub model_path: PathBuf,
 }
@@ -273,6 +311,7 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
             model,
             background_pool,
             output_names: vec![saved.target_name.clone()],
+            probability_names: None,
             model_path,
         });
     }
@@ -315,7 +354,9 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
             cols
         }
     };
-    let table = raw.to_feature_table(&names, None)?;
+    // Boosted trees route missing values (empty cells, NA, NaN) down each split's default
+    // direction; check_input refuses them only for features the model has no direction for.
+    let table = raw.to_feature_table_with_missing(&names, None)?;
     model.check_input(table.features.view())?;
     let predictions = glassbox_core::Predict::predict(&model, table.features.view())?;
     let k = model.n_outputs();
@@ -324,7 +365,19 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
     } else {
         (0..k).map(|i| format!("class {i} margin")).collect()
     };
+    let probability_names = match model.objective {
+        Objective::BinaryLogistic { sigmoid } if sigmoid == 1.0 => {
+            Some(vec!["probability".to_string()])
+        }
+        Objective::MultiSoftmax { n_classes } => Some(
+            (0..n_classes)
+                .map(|i| format!("class {i} probability"))
+                .collect(),
+        ),
+        _ => None,
+    };
     Ok(Prepared {
+        probability_names,
         x: table.features.clone(),
         background_pool: table.features.clone(),
         table,
@@ -344,12 +397,29 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     let Prepared {
         table,
         x,
-        predictions,
         ensemble,
-        output_names,
         model_path,
         ..
     } = &prepared;
+    let probability = args.output == OutputArg::Probability;
+    let (predictions, output_names) = if probability {
+        if args.method != Method::InterventionalTreeShap {
+            bail!(
+                "--output probability works with --method interventional-tree-shap (probabilities \
+                 are not additive under the trees' path-dependent expectations); {} explains the margin",
+                args.method.name()
+            );
+        }
+        let names = prepared.probability_names.clone().with_context(|| {
+            format!(
+                "{}: --output probability needs a binary-logistic or softmax classifier; this model's output is not a probability",
+                model_path.display()
+            )
+        })?;
+        (to_probabilities(&prepared.predictions), names)
+    } else {
+        (prepared.predictions.clone(), prepared.output_names.clone())
+    };
     if table.n_samples() == 0 {
         bail!("{}: no rows to explain", args.table.data.display());
     }
@@ -365,6 +435,7 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
 
     let started = Instant::now();
     let mut completeness_gap = None;
+    let mut interactions: Option<InteractionValues> = None;
     let mut background_rows = None;
     let shap = match args.method {
         Method::TreeShap => {
@@ -377,13 +448,33 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
             let ensemble = need_trees()?;
             let background = prepared.background(args.background, args.seed)?;
             background_rows = Some(background.nrows());
+            let (space, method) = if probability {
+                let method = match args.probability_method {
+                    ProbabilityArg::Exact => ProbabilityMethod::Exact,
+                    ProbabilityArg::Rescaled => ProbabilityMethod::Rescaled,
+                };
+                (OutputSpace::Probability, method)
+            } else {
+                (OutputSpace::Margin, ProbabilityMethod::Exact)
+            };
             chunked(x.view(), quiet, "interventional", |chunk| {
-                Ok(interventional_tree_shap(
+                Ok(interventional_tree_shap_output(
                     ensemble,
                     chunk,
                     background.view(),
+                    space,
+                    method,
                 )?)
             })?
+        }
+        Method::Interactions => {
+            let ensemble = need_trees()?;
+            let spinner = crate::progress::spinner("interactions", quiet);
+            let iv = tree_shap_interactions(ensemble, x.view())?;
+            spinner.finish_and_clear();
+            let shap = iv.shap_values();
+            interactions = Some(iv);
+            shap
         }
         Method::DeepShap => {
             let net = prepared.need_network(args.method)?;
@@ -446,7 +537,10 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
             format!("_output{k}")
         };
         let preds = predictions.column(k).to_vec();
-        write_outputs(
+        let iv_k = interactions
+            .as_ref()
+            .map(|iv| iv.values.index_axis(Axis(3), k));
+        write_outputs_with(
             &staging,
             &explanation,
             k,
@@ -454,7 +548,15 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
             &table.row_ids,
             &preds,
             args,
+            iv_k,
         )?;
+        if let Some(iv) = &iv_k {
+            write_mean_interactions(
+                &staging.path(&format!("mean_abs_interactions{suffix}.csv")),
+                iv,
+                &explanation.feature_names,
+            )?;
+        }
     }
     let mean_abs = explanation.mean_abs(0);
     let mut ranked: Vec<(String, f64)> = explanation
@@ -580,6 +682,7 @@ where
 }
 
 /// Writes the CSV and the plots for output `k`, file names ending in `suffix`.
+#[allow(dead_code)] // the entry point for methods without interaction values
 pub fn write_outputs(
     staging: &Staging,
     e: &Explanation,
@@ -588,6 +691,56 @@ pub fn write_outputs(
     row_ids: &[String],
     predictions: &[f64],
     args: &ExplainArgs,
+) -> Result<()> {
+    write_outputs_with(staging, e, k, suffix, row_ids, predictions, args, None)
+}
+
+/// Maps margins (samples, outputs) to probabilities: sigmoid for one output, softmax across
+/// several.
+fn to_probabilities(margins: &Array2<f64>) -> Array2<f64> {
+    let k = margins.ncols();
+    let mut out = margins.clone();
+    for mut row in out.rows_mut() {
+        let m = row.to_vec();
+        for (o, v) in row.iter_mut().enumerate() {
+            *v = if k == 1 {
+                sigmoid(&m, o)
+            } else {
+                softmax(&m, o)
+            };
+        }
+    }
+    out
+}
+
+/// Writes the (features x features) matrix of mean |interaction value| over the rows.
+fn write_mean_interactions(path: &Path, iv: &ArrayView3<'_, f64>, names: &[String]) -> Result<()> {
+    let mean = iv.mapv(f64::abs).mean_axis(Axis(0)).expect("rows > 0");
+    let mut header = vec!["feature".to_string()];
+    header.extend(names.iter().cloned());
+    crate::tables::write_csv(
+        path,
+        &header,
+        mean.rows().into_iter().zip(names).map(|(r, name)| {
+            let mut line = vec![name.clone()];
+            line.extend(r.iter().map(|&v| crate::tables::num(v)));
+            line
+        }),
+    )
+}
+
+/// [`write_outputs`], with SHAP interaction values for output `k`, shape
+/// (samples, features, features), to colour the dependence plot by the strongest interaction.
+#[allow(clippy::too_many_arguments)]
+pub fn write_outputs_with(
+    staging: &Staging,
+    e: &Explanation,
+    k: usize,
+    suffix: &str,
+    row_ids: &[String],
+    predictions: &[f64],
+    args: &ExplainArgs,
+    interactions: Option<ArrayView3<'_, f64>>,
 ) -> Result<()> {
     let p = |name: &str| staging.path(&format!("{name}{suffix}"));
     write_shap_csv(
@@ -611,7 +764,7 @@ pub fn write_outputs(
     let top = (0..e.n_features())
         .max_by(|&a, &b| mean_abs[a].total_cmp(&mean_abs[b]))
         .unwrap_or(0);
-    glassbox_plot::dependence(e, top, k, glassbox_plot::ColorBy::Auto, None)?
+    glassbox_plot::dependence(e, top, k, glassbox_plot::ColorBy::Auto, interactions)?
         .save(&p("shap_dependence"))?;
     Ok(())
 }

@@ -272,13 +272,27 @@ fn compare_with_library(model: &str, tol: f64) {
     let tmp = tempfile::tempdir().unwrap();
     let mut kept = vec![data_text.lines().next().unwrap().to_string()];
     let mut expected: Vec<Vec<f64>> = Vec::new();
+    let mut with_missing = 0;
     for (line, contrib) in data_text.lines().skip(1).zip(contribs_text.lines().skip(1)) {
-        if !line.contains("NaN") {
-            kept.push(line.to_string());
-            expected.push(contrib.split(',').map(|v| v.parse().unwrap()).collect());
-        }
+        // Missing values as users' CSV files have them: NaN, an empty field, or NA.
+        let line = if line.contains("NaN") {
+            with_missing += 1;
+            match with_missing % 3 {
+                0 => line.to_string(),
+                1 => line.replace("NaN", ""),
+                _ => line.replace("NaN", "NA"),
+            }
+        } else {
+            line.to_string()
+        };
+        kept.push(line);
+        expected.push(contrib.split(',').map(|v| v.parse().unwrap()).collect());
     }
     assert!(expected.len() > 10);
+    assert!(
+        with_missing >= 3,
+        "the fixture should have rows with missing values"
+    );
     let data_file = write(tmp.path(), "data.csv", &(kept.join("\n") + "\n"));
     let out = tmp.path().join("shap");
     let ext = if model.starts_with("xgb") {
@@ -326,4 +340,112 @@ fn imported_models_match_the_libraries_own_shap_values() {
     // XGBoost sums in f32, so its own values carry f32 rounding; LightGBM computes in f64.
     compare_with_library("xgb_reg", 1e-5);
     compare_with_library("lgb_reg", 1e-9);
+}
+
+fn gbdt_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../glassbox-models/tests/fixtures/gbdt")
+        .join(name)
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn explain_fixture(model: &str, out: &Path, extra: &[&str]) -> (bool, String) {
+    let mut c = glassbox();
+    c.args(["explain", "--model"])
+        .arg(gbdt_fixture(model))
+        .arg("--data")
+        .arg(gbdt_fixture("data.csv"))
+        .args(["--target", "y", "--out"])
+        .arg(out)
+        .args(extra);
+    run(&mut c)
+}
+
+#[test]
+fn interaction_values_sum_to_tree_shap_and_probabilities_add_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Interactions: rows of the interaction matrix sum to the TreeSHAP values (checked at 1e-9
+    // against a separate tree-shap run), the mean |interaction| matrix is symmetric.
+    let (ts, ia) = (tmp.path().join("ts"), tmp.path().join("ia"));
+    assert!(explain_fixture("xgb_reg.json", &ts, &[]).0);
+    let (ok, err) = explain_fixture("xgb_reg.json", &ia, &["--method", "interactions"]);
+    assert!(ok, "{err}");
+    let (_, a) = read_csv(&ts.join("shap_values.csv"));
+    let (_, b) = read_csv(&ia.join("shap_values.csv"));
+    assert_eq!(a.len(), 160, "rows with missing values are explained too");
+    for (ra, rb) in a.iter().zip(&b) {
+        for (va, vb) in ra.iter().zip(rb).skip(1) {
+            let (va, vb): (f64, f64) = (va.parse().unwrap(), vb.parse().unwrap());
+            assert!((va - vb).abs() <= 1e-9 * (1.0 + va.abs()), "{va} vs {vb}");
+        }
+    }
+    let (header, m) = read_csv(&ia.join("mean_abs_interactions.csv"));
+    assert_eq!(header, ["feature", "temp", "pressure", "speed", "load"]);
+    for i in 0..4 {
+        for j in 0..4 {
+            assert_eq!(m[i][j + 1], m[j][i + 1], "not symmetric at {i},{j}");
+        }
+    }
+    assert!(ia.join("shap_dependence.png").is_file());
+
+    // Probability output of a binary classifier: values add up to XGBoost's own probability.
+    let pr = tmp.path().join("pr");
+    let (ok, err) = explain_fixture(
+        "xgb_binary.json",
+        &pr,
+        &[
+            "--method",
+            "interventional-tree-shap",
+            "--output",
+            "probability",
+            "--background",
+            "50",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (header, rows) = read_csv(&pr.join("shap_values.csv"));
+    let (_, lib) = read_csv(&gbdt_fixture("xgb_binary.pred.csv"));
+    let m = header.len() - 3;
+    for (row, want) in rows.iter().zip(&lib) {
+        let v: Vec<f64> = row[1..].iter().map(|s| s.parse().unwrap()).collect();
+        let sum: f64 = v[..m].iter().sum::<f64>() + v[m];
+        let prediction = v[m + 1];
+        let library: f64 = want[1].parse().unwrap();
+        assert!((0.0..=1.0).contains(&prediction));
+        assert!((sum - prediction).abs() <= 1e-9, "{sum} vs {prediction}");
+        // XGBoost computes in f32.
+        assert!(
+            (prediction - library).abs() <= 1e-6,
+            "{prediction} vs {library}"
+        );
+    }
+
+    // Refusals: probability of a regressor, probability with path-dependent TreeSHAP.
+    let (ok, err) = explain_fixture(
+        "xgb_reg.json",
+        &tmp.path().join("bad1"),
+        &[
+            "--method",
+            "interventional-tree-shap",
+            "--output",
+            "probability",
+        ],
+    );
+    assert!(!ok && err.contains("not a probability"), "{err}");
+    let (ok, err) = explain_fixture(
+        "xgb_binary.json",
+        &tmp.path().join("bad2"),
+        &["--output", "probability"],
+    );
+    assert!(!ok && err.contains("interventional-tree-shap"), "{err}");
+    assert!(!tmp.path().join("bad1").exists() && !tmp.path().join("bad2").exists());
 }

@@ -33,6 +33,30 @@ impl Table {
         target: Option<Array1<f64>>,
         row_ids: Vec<String>,
     ) -> Result<Self, CoreError> {
+        Self::build(feature_names, features, target_name, target, row_ids, false)
+    }
+
+    /// Like [`Table::new`], but feature values may be NaN, meaning *missing*: for models that
+    /// route missing values themselves (imported XGBoost and LightGBM trees have a default
+    /// direction per split). Infinite values and a non-finite target are still refused.
+    pub fn new_with_missing(
+        feature_names: Vec<String>,
+        features: Array2<f64>,
+        target_name: Option<String>,
+        target: Option<Array1<f64>>,
+        row_ids: Vec<String>,
+    ) -> Result<Self, CoreError> {
+        Self::build(feature_names, features, target_name, target, row_ids, true)
+    }
+
+    fn build(
+        feature_names: Vec<String>,
+        features: Array2<f64>,
+        target_name: Option<String>,
+        target: Option<Array1<f64>>,
+        row_ids: Vec<String>,
+        allow_missing: bool,
+    ) -> Result<Self, CoreError> {
         let (n, m) = features.dim();
         if feature_names.len() != m {
             return Err(CoreError::Shape {
@@ -58,7 +82,7 @@ impl Table {
             });
         }
         for ((row, column), &value) in features.indexed_iter() {
-            if !value.is_finite() {
+            if !value.is_finite() && !(allow_missing && value.is_nan()) {
                 return Err(CoreError::NonFinite {
                     what: "features".into(),
                     row,

@@ -4,6 +4,7 @@
 use glassbox_core::Table;
 use glassbox_core::ndarray::{Array1, Array2};
 
+use crate::cell::Cell;
 use crate::error::DataError;
 use crate::raw_table::RawTable;
 use crate::suggest::closest_name;
@@ -88,6 +89,61 @@ impl RawTable {
             s
         };
         self.build(&features, target_pos, &hint)
+    }
+
+    /// Like [`RawTable::to_feature_table`], for models that handle missing values themselves
+    /// (imported boosted trees): empty cells, missing-value markers (`NA`, `?`, ...) and `NaN`
+    /// in feature columns become NaN instead of an error. Text and infinite values are still
+    /// refused, and so is any missing target value.
+    pub fn to_feature_table_with_missing(
+        &self,
+        feature_names: &[String],
+        target: Option<&str>,
+    ) -> Result<Table, DataError> {
+        let features = feature_names
+            .iter()
+            .map(|n| self.find(n, "feature column"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let target_pos = target.and_then(|t| self.position(t));
+        for &j in &features {
+            if let Some(row) = self.columns[j].iter().position(|c| c.is_non_numeric()) {
+                return Err(self.not_numeric(
+                    j,
+                    row,
+                    Role::Feature,
+                    "the model was trained on this column as numbers".into(),
+                ));
+            }
+        }
+        let target_values = match target_pos {
+            Some(t) => Some(Array1::from(self.finite_column(t, Role::Target)?)),
+            None => None,
+        };
+        let mut matrix = Array2::<f64>::zeros((self.n_rows(), features.len()));
+        for (k, &j) in features.iter().enumerate() {
+            for (row, cell) in self.columns[j].iter().enumerate() {
+                matrix[[row, k]] = match cell {
+                    Cell::Number(v) if v.is_finite() || v.is_nan() => *v,
+                    Cell::Empty | Cell::Missing(_) => f64::NAN,
+                    other => {
+                        return Err(DataError::NonFinite {
+                            path: self.path.clone(),
+                            role: Role::Feature.word(),
+                            column: self.names[j].clone(),
+                            location: self.locate(row, j),
+                            found: other.describe(),
+                        });
+                    }
+                };
+            }
+        }
+        Ok(Table::new_with_missing(
+            features.iter().map(|&j| self.names[j].clone()).collect(),
+            matrix,
+            target_pos.map(|t| self.names[t].clone()),
+            target_values,
+            self.row_ids.clone(),
+        )?)
     }
 
     /// Looks a column up by exact name, explaining a miss.
