@@ -366,8 +366,9 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
         (0..k).map(|i| format!("class {i} margin")).collect()
     };
     let probability_names = match model.objective {
-        Objective::BinaryLogistic { sigmoid } if sigmoid == 1.0 => {
-            Some(vec!["probability".to_string()])
+        // glassbox's probability transforms are the unit-slope sigmoid and softmax.
+        Objective::BinaryLogistic { sigmoid } => {
+            (sigmoid == 1.0).then(|| vec!["probability".to_string()])
         }
         Objective::MultiSoftmax { n_classes } => Some(
             (0..n_classes)

@@ -82,7 +82,7 @@ impl Table {
             });
         }
         for ((row, column), &value) in features.indexed_iter() {
-            if !value.is_finite() && !(allow_missing && value.is_nan()) {
+            if !(value.is_finite() || allow_missing && value.is_nan()) {
                 return Err(CoreError::NonFinite {
                     what: "features".into(),
                     row,
