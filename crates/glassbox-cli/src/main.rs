@@ -8,6 +8,7 @@ mod demo;
 mod explain;
 mod output;
 mod progress;
+mod report;
 mod table_args;
 mod tables;
 mod train;
@@ -35,6 +36,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Run the whole walk-through on the bundled data and write every result to one folder.
     Demo(demo::DemoArgs),
+    /// Build one self-contained report.html from run folders (train / explain outputs).
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args, cli.quiet).map(|_| ()),
         Command::Explain(args) => explain::run(args, cli.quiet).map(|_| ()),
         Command::Demo(args) => demo::run(args, cli.quiet),
+        Command::Report(args) => report::run(args, cli.quiet).map(|_| ()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

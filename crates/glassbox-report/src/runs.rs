@@ -1,0 +1,545 @@
+//! Reading run folders written by `glassbox train` and `glassbox explain` into report sections.
+//!
+//! A folder is recognised by its marker files: `metrics.json` (a training run) and/or
+//! `explanation.json` (an explanation run). A regression training run must also hold
+//! `model.json` and `measured_vs_predicted.png`, and a SHAP explanation run at least one
+//! `shap_bar*.png`, because the commands always write them: a missing one means the folder was
+//! damaged or is not what the user thinks. Beyond that the reader is tolerant: every known
+//! figure that exists is shown with its explanation, unknown PNGs are shown generically, and
+//! metrics files of other shapes (image classifiers) are shown as key/value tables.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::document::{Figure, Note, Section, Table};
+use crate::error::ReportError;
+use crate::figures::describe_figure;
+
+/// Formats a number for a table: up to 6 significant digits, scientific for very large or small
+/// magnitudes.
+pub fn format_number(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if !(1e-3..1e7).contains(&a) {
+        return format!("{x:.3e}");
+    }
+    if x.fract() == 0.0 {
+        return format!("{x:.0}");
+    }
+    let digits = a.log10().floor() as i32 + 1;
+    let decimals = (6 - digits).clamp(0, 9) as usize;
+    let s = format!("{x:.decimals$}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+/// Formats a duration in seconds with 3 significant digits ("0.00288 s", "2.97 s", "61.2 s").
+pub fn format_seconds(s: f64) -> String {
+    if !(s.is_finite() && s > 0.0) {
+        return format!("{s} s");
+    }
+    let digits = s.log10().floor() as i32 + 1;
+    let decimals = (3 - digits).clamp(0, 9) as usize;
+    let text = format!("{s:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text} s")
+}
+
+fn folder_name(dir: &Path) -> String {
+    let named = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty() && n != "." && n != "..");
+    named.unwrap_or_else(|| {
+        std::fs::canonicalize(dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| dir.display().to_string())
+    })
+}
+
+fn read_json(path: &Path, what: &str) -> Result<Value, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| ReportError::BadJson {
+        path: path.to_path_buf(),
+        what: what.into(),
+        message: e.to_string(),
+    })?;
+    if !value.is_object() {
+        return Err(ReportError::BadJson {
+            path: path.to_path_buf(),
+            what: what.into(),
+            message: "expected a JSON object".into(),
+        });
+    }
+    Ok(value)
+}
+
+/// The parts of `model.json` the report shows; the (large) model itself is skipped unread.
+#[derive(Deserialize, Default)]
+struct ModelHead {
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    feature_names: Vec<String>,
+    #[serde(default)]
+    target_name: Option<String>,
+    #[serde(default)]
+    model: Option<ModelKindOnly>,
+    #[serde(default)]
+    training: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct ModelKindOnly {
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+fn read_model_head(path: &Path) -> Result<ModelHead, ReportError> {
+    let file = std::fs::File::open(path).map_err(|source| ReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let head: ModelHead = serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
+        ReportError::BadJson {
+            path: path.to_path_buf(),
+            what: "glassbox model file".into(),
+            message: e.to_string(),
+        }
+    })?;
+    if head.format.as_deref() != Some("glassbox-model") {
+        return Err(ReportError::BadJson {
+            path: path.to_path_buf(),
+            what: "glassbox model file".into(),
+            message: "\"format\" is not \"glassbox-model\"".into(),
+        });
+    }
+    Ok(head)
+}
+
+fn require(dir: &Path, file: &str, why: &str) -> Result<PathBuf, ReportError> {
+    let path = dir.join(file);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(ReportError::MissingFile {
+            dir: dir.to_path_buf(),
+            file: file.into(),
+            why: why.into(),
+        })
+    }
+}
+
+/// The files of a folder, sorted by name (sub-folders left out).
+fn list_files(dir: &Path) -> Result<Vec<(String, u64)>, ReportError> {
+    let read_err = |source| ReportError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let meta = entry.metadata().map_err(read_err)?;
+        if meta.is_file() {
+            files.push((entry.file_name().to_string_lossy().into_owned(), meta.len()));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn get_f64(v: &Value, path: &[&str]) -> Option<f64> {
+    let mut cur = v;
+    for key in path {
+        cur = cur.get(key)?;
+    }
+    cur.as_f64()
+}
+
+fn get_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key)?.as_str()
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), format_number),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
+            if items.len() <= 12 {
+                items.iter().map(value_text).collect::<Vec<_>>().join(", ")
+            } else {
+                format!("[{} values]", items.len())
+            }
+        }
+        Value::Array(items) => format!("[{} items]", items.len()),
+        Value::Object(map) => format!("{{{} fields}}", map.len()),
+    }
+}
+
+/// Every scalar leaf of a JSON object as a (key, value) row (`a.b` for nested keys).
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, x, out);
+            }
+        }
+        other => out.push((prefix.to_string(), value_text(other))),
+    }
+}
+
+fn is_run_dir(dir: &Path) -> bool {
+    dir.join("metrics.json").is_file() || dir.join("explanation.json").is_file()
+}
+
+/// The run folders `dir` stands for: itself when it is a run (or missing, or not a folder, so
+/// that [`run_section`] reports it), else its immediate sub-folders that are runs, in name
+/// order; itself again when it has none (and [`run_section`] says it is not a run).
+pub fn expand_run_dir(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    if !dir.is_dir() || is_run_dir(dir) {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let read_err = |source| ReportError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut runs = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if path.is_dir() && is_run_dir(&path) {
+            runs.push(path);
+        }
+    }
+    runs.sort();
+    if runs.is_empty() {
+        runs.push(dir.to_path_buf());
+    }
+    Ok(runs)
+}
+
+/// Builds the report section for one run folder.
+///
+/// Errors name the folder and the file: the folder does not exist, holds neither
+/// `metrics.json` nor `explanation.json`, lacks a file its kind of run always writes, or has a
+/// JSON or PNG file that does not parse.
+pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
+    if !dir.exists() {
+        return Err(ReportError::RunDirMissing {
+            dir: dir.to_path_buf(),
+        });
+    }
+    if !dir.is_dir() {
+        return Err(ReportError::NotAFolder {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let files = list_files(dir)?;
+    let has = |name: &str| files.iter().any(|(f, _)| f == name);
+    let is_train = has("metrics.json");
+    let is_explain = has("explanation.json");
+    if !is_train && !is_explain {
+        return Err(ReportError::NotARun {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let name = folder_name(dir);
+    let title = match (is_train, is_explain) {
+        (true, true) => format!("Run {name}"),
+        (true, false) => format!("Training run {name}"),
+        _ => format!("Explanation run {name}"),
+    };
+    let mut section = Section::new(title);
+    if is_train {
+        section = training_blocks(dir, section)?;
+    }
+    if is_explain {
+        section = explain_blocks(dir, section, &files)?;
+    }
+    section = figure_blocks(dir, section, &files)?;
+    let mut listing = Table::grid("Files in this folder", ["file", "size"]);
+    for (f, size) in &files {
+        listing = listing.cells([f.clone(), format_size(*size)]);
+    }
+    section = section
+        .table(listing)
+        .note(Note::info(format!("Folder: {}", dir.display())));
+    Ok(section)
+}
+
+fn format_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportError> {
+    let metrics_path = dir.join("metrics.json");
+    let metrics = read_json(&metrics_path, "metrics file (metrics.json)")?;
+    let regression = get_f64(&metrics, &["test", "r2"]).is_some();
+    if !regression {
+        // Another kind of run (an image classifier, later commands): show what it recorded.
+        let mut rows = Vec::new();
+        flatten("", &metrics, &mut rows);
+        let table = rows
+            .into_iter()
+            .fold(Table::key_value("Metrics (metrics.json)"), |t, (k, v)| {
+                t.row(k, v)
+            });
+        let accuracy =
+            get_f64(&metrics, &["test", "accuracy"]).or_else(|| get_f64(&metrics, &["accuracy"]));
+        let mut text = "A model trained by glassbox. The table lists everything its \
+                        metrics.json records."
+            .to_string();
+        if let Some(a) = accuracy {
+            text.push_str(&format!(
+                " Accuracy is the share of test examples classified correctly: {}.",
+                format_number(a)
+            ));
+        }
+        return Ok(section.text(text).table(table));
+    }
+    let why = "`glassbox train` writes it with metrics.json";
+    let model_path = require(dir, "model.json", why)?;
+    require(dir, "measured_vs_predicted.png", why)?;
+    let head = read_model_head(&model_path)?;
+    let target = get_str(&metrics, "target")
+        .map(str::to_string)
+        .or(head.target_name.clone())
+        .unwrap_or_else(|| "the target".into());
+    let model = get_str(&metrics, "model")
+        .map(str::to_string)
+        .or_else(|| head.model.as_ref().and_then(|m| m.kind.clone()))
+        .unwrap_or_else(|| "model".into());
+    let r2 = get_f64(&metrics, &["test", "r2"]).unwrap_or(f64::NAN);
+    section = section.text(format!(
+        "A {model} model trained to predict {target} from {} features. It was fitted on the \
+         training rows only and then scored on held-out test rows it had never seen; on those, \
+         it explains {} of the variation in {target} (R² = {}).",
+        head.feature_names.len(),
+        percent(r2),
+        format_number(r2)
+    ));
+    let mut grid = Table::grid("Model quality", ["metric", "train", "test"]);
+    for (key, label) in [
+        ("r2", "R² (1 = perfect)"),
+        ("rmse", "RMSE (target units)"),
+        ("mae", "MAE (target units)"),
+        ("n", "rows"),
+    ] {
+        let cell =
+            |set: &str| get_f64(&metrics, &[set, key]).map_or_else(|| "—".into(), format_number);
+        grid = grid.cells([label.to_string(), cell("train"), cell("test")]);
+    }
+    let mut settings = Table::key_value("Settings")
+        .row("model", model.clone())
+        .row("target", target.clone())
+        .row("features", head.feature_names.len().to_string());
+    if let Some(t) = &head.training {
+        for (key, label) in [
+            ("seed", "seed"),
+            ("test_fraction", "test fraction"),
+            ("n_train", "training rows"),
+            ("n_test", "test rows"),
+            ("data_file", "data file"),
+        ] {
+            if let Some(v) = t.get(key) {
+                settings = settings.row(label, value_text(v));
+            }
+        }
+    }
+    let mut timings = Table::key_value("Timings");
+    if let Some(s) = get_f64(&metrics, &["fit_seconds"]) {
+        timings = timings.row("fitting", format_seconds(s));
+    }
+    section = section.table(grid).table(settings);
+    if !timings.is_empty() {
+        section = section.table(timings);
+    }
+    if r2 < 0.5 {
+        section = section.note(Note::warning(format!(
+            "The test R² is {}: the model explains little of the variation, so its \
+             explanations describe a poor model and should not be trusted as statements about \
+             the data.",
+            format_number(r2)
+        )));
+    }
+    Ok(section)
+}
+
+fn percent(x: f64) -> String {
+    if !x.is_finite() {
+        return "an unknown share".into();
+    }
+    let p = 100.0 * x;
+    if p > 99.99 && p < 100.0 {
+        "more than 99.99%".into()
+    } else {
+        format!("{}%", format_number((p * 100.0).round() / 100.0))
+    }
+}
+
+fn explain_blocks(
+    dir: &Path,
+    mut section: Section,
+    files: &[(String, u64)],
+) -> Result<Section, ReportError> {
+    let path = dir.join("explanation.json");
+    let e = read_json(&path, "explanation summary (explanation.json)")?;
+    let method = get_str(&e, "method")
+        .unwrap_or("unknown method")
+        .to_string();
+    let ranked: Vec<(String, f64)> = e
+        .get("mean_abs_shap")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|pair| {
+                    let pair = pair.as_array()?;
+                    Some((pair.first()?.as_str()?.to_string(), pair.get(1)?.as_f64()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let is_shap = e.get("mean_abs_shap").is_some();
+    if is_shap
+        && !files
+            .iter()
+            .any(|(f, _)| f.starts_with("shap_bar") && f.ends_with(".png"))
+    {
+        return Err(ReportError::MissingFile {
+            dir: dir.to_path_buf(),
+            file: "shap_bar.png".into(),
+            why: "`glassbox explain` writes it with explanation.json".into(),
+        });
+    }
+    let output = get_str(&e, "output").unwrap_or("the model output");
+    section = section.text(format!(
+        "Explanations of the model's predictions for {output} by {method}. A SHAP value is one \
+         feature's share of one prediction: for every row, the average prediction (the base \
+         value) plus the row's SHAP values gives exactly the model's prediction for that row."
+    ));
+    if let Some((top, _)) = ranked.first() {
+        section = section.text(format!(
+            "The feature with the largest average effect is {top}."
+        ));
+    }
+    let mut settings = Table::key_value("Settings").row("method", method.clone());
+    for (key, label) in [
+        ("model", "model file"),
+        ("data", "data file"),
+        ("n_rows", "rows explained"),
+        ("output", "output"),
+        ("base_value", "base value E[f(X)]"),
+    ] {
+        if let Some(v) = e.get(key) {
+            settings = settings.row(label, value_text(v));
+        }
+    }
+    if let Some(features) = e.get("features").and_then(Value::as_array) {
+        settings = settings.row("features", features.len().to_string());
+    }
+    section = section.table(settings);
+    let mut check = Table::key_value("Check and timing");
+    if let (Some(tol), Some(err)) = (
+        get_f64(&e, &["local_accuracy_rtol"]),
+        get_f64(&e, &["local_accuracy_max_rel_error"]),
+    ) {
+        check = check
+            .row(
+                "base + sum of SHAP = prediction",
+                if err <= tol {
+                    "checked on every row"
+                } else {
+                    "FAILED"
+                },
+            )
+            .row("largest relative error", format_number(err))
+            .row("tolerance", format_number(tol));
+    }
+    if let Some(s) = get_f64(&e, &["seconds"]) {
+        check = check.row("computing the values", format_seconds(s));
+    }
+    if !check.is_empty() {
+        section = section.table(check);
+    }
+    if !ranked.is_empty() {
+        let mut top = Table::grid("Most important features", ["#", "feature", "mean |SHAP|"]);
+        for (i, (f, v)) in ranked.iter().take(12).enumerate() {
+            top = top.cells([(i + 1).to_string(), f.clone(), format_number(*v)]);
+        }
+        section = section.table(top);
+    }
+    Ok(section)
+}
+
+fn figure_blocks(
+    dir: &Path,
+    mut section: Section,
+    files: &[(String, u64)],
+) -> Result<Section, ReportError> {
+    let has = |name: &str| files.iter().any(|(f, _)| f == name);
+    // PNGs, plus SVGs that have no PNG twin (the PNG is smaller and renders the same).
+    let mut images: Vec<(usize, &str)> = files
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .filter(|f| {
+            let lower = f.to_ascii_lowercase();
+            lower.ends_with(".png")
+                || (lower.ends_with(".svg") && !has(&format!("{}.png", &f[..f.len() - 4])))
+        })
+        .map(|f| (describe_figure(f).rank, f))
+        .collect();
+    images.sort();
+    for (_, f) in images {
+        section = section.figure(Figure::known(&dir.join(f))?);
+    }
+    Ok(section)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_exact_enough() {
+        assert_eq!(format_number(0.9999853702635901), "0.999985");
+        assert_eq!(format_number(2.364296433780609), "2.3643");
+        assert_eq!(format_number(285.70306633271485), "285.703");
+        assert_eq!(format_number(3234.0), "3234");
+        assert_eq!(format_number(4.87e-15), "4.870e-15");
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(-0.5), "-0.5");
+        assert_eq!(percent(0.9999853702635901), "more than 99.99%");
+        assert_eq!(percent(0.8123), "81.23%");
+        assert_eq!(format_seconds(0.00287937), "0.00288 s");
+        assert_eq!(format_seconds(2.97191), "2.97 s");
+        assert_eq!(format_seconds(61.24), "61.2 s");
+        assert_eq!(format_seconds(1234.6), "1235 s");
+        assert_eq!(format_seconds(0.12), "0.12 s");
+    }
+}

@@ -1,0 +1,331 @@
+//! The report from parts and from run folders: structure, escaping of hostile strings, run
+//! folder recognition, errors that name the folder and file, and atomic writing.
+
+use std::path::{Path, PathBuf};
+
+use glassbox_report::{Figure, Image, Note, Report, ReportError, Section, Table, run_section};
+
+/// A valid 1x1 grey PNG.
+const TINY_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B,
+    0x55, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x68, 0x00, 0x00, 0x00,
+    0x82, 0x00, 0x81, 0x77, 0xCD, 0x72, 0xB6, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+const HOSTILE: &str = "<img src=x onerror=alert(1)>\"'&";
+const HOSTILE_ESCAPED: &str = "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;";
+
+const METRICS: &str = r#"{"model":"forest","target":"Weight (g)",
+  "train":{"r2":0.999,"rmse":1.0,"mae":0.25,"n":30},
+  "test":{"r2":0.98,"rmse":2.3,"mae":0.6,"n":12},"fit_seconds":0.12}"#;
+
+fn model_json(features: &[&str]) -> String {
+    let names: Vec<String> = features
+        .iter()
+        .map(|f| serde_json::to_string(f).unwrap())
+        .collect();
+    format!(
+        r#"{{"format":"glassbox-model","version":1,"feature_names":[{}],"target_name":"Weight (g)",
+        "scaler":{{"min":[1],"max":[2]}},"model":{{"kind":"random_forest","ensemble":{{"trees":[[1,2,3]]}}}},
+        "training":{{"seed":42,"test_fraction":0.3,"n_train":30,"n_test":12,"data_file":"d.csv"}}}}"#,
+        names.join(",")
+    )
+}
+
+fn explanation_json(features: &[&str]) -> String {
+    let ranked: Vec<String> = features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            format!(
+                "[{},{}]",
+                serde_json::to_string(f).unwrap(),
+                10.0 - i as f64
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"method":"tree-shap","model":"m/model.json","data":"d.csv","n_rows":12,
+        "features":[],"output":"Weight (g)","base_value":285.7,"local_accuracy_rtol":1e-9,
+        "local_accuracy_max_rel_error":4.8e-15,"mean_abs_shap":[{}],"seconds":0.5}}"#,
+        ranked.join(",")
+    )
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+fn train_run(root: &Path, name: &str) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    write(&dir, "metrics.json", METRICS.as_bytes());
+    write(&dir, "model.json", model_json(&["a", HOSTILE]).as_bytes());
+    write(&dir, "measured_vs_predicted.png", TINY_PNG);
+    write(
+        &dir,
+        "measured_vs_predicted.svg",
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+    );
+    dir
+}
+
+fn explain_run(root: &Path, name: &str) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    write(
+        &dir,
+        "explanation.json",
+        explanation_json(&[HOSTILE, "b"]).as_bytes(),
+    );
+    for f in [
+        "shap_bar",
+        "shap_beeswarm",
+        "shap_waterfall",
+        "shap_dependence",
+    ] {
+        write(&dir, &format!("{f}.png"), TINY_PNG);
+    }
+    dir
+}
+
+fn figure_titles(section: &Section) -> Vec<String> {
+    section
+        .blocks()
+        .iter()
+        .filter_map(|b| match b {
+            glassbox_report::Block::Figure(f) => Some(f.title().to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn report_from_parts_has_toc_figures_tables_notes_and_escapes_everything() {
+    let image = Image::png(TINY_PNG.to_vec(), "tiny").unwrap();
+    let report = Report::new(HOSTILE)
+        .intro(HOSTILE)
+        .section(
+            Section::new(HOSTILE)
+                .text(HOSTILE)
+                .heading(HOSTILE)
+                .table(Table::key_value(HOSTILE).row(HOSTILE, HOSTILE))
+                .table(Table::grid(HOSTILE, [HOSTILE, "x"]).cells([HOSTILE, "1.5"]))
+                .figure(
+                    Figure::new(HOSTILE, image)
+                        .shows(HOSTILE)
+                        .how_to_read(HOSTILE)
+                        .source(HOSTILE),
+                )
+                .note(Note::warning(HOSTILE))
+                .note(Note::not_run(HOSTILE, HOSTILE)),
+        )
+        .footer(HOSTILE);
+    let html = report.render();
+    assert!(
+        !html.contains(HOSTILE),
+        "a hostile string reached the page raw"
+    );
+    assert!(!html.contains("<img src=x"));
+    // Every use, escaped: <title> and <h1>, intro, section (TOC and <h2>), paragraph, heading,
+    // two captions, key and value, header, cell, figure (TOC, alt, <h3>), its three texts,
+    // warning, not-run (twice in one text), footer.
+    assert_eq!(html.matches(HOSTILE_ESCAPED).count(), 23, "{html}");
+    assert!(html.contains("<nav class=\"toc\">"));
+    assert!(html.contains("<a href=\"#s1\">"));
+    assert!(html.contains("<a href=\"#s1-f1\">"));
+    assert!(html.contains("<figure id=\"s1-f1\">"));
+    assert!(html.contains("width=\"1\" height=\"1\""));
+    assert!(html.contains("<strong>Not run:</strong>"));
+    assert!(html.contains("<strong>Warning:</strong>"));
+    assert!(html.contains("<td class=\"num\">1.5</td>"));
+    assert_eq!(html.matches("<img ").count(), 1);
+    assert!(html.contains(glassbox_report::CSP));
+    // Deterministic.
+    assert_eq!(html, report.render());
+}
+
+#[test]
+fn run_folders_become_sections_with_their_figures_in_reading_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let train = train_run(tmp.path(), "rf <b>");
+    let shap = explain_run(tmp.path(), "rf-shap");
+    write(&shap, "zz custom <plot>.png", TINY_PNG);
+    write(&shap, "shap_values.csv", b"row_id\n");
+
+    let s = run_section(&train).unwrap();
+    assert_eq!(s.title(), "Training run rf <b>");
+    // One figure: the SVG twin of the PNG is not embedded again.
+    assert_eq!(figure_titles(&s), ["Measured vs. predicted"]);
+
+    let s = run_section(&shap).unwrap();
+    assert_eq!(
+        figure_titles(&s),
+        [
+            "Feature importance (mean |SHAP|)",
+            "SHAP beeswarm",
+            "Waterfall for one row",
+            "Dependence plot (most important feature)",
+            "zz custom <plot>.png",
+        ]
+    );
+
+    let report = Report::from_run_dirs("runs", &[&train, &shap]).unwrap();
+    let html = report.render();
+    assert_eq!(html.matches("<img ").count(), 6);
+    assert!(html.contains("Training run rf &lt;b&gt;"));
+    assert!(html.contains("zz custom &lt;plot&gt;.png"));
+    assert!(html.contains(HOSTILE_ESCAPED));
+    assert!(!html.contains(HOSTILE));
+    // Metrics, settings (seed) and timings reach the page.
+    assert!(html.contains("<td class=\"num\">0.98</td>"), "test R²");
+    assert!(html.contains("<td class=\"key\">seed</td><td>42</td>"));
+    assert!(html.contains("0.12 s"));
+    assert!(html.contains("checked on every row"));
+    for section in ["#s1", "#s2"] {
+        assert!(html.contains(&format!("href=\"{section}\"")));
+    }
+}
+
+#[test]
+fn image_run_metrics_of_another_shape_are_shown_generically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cnn");
+    std::fs::create_dir(&dir).unwrap();
+    write(
+        &dir,
+        "metrics.json",
+        br#"{"model":"gap-cnn","test":{"accuracy":0.93,"n":360},"classes":["crazing","pitted"],"epochs":3}"#,
+    );
+    write(&dir, "confusion_matrix.png", TINY_PNG);
+    write(&dir, "gradcam_crazing.png", TINY_PNG);
+    write(&dir, "cam_crazing.png", TINY_PNG);
+    let s = run_section(&dir).unwrap();
+    assert_eq!(
+        figure_titles(&s),
+        [
+            "Confusion matrix",
+            "Grad-CAM (crazing)",
+            "Class activation maps (CAM) (crazing)"
+        ]
+    );
+    let html = Report::new("t").section(s).render();
+    assert!(html.contains("test.accuracy"));
+    assert!(html.contains("crazing, pitted"));
+    assert!(html.contains("classified correctly: 0.93"));
+}
+
+fn err_of(dir: &Path) -> String {
+    run_section(dir).unwrap_err().to_string()
+}
+
+#[test]
+fn bad_run_folders_name_the_folder_and_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope");
+    let e = err_of(&missing);
+    assert!(e.contains("does not exist") && e.contains("nope"), "{e}");
+
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let e = err_of(&empty);
+    assert!(
+        e.contains("not a glassbox run folder") && e.contains("empty"),
+        "{e}"
+    );
+    assert!(
+        e.contains("metrics.json") && e.contains("explanation.json"),
+        "{e}"
+    );
+
+    let file = tmp.path().join("file.txt");
+    std::fs::write(&file, "x").unwrap();
+    assert!(err_of(&file).contains("is not a folder"));
+
+    let train = train_run(tmp.path(), "rf");
+    std::fs::remove_file(train.join("measured_vs_predicted.png")).unwrap();
+    let e = err_of(&train);
+    assert!(
+        e.contains("rf") && e.contains("measured_vs_predicted.png is missing"),
+        "{e}"
+    );
+    let train = train_run(tmp.path(), "rf2");
+    std::fs::remove_file(train.join("model.json")).unwrap();
+    assert!(err_of(&train).contains("model.json is missing"));
+
+    let train = train_run(tmp.path(), "rf3");
+    write(&train, "metrics.json", b"{\"train\": ");
+    let e = err_of(&train);
+    assert!(
+        e.contains("metrics.json") && e.contains("not a valid metrics file"),
+        "{e}"
+    );
+    let train = train_run(tmp.path(), "rf4");
+    write(&train, "model.json", b"{\"format\":\"other\"}");
+    assert!(err_of(&train).contains("not \"glassbox-model\""));
+
+    let shap = explain_run(tmp.path(), "shap");
+    std::fs::remove_file(shap.join("shap_bar.png")).unwrap();
+    assert!(err_of(&shap).contains("shap_bar.png is missing"));
+
+    let shap = explain_run(tmp.path(), "shap2");
+    write(
+        &shap,
+        "shap_beeswarm.png",
+        b"not a png at all, just text.............",
+    );
+    let e = err_of(&shap);
+    assert!(
+        e.contains("shap_beeswarm.png") && e.contains("not a valid PNG"),
+        "{e}"
+    );
+
+    // from_run_dirs stops at the first bad folder and says which.
+    let good = explain_run(tmp.path(), "good");
+    let e = Report::from_run_dirs("t", &[good, missing.clone()]).unwrap_err();
+    assert!(matches!(e, ReportError::RunDirMissing { ref dir } if *dir == missing));
+}
+
+#[test]
+fn write_is_atomic_and_leaves_nothing_on_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = Report::new("t").section(Section::new("s").text("x"));
+    let path = tmp.path().join("report.html");
+    report.write(&path).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), report.render());
+
+    // A parent that is a file cannot hold the report: error naming the path, nothing written.
+    let blocker = tmp.path().join("blocker");
+    std::fs::write(&blocker, "x").unwrap();
+    let bad = blocker.join("report.html");
+    let e = report.write(&bad).unwrap_err().to_string();
+    assert!(e.contains("cannot write") && e.contains("blocker"), "{e}");
+    let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["blocker", "report.html"]);
+}
+
+#[test]
+fn a_folder_of_runs_stands_for_its_runs_in_name_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    explain_run(tmp.path(), "b-shap");
+    train_run(tmp.path(), "a-forest");
+    std::fs::create_dir(tmp.path().join("c-not-a-run")).unwrap();
+    let report = Report::from_run_dirs("demo", &[tmp.path()]).unwrap();
+    let titles: Vec<&str> = report.sections().iter().map(Section::title).collect();
+    assert_eq!(titles, ["Training run a-forest", "Explanation run b-shap"]);
+    // A folder with neither runs nor run files is still an error.
+    let empty = tmp.path().join("c-not-a-run");
+    let e = Report::from_run_dirs("t", &[&empty])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("c-not-a-run") && e.contains("not a glassbox run folder"),
+        "{e}"
+    );
+}
