@@ -1,11 +1,14 @@
 //! The `glassbox` command-line tool: thin glue from arguments to the glassbox libraries.
 //!
 //! Commands: `train` (table -> model), `explain` (model + table -> attributions and plots),
-//! `demo` (the whole walk-through on the bundled data). Errors are printed as one line and the
+//! `demo` (the whole walk-through on the bundled data), `image train` / `image explain` (CNNs on
+//! image folders, CAM heat maps). Errors are printed as one line and the
 //! exit code is non-zero; output folders are written all-or-nothing (see [`output`]).
 
 mod demo;
 mod explain;
+mod image;
+mod image_explain;
 mod output;
 mod progress;
 mod report;
@@ -36,6 +39,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Run the whole walk-through on the bundled data and write every result to one folder.
     Demo(demo::DemoArgs),
+    /// Images: train a CNN on an image folder, or explain it with CAM heat maps.
+    Image(image::ImageArgs),
     /// Build one self-contained report.html from run folders (train / explain outputs).
     Report(report::ReportArgs),
 }
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run(args, cli.quiet).map(|_| ()),
         Command::Explain(args) => explain::run(args, cli.quiet).map(|_| ()),
         Command::Demo(args) => demo::run(args, cli.quiet),
+        Command::Image(args) => image::run(args, cli.quiet),
         Command::Report(args) => report::run(args, cli.quiet).map(|_| ()),
     };
     match result {

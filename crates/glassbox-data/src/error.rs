@@ -247,6 +247,74 @@ pub enum DataError {
         /// The smallest table that this fraction can split.
         needed: usize,
     },
+    /// An image folder with no class subfolders holding images.
+    #[error(
+        "{}: no class folders found; expected one subfolder per class holding .png, .jpg, \
+         .jpeg or .bmp images (e.g. {}/<class>/<image>.png)",
+        path.display(),
+        path.display()
+    )]
+    NoClassFolders {
+        /// The image folder.
+        path: PathBuf,
+    },
+    /// A class subfolder without any image file.
+    #[error("{}: class folder has no images; expected .png, .jpg, .jpeg or .bmp files in it", path.display())]
+    EmptyClassFolder {
+        /// The class folder.
+        path: PathBuf,
+    },
+    /// A file that is not an image glassbox reads, or an image that cannot be decoded.
+    #[error("{}: not a readable image: {}", path.display(), one_line(message))]
+    BadImage {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong (the decoder's message, or the unsupported extension).
+        message: String,
+    },
+    /// An image whose size differs from the size every image must have.
+    #[error(
+        "{}: image is {found_w}x{found_h} pixels (width x height); expected \
+         {expected_w}x{expected_h} ({expected_from}); resize the images to one size, or ask \
+         glassbox to resize them",
+        path.display()
+    )]
+    ImageSize {
+        /// The file.
+        path: PathBuf,
+        /// Its width.
+        found_w: usize,
+        /// Its height.
+        found_h: usize,
+        /// The required width.
+        expected_w: usize,
+        /// The required height.
+        expected_h: usize,
+        /// Where the required size comes from, e.g. `the first image (a/b.png)` or `the model's input`.
+        expected_from: String,
+    },
+    /// A colour image where only grayscale images are accepted.
+    #[error(
+        "{}: colour image (its red, green and blue channels differ), but {expected} \
+         expects 1-channel grayscale images; convert it to grayscale first",
+        path.display()
+    )]
+    ColorImage {
+        /// The file.
+        path: PathBuf,
+        /// What expects grayscale, e.g. `the model`.
+        expected: String,
+    },
+    /// A problem with a row or the header of an image manifest CSV.
+    #[error("{}: {location}: {}", path.display(), one_line(message))]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// `header` or `line N`.
+        location: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
     /// The assembled table broke one of [`glassbox_core::Table`]'s invariants (a bug: the
     /// checks here should have caught it first).
     #[error(transparent)]

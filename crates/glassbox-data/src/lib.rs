@@ -70,6 +70,12 @@
 //! [`train_test_split`] shuffles `0..n` with [`glassbox_core::rng::Rng`] (Fisher–Yates), takes
 //! `round(n * test_fraction)` rows as the test part, and returns both parts sorted ascending.
 //!
+//! # Images
+//! [`load_image_folder`] reads a folder with one subfolder per class (PNG, JPEG, BMP) into 1-channel
+//! `f32` batches (N, 1, H, W) in `[0, 1]`, split by its `manifest.csv` or by a seeded
+//! [`stratified_split`]; [`load_image_files`] reads a list of files. See the `images` module docs
+//! for the layout, the manifest columns and the colour conversion.
+//!
 //! # Synthetic data
 //! [`friedman1`] generates Friedman #1 regression data with a seed, for benchmarks.
 
@@ -77,6 +83,8 @@ mod cell;
 mod csv_reader;
 mod error;
 mod friedman;
+mod image_folder;
+mod images;
 mod raw_table;
 mod select;
 mod sheet_reader;
@@ -86,6 +94,11 @@ mod suggest;
 pub use cell::Cell;
 pub use error::DataError;
 pub use friedman::{friedman1, friedman1_mean};
+pub use images::{
+    ColorPolicy, IMAGE_EXTENSIONS, ImageBatch, ImageDataset, ImageFolderOptions, ImageInfo,
+    ImageLoadOptions, ImageSize, LabelledImages, MANIFEST_NAME, SplitSource, load_image_files,
+    load_image_folder, stratified_split,
+};
 pub use raw_table::{IndexCol, RawTable, ReadOptions, read_table};
 pub use split::{Split, train_test_split};
 pub use suggest::closest_name;

@@ -34,6 +34,11 @@ impl Figure {
         }
     }
 
+    /// What the figure draws (for composing figures side by side).
+    pub(crate) fn scene(&self) -> &Scene {
+        &self.scene
+    }
+
     /// The figure's title (also drawn at its top).
     pub fn title(&self) -> &str {
         &self.title

@@ -9,7 +9,9 @@
 //! the same bytes. Files are written atomically through [`glassbox_core::atomic`].
 //!
 //! Plots: [`measured_vs_predicted`], [`shap_bar`], [`beeswarm`], [`waterfall`], [`dependence`],
-//! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`]; colour maps in [`colormap`].
+//! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
+//! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
+//! [`deletion_insertion`] curves; colour maps in [`colormap`].
 
 pub mod axis;
 pub mod bar;
@@ -19,12 +21,16 @@ pub mod colormap;
 pub mod confusion;
 pub mod dependence;
 mod error;
+pub mod faithfulness;
 mod figure;
 mod font;
 mod frame;
+pub mod history;
 pub mod line;
 pub mod ranking;
+mod raster;
 mod render;
+pub mod saliency;
 pub mod scatter;
 mod scene;
 pub mod waterfall;
@@ -34,7 +40,10 @@ pub use beeswarm::beeswarm;
 pub use confusion::confusion_matrix;
 pub use dependence::{ColorBy, dependence};
 pub use error::PlotError;
+pub use faithfulness::{FaithfulnessCurve, deletion_insertion};
 pub use figure::Figure;
+pub use history::training_history;
 pub use line::{Series, line_chart};
+pub use saliency::{CamPanel, cam_grid, cam_panel, overlay_rgb, save_overlay_png};
 pub use scatter::measured_vs_predicted;
 pub use waterfall::waterfall;

@@ -10,6 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, FontTransform, IntoFont, RGBAColor, ShapeStyle, TextStyle};
 
 use crate::font::{self, HAlign, VAlign};
+use crate::raster;
 use crate::scene::{Prim, Rgba, Scene};
 
 /// Bitmap samples per output pixel along each axis.
@@ -76,8 +77,34 @@ enum TextMode {
 }
 
 fn draw<B: DrawingBackend>(b: &mut B, scene: &Scene, k: f64, mode: TextMode) -> Result<(), String> {
+    let mut n_images = 0;
     for prim in &scene.prims {
         match prim {
+            Prim::Image {
+                x0,
+                y0,
+                x1,
+                y1,
+                width,
+                height,
+                rgb,
+            } => {
+                // Bitmaps are blitted; SVG gets a marker replaced by an <image> afterwards.
+                let (p0, p1) = (pt((*x0, *y0), k), pt((*x1, *y1), k));
+                match mode {
+                    TextMode::Raster => {
+                        let (dw, dh) = ((p1.0 - p0.0).max(0) as u32, (p1.1 - p0.1).max(0) as u32);
+                        let buf = raster::scale_nearest(rgb, *width, *height, dw, dh);
+                        b.blit_bitmap(p0, (dw, dh), &buf).map_err(msg)?;
+                    }
+                    TextMode::Native => {
+                        let style = TextStyle::from((font::FAMILY, 10.0).into_font());
+                        b.draw_text(&raster::marker(n_images), &style, p0)
+                            .map_err(msg)?;
+                    }
+                }
+                n_images += 1;
+            }
             Prim::Line {
                 from,
                 to,
@@ -266,7 +293,7 @@ pub(crate) fn to_svg(scene: &Scene, width: u32, height: u32) -> Result<String, S
         return Err("unexpected SVG header from plotters".into());
     }
     let svg = svg.replacen(&from, &format!("width=\"{width}\" height=\"{height}\""), 1);
-    Ok(round_font_sizes(&svg))
+    raster::embed_images(&round_font_sizes(&svg), scene, SVG_UNITS)
 }
 
 /// plotters writes `font-size` as `size / 1.24`, which leaves float noise such as

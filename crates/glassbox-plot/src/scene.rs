@@ -78,6 +78,17 @@ pub(crate) enum Prim {
     },
     /// A filled polygon.
     Polygon { points: Vec<(f64, f64)>, fill: Rgba },
+    /// An RGB8 raster (`rgb` row-major, `width × height` pixels) stretched over the rectangle
+    /// `[x0, x1] × [y0, y1]` with nearest-neighbour sampling (see `raster.rs`).
+    Image {
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+        width: u32,
+        height: u32,
+        rgb: std::sync::Arc<[u8]>,
+    },
     /// A single line of text anchored at `pos`; `vertical` rotates it to read bottom-to-top.
     Text {
         pos: (f64, f64),
@@ -185,6 +196,29 @@ impl Scene {
             h,
             v,
             vertical,
+        });
+    }
+    /// An RGB8 raster of `width × height` pixels drawn over `[x0, x1] × [y0, y1]`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn image(
+        &mut self,
+        x0: f64,
+        y0: f64,
+        x1: f64,
+        y1: f64,
+        width: u32,
+        height: u32,
+        rgb: Vec<u8>,
+    ) {
+        debug_assert_eq!(rgb.len(), width as usize * height as usize * 3);
+        self.prims.push(Prim::Image {
+            x0,
+            y0,
+            x1,
+            y1,
+            width,
+            height,
+            rgb: rgb.into(),
         });
     }
     /// Horizontal regular text.

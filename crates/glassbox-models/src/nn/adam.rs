@@ -32,6 +32,12 @@ impl<T: Scalar> Adam<T> {
         }
     }
 
+    /// Changes the step size for the following updates (learning-rate schedules); the moment
+    /// estimates are kept.
+    pub fn set_learning_rate(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+
     /// One update of every parameter from its gradient (`grads` in the order of `params`).
     pub fn step(&mut self, params: &mut [&mut Param<T>], grads: &[Vec<T>]) {
         self.t = self.t.saturating_add(1);

@@ -21,8 +21,7 @@ pub struct Param<T> {
 
 /// The architecture of one layer, as stored in the architecture JSON (`{"type": "dense", ...}`).
 ///
-/// Per-sample shapes below exclude the batch axis. Further variants (conv2d, max_pool2d,
-/// global_avg_pool, flatten, softmax) slot in here for the image networks.
+/// Per-sample shapes below exclude the batch axis; images are (channels, height, width).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LayerSpec {
@@ -35,6 +34,26 @@ pub enum LayerSpec {
     },
     /// Elementwise `max(0, x)`; any shape.
     Relu,
+    /// 2-D convolution, stride 1, "same" zero padding: input (in_channels, H, W), output
+    /// (out_channels, H, W); weight (out_channels, in_channels, k, k), bias (out_channels,).
+    Conv2d {
+        /// Input channels.
+        in_channels: usize,
+        /// Output channels (filters).
+        out_channels: usize,
+        /// Kernel side k.
+        kernel_size: usize,
+    },
+    /// Max pooling over `size × size` windows with stride `size` (floor): (C, H, W) to
+    /// (C, ⌊H/size⌋, ⌊W/size⌋).
+    MaxPool2d {
+        /// Window side and stride.
+        size: usize,
+    },
+    /// Global average pooling: (C, H, W) to (C,).
+    GlobalAvgPool,
+    /// Row-major flattening: any shape to (product,).
+    Flatten,
 }
 
 impl LayerSpec {
@@ -43,6 +62,10 @@ impl LayerSpec {
         match self {
             LayerSpec::Dense { .. } => "dense",
             LayerSpec::Relu => "relu",
+            LayerSpec::Conv2d { .. } => "conv2d",
+            LayerSpec::MaxPool2d { .. } => "max_pool2d",
+            LayerSpec::GlobalAvgPool => "global_avg_pool",
+            LayerSpec::Flatten => "flatten",
         }
     }
 }
@@ -79,6 +102,19 @@ pub trait Layer<T: Scalar>: Send + Sync + Debug {
         dy: &Tensor<T>,
         param_grads: Option<&mut [Vec<T>]>,
     ) -> Tensor<T>;
+
+    /// Adds `∂L/∂param` to `param_grads` (as [`Layer::backward`] does) without computing the
+    /// input gradient: what training needs at the first layer. The default calls
+    /// [`Layer::backward`] and drops its result.
+    fn param_backward(
+        &self,
+        x: &Tensor<T>,
+        y: &Tensor<T>,
+        dy: &Tensor<T>,
+        param_grads: &mut [Vec<T>],
+    ) {
+        let _ = self.backward(x, y, dy, Some(param_grads));
+    }
 
     /// DeepLIFT backward pass (rescale rule) for pairs: sample `p` of `x` is paired with sample
     /// `p` of the reference input `r` (`y`, `yr` are the corresponding outputs). Given the

@@ -73,27 +73,50 @@ impl<'a, T> MatRef<'a, T> {
 /// so results never depend on the thread count.
 ///
 /// Panics if the inner dimensions disagree or `dst` is too short (engine bugs).
-#[allow(unsafe_code)]
 pub fn matmul<T: Scalar>(dst: &mut [T], accumulate: bool, lhs: MatRef<'_, T>, rhs: MatRef<'_, T>) {
+    matmul_strided(dst, rhs.cols, accumulate, lhs, rhs);
+}
+
+/// Like [`matmul`], but row `i` of the (lhs.rows, rhs.cols) destination starts at
+/// `dst[i * dst_rs]` (a block of columns of a wider row-major matrix). Panics if
+/// `dst_rs < rhs.cols`, if the inner dimensions disagree or `dst` is too short.
+#[allow(unsafe_code)]
+pub fn matmul_strided<T: Scalar>(
+    dst: &mut [T],
+    dst_rs: usize,
+    accumulate: bool,
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     assert_eq!(rhs.rows, k, "inner dimensions of a matrix product");
-    assert!(dst.len() >= m * n, "product destination too short");
+    assert!(dst_rs >= n, "destination rows overlap");
     if m == 0 || n == 0 {
         return;
     }
+    assert!(
+        (m - 1)
+            .checked_mul(dst_rs)
+            .and_then(|v| v.checked_add(n))
+            .is_some_and(|end| end <= dst.len()),
+        "product destination too short"
+    );
     if k == 0 {
         if !accumulate {
-            dst[..m * n].fill(T::ZERO);
+            for row in 0..m {
+                dst[row * dst_rs..row * dst_rs + n].fill(T::ZERO);
+            }
         }
         return;
     }
     // SAFETY: `gemm` reads lhs(i, l) at `lhs.data + i*rs + l*cs` for i < m, l < k; rhs(l, j)
-    // likewise for l < k, j < n; and reads/writes dst(i, j) at `dst + i*n + j` for i < m, j < n.
-    // `MatRef::new` checked `(rows-1)*rs + (cols-1)*cs < data.len()` for lhs and rhs, and the
-    // assertion above checks `(m-1)*n + (n-1) < m*n <= dst.len()`. Every offset is therefore
-    // inside its slice, so it also fits in `isize` (slices never exceed isize::MAX bytes).
-    // `dst` is a `&mut` borrow, so it cannot alias `lhs` or `rhs`. `T` is f32 or f64 (the only
-    // `Scalar` types), both supported by `gemm`, so its type dispatch never panics.
+    // likewise for l < k, j < n; and reads/writes dst(i, j) at `dst + i*dst_rs + j` for i < m,
+    // j < n. `MatRef::new` checked `(rows-1)*rs + (cols-1)*cs < data.len()` for lhs and rhs,
+    // and the assertion above checks `(m-1)*dst_rs + (n-1) < dst.len()`. Every offset is
+    // therefore inside its slice, so it also fits in `isize` (slices never exceed isize::MAX
+    // bytes). `dst_rs >= n` means distinct (i, j) never share an address. `dst` is a `&mut`
+    // borrow, so it cannot alias `lhs` or `rhs`. `T` is f32 or f64 (the only `Scalar` types),
+    // both supported by `gemm`, so its type dispatch never panics.
     unsafe {
         gemm::gemm(
             m,
@@ -101,7 +124,7 @@ pub fn matmul<T: Scalar>(dst: &mut [T], accumulate: bool, lhs: MatRef<'_, T>, rh
             k,
             dst.as_mut_ptr(),
             1,
-            n as isize,
+            dst_rs as isize,
             accumulate,
             lhs.data.as_ptr(),
             lhs.cs as isize,
@@ -155,6 +178,28 @@ mod tests {
         let want2 = naive(at, bm);
         for (d, w) in dst2.iter().zip(&want2) {
             assert!((d - (w + 1.0)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn strided_destination_writes_a_column_block() {
+        let a: Vec<f64> = (0..6).map(|v| v as f64 - 2.0).collect();
+        let b: Vec<f64> = (0..12).map(|v| (v as f64).cos()).collect();
+        let am = MatRef::row_major(&a, 2, 3);
+        let bm = MatRef::row_major(&b, 3, 4);
+        let want = naive(am, bm);
+        // A 2x7 matrix of 9s; the product goes to columns 2..6.
+        let mut dst = [9.0; 14];
+        matmul_strided(&mut dst[2..], 7, false, am, bm);
+        for i in 0..2 {
+            for j in 0..7 {
+                let v = dst[i * 7 + j];
+                if (2..6).contains(&j) {
+                    assert!((v - want[i * 4 + j - 2]).abs() < 1e-12);
+                } else {
+                    assert_eq!(v, 9.0);
+                }
+            }
         }
     }
 

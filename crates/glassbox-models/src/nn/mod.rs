@@ -8,15 +8,23 @@
 //! ([`matmul`]), single-threaded per call; parallelism is over fixed blocks of samples with
 //! rayon, so results never depend on the thread count.
 //!
-//! The layers so far are [`Dense`] and [`Relu`] (the table MLP, [`Mlp`]); convolution (im2col +
-//! gemm), max-pooling (with the DeepLIFT two-step rule), global average pooling, flatten and
-//! softmax slot into [`LayerSpec`] and [`Layer`] the same way.
+//! Layers: [`Dense`], [`Relu`], [`Conv2d`] (im2col + gemm), [`MaxPool2d`] (with the DeepLIFT
+//! two-step rule), [`GlobalAvgPool`] and [`Flatten`]; softmax is fused with the cross-entropy
+//! loss ([`softmax_cross_entropy`]). Models: the table [`Mlp`] and the image classifier [`Cnn`].
 
 mod adam;
+mod cnn;
+mod cnn_io;
+mod cnn_train;
+mod conv2d;
+mod cross_entropy;
 mod dense;
+mod flatten;
+mod global_avg_pool;
 mod layer;
 mod loss;
 pub mod matmul;
+mod max_pool2d;
 mod mlp;
 mod mlp_io;
 mod relu;
@@ -25,9 +33,19 @@ mod sequential;
 mod tensor;
 
 pub use adam::Adam;
+pub use cnn::{Cnn, CnnArch, cnn_specs};
+pub use cnn_io::{
+    CNN_ARCHITECTURE_FILE, CNN_FORMAT, CNN_VERSION, CNN_WEIGHTS_FILE, CnnArchitecture,
+};
+pub use cnn_train::{CnnEpochReport, CnnParams, CnnStepReport, LrSchedule};
+pub use conv2d::Conv2d;
+pub use cross_entropy::{softmax, softmax_cross_entropy};
 pub use dense::Dense;
+pub use flatten::Flatten;
+pub use global_avg_pool::GlobalAvgPool;
 pub use layer::{Layer, LayerSpec, Param};
 pub use loss::mse;
+pub use max_pool2d::MaxPool2d;
 pub use mlp::{
     EpochReport, Mlp, MlpParams, TargetScaling, TargetTransform, mlp_specs, parse_hidden,
 };

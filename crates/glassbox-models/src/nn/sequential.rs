@@ -3,7 +3,9 @@
 
 use glassbox_core::rng::Rng;
 
-use super::{Dense, Layer, LayerSpec, Relu, Scalar, Tensor};
+use super::{
+    Conv2d, Dense, Flatten, GlobalAvgPool, Layer, LayerSpec, MaxPool2d, Relu, Scalar, Tensor,
+};
 
 /// A feed-forward network: layers applied in order to a batch-first tensor.
 ///
@@ -18,13 +20,35 @@ pub struct Sequential<T> {
 
 impl<T: Scalar> Sequential<T> {
     /// Builds a network for per-sample input shape `input_shape` (e.g. `[37]`) from layer specs,
-    /// with zero parameters. Errors (naming the layer) if consecutive shapes do not fit.
+    /// with zero parameters. Errors (naming the layer) if a size is 0 or consecutive shapes do
+    /// not fit.
     pub fn from_specs(input_shape: Vec<usize>, specs: &[LayerSpec]) -> Result<Self, String> {
         let mut layers: Vec<Box<dyn Layer<T>>> = Vec::with_capacity(specs.len());
-        for spec in specs {
+        for (i, spec) in specs.iter().enumerate() {
             layers.push(match *spec {
                 LayerSpec::Dense { inputs, units } => Box::new(Dense::<T>::zeros(inputs, units)),
                 LayerSpec::Relu => Box::new(Relu),
+                LayerSpec::Conv2d {
+                    in_channels,
+                    out_channels,
+                    kernel_size,
+                } => {
+                    if in_channels == 0 || out_channels == 0 || kernel_size == 0 {
+                        return Err(format!(
+                            "layer {i} (conv2d): channels and kernel size must be >= 1, got \
+                             {in_channels} -> {out_channels}, kernel {kernel_size}"
+                        ));
+                    }
+                    Box::new(Conv2d::<T>::zeros(in_channels, out_channels, kernel_size))
+                }
+                LayerSpec::MaxPool2d { size } => {
+                    if size == 0 {
+                        return Err(format!("layer {i} (max_pool2d): size must be >= 1"));
+                    }
+                    Box::new(MaxPool2d::new(size))
+                }
+                LayerSpec::GlobalAvgPool => Box::new(GlobalAvgPool),
+                LayerSpec::Flatten => Box::new(Flatten),
             });
         }
         let net = Sequential {
@@ -35,14 +59,37 @@ impl<T: Scalar> Sequential<T> {
         Ok(net)
     }
 
-    /// Re-initialises every parameter: Glorot-uniform weights and zero biases for dense layers,
-    /// from one generator per layer (`Rng::derive(seed, layer index)`).
+    /// Re-initialises every parameter: Glorot-uniform weights and zero biases for dense and
+    /// convolution layers, from one generator per layer (`Rng::derive(seed, layer index)`).
     pub fn init_glorot(&mut self, seed: u64) {
-        for (i, layer) in self.layers.iter_mut().enumerate() {
-            if let LayerSpec::Dense { inputs, units } = layer.spec() {
-                let mut rng = Rng::derive(seed, i as u64);
+        for i in 0..self.layers.len() {
+            self.init_layer_glorot(i, seed);
+        }
+    }
+
+    /// Re-initialises the parameters of layer `i` alone (Glorot-uniform weights, zero biases,
+    /// generator `Rng::derive(seed, i)`, as [`Sequential::init_glorot`] does); parameter-free
+    /// layers are left alone. Panics if `i` is out of range.
+    pub fn init_layer_glorot(&mut self, i: usize, seed: u64) {
+        let layer = &mut self.layers[i];
+        let mut rng = Rng::derive(seed, i as u64);
+        match layer.spec() {
+            LayerSpec::Dense { inputs, units } => {
                 *layer = Box::new(Dense::<T>::glorot_uniform(inputs, units, &mut rng));
             }
+            LayerSpec::Conv2d {
+                in_channels,
+                out_channels,
+                kernel_size,
+            } => {
+                *layer = Box::new(Conv2d::<T>::glorot_uniform(
+                    in_channels,
+                    out_channels,
+                    kernel_size,
+                    &mut rng,
+                ));
+            }
+            _ => {}
         }
     }
 
@@ -158,6 +205,50 @@ impl<T: Scalar> Sequential<T> {
             d = layer.backward(&trace[i], &trace[i + 1], &d, grads);
         }
         d
+    }
+
+    /// Backward pass from `d_out = ∂L/∂output` down to `trace[stop]` (the input of layer
+    /// `stop`, i.e. the output of layer `stop - 1`): runs layers `stop..` in reverse and returns
+    /// `∂L/∂trace[stop]`. `stop == 0` is [`Sequential::backward`] without parameter gradients.
+    /// Panics if `stop` exceeds the number of layers.
+    pub fn backward_to(&self, trace: &[Tensor<T>], d_out: Tensor<T>, stop: usize) -> Tensor<T> {
+        assert!(
+            stop <= self.layers.len(),
+            "backward_to: stop beyond the last layer"
+        );
+        let mut d = d_out;
+        for i in (stop..self.layers.len()).rev() {
+            d = self.layers[i].backward(&trace[i], &trace[i + 1], &d, None);
+        }
+        d
+    }
+
+    /// Adds the parameter gradients of `L` (given `d_out = ∂L/∂output` and a trace from
+    /// [`Sequential::forward_trace`]) to `param_grads` (one buffer per parameter, in
+    /// [`Sequential::params`] order). Unlike [`Sequential::backward`] it never computes the
+    /// input gradient of the first layer, which training does not need.
+    pub fn accumulate_param_grads(
+        &self,
+        trace: &[Tensor<T>],
+        d_out: Tensor<T>,
+        param_grads: &mut [Vec<T>],
+    ) {
+        let mut offsets = Vec::with_capacity(self.layers.len());
+        let mut o = 0;
+        for layer in &self.layers {
+            offsets.push(o);
+            o += layer.params().len();
+        }
+        let mut d = d_out;
+        for (i, layer) in self.layers.iter().enumerate().rev() {
+            let np = layer.params().len();
+            let grads = &mut param_grads[offsets[i]..offsets[i] + np];
+            if i == 0 {
+                layer.param_backward(&trace[0], &trace[1], &d, grads);
+            } else {
+                d = layer.backward(&trace[i], &trace[i + 1], &d, Some(grads));
+            }
+        }
     }
 
     /// DeepLIFT (rescale rule) backward pass for pairs: sample `p` of `x_trace` against sample

@@ -1,0 +1,539 @@
+//! `glassbox image explain`: a trained CNN + images -> CAM-family heat maps (panels, overlays,
+//! raw maps as CSV and .npy), deletion/insertion curves and the model-randomisation check.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use glassbox_core::ConvClassifier;
+use glassbox_core::ndarray::{ArrayView3, Axis};
+use glassbox_data::{ColorPolicy, DataError, ImageLoadOptions, ImageSize, load_image_files};
+use glassbox_explain::cam::faithfulness::{
+    FaithfulnessOptions, deletion_insertion, randomization_rank_correlation,
+};
+use glassbox_explain::cam::{CamMethod, CamOptions, explain_images, resolve_layer};
+use glassbox_models::nn::{Cnn, CnnArch};
+use glassbox_plot::saliency::save_overlay_png;
+use glassbox_plot::{CamPanel, FaithfulnessCurve, cam_grid, cam_panel};
+use serde::Serialize;
+
+use crate::image::{FolderArgs, argmax_rows, load_folder, report_notes};
+use crate::output::Staging;
+use crate::tables::{num, write_json};
+
+/// Grids with more rows than this are written as PNG only (the SVG would embed every raster).
+const GRID_SVG_MAX_ROWS: usize = 12;
+
+/// Arguments of `glassbox image explain`.
+#[derive(Args, Debug, Clone)]
+pub struct ExplainArgs {
+    /// Model folder written by `glassbox image train` (weights.safetensors, architecture.json).
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// Method: cam (gap-cnn only), grad-cam, grad-cam++ or score-cam.
+    #[arg(long, default_value = "grad-cam", value_parser = parse_method)]
+    pub method: CamMethod,
+    /// Image files to explain.
+    #[arg(long, num_args = 1.., value_name = "FILES", required_unless_present = "data", conflicts_with = "data")]
+    pub images: Vec<PathBuf>,
+    /// Image folder to take test images from (with --per-class).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Test images per class taken from --data (the first ones, in file order).
+    #[arg(long, default_value_t = 2, value_name = "K")]
+    pub per_class: usize,
+    /// Conv layer to explain (conv1 ... conv4; default: the last).
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+    /// Class to explain, by name or index (default: each image's predicted class).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub class: Option<String>,
+    /// Weight of the heat map in the overlay, 0 to 1.
+    #[arg(long, default_value_t = 0.5)]
+    pub alpha: f64,
+    /// Resize images of another size to the model's input size instead of refusing them.
+    #[arg(long)]
+    pub resize: bool,
+    /// Steps of the deletion and insertion curves (0 skips them).
+    #[arg(long, default_value_t = 100)]
+    pub steps: usize,
+    /// Parameter layers re-initialised, from the top, for the randomisation sanity check
+    /// (1: the classifier head; 0 skips the check).
+    #[arg(long, default_value_t = 1)]
+    pub randomize_top: usize,
+    /// Seed of the re-initialised weights (and of the split of a --data folder without manifest).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub folder: FolderArgs,
+    /// Output folder (must be absent or empty unless --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_method(s: &str) -> Result<CamMethod, String> {
+    s.parse::<CamMethod>().map_err(|e| e.to_string())
+}
+
+/// One explained image in `summary.json`.
+#[derive(Serialize, Debug, Clone)]
+pub struct ImageSummary {
+    /// The image file.
+    pub file: String,
+    /// Files written for it, relative to the output folder.
+    pub panel: String,
+    /// The true class, when known (from --data, or a parent folder named after a class).
+    pub true_class: Option<String>,
+    /// The predicted class.
+    pub predicted_class: String,
+    /// Its probability.
+    pub probability: f64,
+    /// The class the map explains.
+    pub explained_class: String,
+    /// The explained class's probability.
+    pub explained_probability: f64,
+    /// Deletion AUC (lower: the map found what the model needs).
+    pub deletion_auc: Option<f64>,
+    /// Insertion AUC (higher is better).
+    pub insertion_auc: Option<f64>,
+    /// Spearman rank correlation between this map and the map of the randomised model (near 1
+    /// would mean the map ignores what the model learned); null if a map is constant.
+    pub randomization_spearman: Option<f64>,
+}
+
+/// What `summary.json` holds.
+#[derive(Serialize, Debug, Clone)]
+pub struct ExplainSummary {
+    /// The method.
+    pub method: String,
+    /// The conv layer explained.
+    pub layer: String,
+    /// Size of the raw maps, (height, width).
+    pub raw_map_size: (usize, usize),
+    /// The model folder.
+    pub model: String,
+    /// Architecture of the model.
+    pub arch: String,
+    /// Class names.
+    pub class_names: Vec<String>,
+    /// Overlay alpha.
+    pub alpha: f64,
+    /// Deletion/insertion steps (0: not computed).
+    pub faithfulness_steps: usize,
+    /// Mean deletion AUC over the images.
+    pub mean_deletion_auc: Option<f64>,
+    /// Mean insertion AUC over the images.
+    pub mean_insertion_auc: Option<f64>,
+    /// Layers re-initialised for the randomisation check.
+    pub randomized_layers: Vec<String>,
+    /// Mean Spearman correlation with the randomised model's maps (over defined ones).
+    pub mean_randomization_spearman: Option<f64>,
+    /// Per image.
+    pub images: Vec<ImageSummary>,
+}
+
+/// The images to explain, with their true classes where known.
+struct Inputs {
+    batch: glassbox_data::ImageBatch,
+    truth: Vec<Option<usize>>,
+}
+
+fn load_inputs(args: &ExplainArgs, cnn: &Cnn, quiet: bool) -> Result<Inputs> {
+    let [c, h, w] = cnn.input_shape();
+    if c != 1 {
+        bail!(
+            "{}: the model takes {c}-channel images; glassbox's image loader gives 1-channel \
+             (grayscale) images",
+            args.model.display()
+        );
+    }
+    let size = if args.resize {
+        ImageSize::Resize {
+            height: h,
+            width: w,
+        }
+    } else {
+        ImageSize::Exact {
+            height: h,
+            width: w,
+        }
+    };
+    let load = ImageLoadOptions {
+        size,
+        color: ColorPolicy::Reject,
+        required_by: "the model".into(),
+    };
+    let size_hint = |e: DataError| match e {
+        e @ DataError::ImageSize { .. } => anyhow!("{e} (--resize)"),
+        e => e.into(),
+    };
+    let names = cnn.class_names();
+    if let Some(data) = &args.data {
+        if args.per_class == 0 {
+            bail!("--per-class must be at least 1");
+        }
+        let ds = load_folder(data, &args.folder, size, args.seed, load).map_err(|e| match e
+            .downcast::<DataError>(
+        ) {
+            Ok(d) => size_hint(d),
+            Err(e) => e,
+        })?;
+        if ds.class_names != names {
+            bail!(
+                "{}: the folder's classes [{}] differ from the model's [{}]",
+                data.display(),
+                ds.class_names.join(", "),
+                names.join(", ")
+            );
+        }
+        let sel = ds.test.first_per_class(args.per_class, names.len());
+        report_notes(&[&sel.batch], quiet);
+        let truth = sel.labels.iter().map(|&l| Some(l)).collect();
+        Ok(Inputs {
+            batch: sel.batch,
+            truth,
+        })
+    } else {
+        let batch = load_image_files(&args.images, &load).map_err(size_hint)?;
+        report_notes(&[&batch], quiet);
+        // A parent folder named after a class is taken as the true class.
+        let truth = batch
+            .paths
+            .iter()
+            .map(|p| {
+                let parent = p.parent()?.file_name()?.to_str()?;
+                names.iter().position(|n| n == parent)
+            })
+            .collect();
+        Ok(Inputs { batch, truth })
+    }
+}
+
+/// Resolves `--class` (a name or an index) against the model's classes.
+fn resolve_class(arg: &str, names: &[String]) -> Result<usize> {
+    if let Some(i) = names.iter().position(|n| n == arg) {
+        return Ok(i);
+    }
+    if let Ok(i) = arg.parse::<usize>()
+        && i < names.len()
+    {
+        return Ok(i);
+    }
+    bail!(
+        "--class {arg}: not a class of the model; classes (index: name): {}",
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{i}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Runs `image explain`; returns the output folder and the summary.
+pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)> {
+    if !(0.0..=1.0).contains(&args.alpha) {
+        bail!("--alpha {}: must be between 0 and 1", args.alpha);
+    }
+    let cnn = Cnn::load(&args.model)
+        .with_context(|| format!("cannot load the model in {}", args.model.display()))?;
+    let layer = resolve_layer(&cnn, args.layer.as_deref())?;
+    if args.method == CamMethod::Cam && cnn.gap_head(&layer).is_none() {
+        let why = if cnn.arch() == CnnArch::GapCnn {
+            format!(
+                "layer {layer} does not feed the global-average-pooling head (only the last conv layer does)"
+            )
+        } else {
+            format!("this model is {} (no global average pooling)", cnn.arch())
+        };
+        bail!(
+            "CAM needs a conv layer followed by global average pooling and one dense layer; \
+             {why}; use --method grad-cam (or grad-cam++, score-cam), which work on any conv layer"
+        );
+    }
+    let names = cnn.class_names().to_vec();
+    let class = args
+        .class
+        .as_deref()
+        .map(|c| resolve_class(c, &names))
+        .transpose()?;
+    let staging = Staging::new(&args.out, args.force)?;
+    let inputs = load_inputs(args, &cnn, quiet)?;
+    let images = inputs.batch.images.view();
+    let n = inputs.batch.len();
+    let classes: Option<Vec<usize>> = class.map(|c| vec![c; n]);
+
+    let spinner = crate::progress::spinner("explain", quiet);
+    spinner.set_message(format!("{} on {n} image(s), layer {layer}", args.method));
+    let result = explain_images(
+        &cnn,
+        images,
+        args.method,
+        Some(&layer),
+        classes.as_deref(),
+        &CamOptions::default(),
+    )?;
+    let proba = cnn.predict_proba(images)?;
+    let predicted = argmax_rows(&proba);
+    let maps = &result.saliency.maps;
+
+    let faith = if args.steps > 0 {
+        spinner.set_message(format!("deletion/insertion curves, {} steps", args.steps));
+        let opts = FaithfulnessOptions {
+            steps: args.steps,
+            ..FaithfulnessOptions::default()
+        };
+        Some(deletion_insertion(
+            &cnn,
+            images,
+            maps.view(),
+            &result.classes,
+            &opts,
+        )?)
+    } else {
+        None
+    };
+    let (randomized_layers, rank_corr) = if args.randomize_top > 0 {
+        spinner.set_message("randomisation sanity check");
+        let layers = cnn.param_layers();
+        let random = cnn
+            .with_reinitialized_top(args.randomize_top, args.seed)
+            .context("--randomize-top")?;
+        let r = explain_images(
+            &random,
+            images,
+            args.method,
+            Some(&layer),
+            Some(&result.classes),
+            &CamOptions::default(),
+        )?;
+        let corr = randomization_rank_correlation(maps.view(), r.saliency.maps.view())?;
+        (
+            layers[layers.len() - args.randomize_top..].to_vec(),
+            Some(corr),
+        )
+    } else {
+        (Vec::new(), None)
+    };
+    spinner.set_message("writing panels");
+
+    for sub in ["panels", "overlays", "maps", "curves"] {
+        std::fs::create_dir(staging.path(sub))
+            .with_context(|| format!("cannot create {}", staging.path(sub).display()))?;
+    }
+    let (_, rh, rw) = result.raw.dim();
+    let raw64 = result.raw.mapv(|v| v as f64);
+    let mut panels = Vec::with_capacity(n);
+    let mut summaries = Vec::with_capacity(n);
+    for i in 0..n {
+        let path = &inputs.batch.paths[i];
+        let stem = format!(
+            "{i:03}_{}",
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+        let image = inputs
+            .batch
+            .images
+            .index_axis(Axis(0), i)
+            .index_axis_move(Axis(0), 0);
+        let explained = result.classes[i];
+        let panel = CamPanel {
+            image,
+            raw_map: raw64.index_axis(Axis(0), i),
+            map: maps.index_axis(Axis(0), i),
+            name: path
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            true_class: inputs.truth[i].map(|t| names[t].clone()),
+            predicted: names[predicted[i]].clone(),
+            score: proba[[i, predicted[i]]] as f64,
+            explained: names[explained].clone(),
+            alpha: args.alpha,
+        };
+        cam_panel(&panel)?.save(&staging.path(&format!("panels/{stem}")))?;
+        save_overlay_png(
+            &staging.path(&format!("overlays/{stem}.png")),
+            image,
+            maps.index_axis(Axis(0), i),
+            args.alpha,
+        )?;
+        write_map_csv(
+            &staging.path(&format!("maps/{stem}.raw.csv")),
+            raw64.index_axis(Axis(0), i),
+        )?;
+        let f = faith.as_ref().map(|f| &f[i]);
+        if let Some(f) = f {
+            let curve = |name: &str, c: &glassbox_explain::cam::faithfulness::FaithfulnessCurve| {
+                FaithfulnessCurve {
+                    name: name.into(),
+                    fractions: c.fractions.clone(),
+                    probabilities: c.probabilities.clone(),
+                    auc: c.auc,
+                }
+            };
+            glassbox_plot::deletion_insertion(
+                &[
+                    curve("Deletion", &f.deletion),
+                    curve("Insertion", &f.insertion),
+                ],
+                &names[explained],
+                &format!("{} — {} ({layer})", panel.name, args.method),
+            )?
+            .save_png(&staging.path(&format!("curves/{stem}.png")))?;
+        }
+        summaries.push(ImageSummary {
+            file: path.display().to_string(),
+            panel: format!("panels/{stem}.png"),
+            true_class: panel.true_class.clone(),
+            predicted_class: panel.predicted.clone(),
+            probability: panel.score,
+            explained_class: names[explained].clone(),
+            explained_probability: proba[[i, explained]] as f64,
+            deletion_auc: f.map(|f| f.deletion.auc),
+            insertion_auc: f.map(|f| f.insertion.auc),
+            randomization_spearman: rank_corr.as_ref().and_then(|c| c[i]),
+        });
+        panels.push(panel);
+    }
+    let title = format!("{} — layer {layer} ({rw}×{rh} maps)", args.method);
+    let grid = cam_grid(&panels, &title)?;
+    grid.save_png(&staging.path("grid.png"))?;
+    if n <= GRID_SVG_MAX_ROWS {
+        grid.save_svg(&staging.path("grid.svg"))?;
+    }
+    write_npy_f32(&staging.path("maps/raw_maps.npy"), result.raw.view())?;
+    write_npy_f32(
+        &staging.path("maps/maps.npy"),
+        maps.mapv(|v| v as f32).view(),
+    )?;
+    let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    let summary = ExplainSummary {
+        method: args.method.to_string(),
+        layer: layer.clone(),
+        raw_map_size: (rh, rw),
+        model: args.model.display().to_string(),
+        arch: cnn.arch().to_string(),
+        class_names: names.clone(),
+        alpha: args.alpha,
+        faithfulness_steps: args.steps,
+        mean_deletion_auc: mean(summaries.iter().filter_map(|s| s.deletion_auc).collect()),
+        mean_insertion_auc: mean(summaries.iter().filter_map(|s| s.insertion_auc).collect()),
+        randomized_layers,
+        mean_randomization_spearman: mean(
+            summaries
+                .iter()
+                .filter_map(|s| s.randomization_spearman)
+                .collect(),
+        ),
+        images: summaries,
+    };
+    write_json(&staging.path("summary.json"), &summary)?;
+    spinner.finish_and_clear();
+    let dir = staging.commit()?;
+    if !quiet {
+        let opt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+        eprintln!(
+            "explained {n} image(s) with {} at {layer}: mean deletion AUC {}, insertion AUC {}, \
+             randomisation Spearman {} -> {}",
+            args.method,
+            opt(summary.mean_deletion_auc),
+            opt(summary.mean_insertion_auc),
+            opt(summary.mean_randomization_spearman),
+            crate::output::final_path(&dir).display()
+        );
+    }
+    Ok((dir, summary))
+}
+
+/// A 2-D map as CSV: one line per row of the map, no header.
+fn write_map_csv(path: &Path, map: glassbox_core::ndarray::ArrayView2<'_, f64>) -> Result<()> {
+    let mut text = String::new();
+    for row in map.rows() {
+        let cells: Vec<String> = row.iter().map(|&v| num(v)).collect();
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    glassbox_core::atomic::write_atomic(path, text.as_bytes())?;
+    Ok(())
+}
+
+/// A float32 array as a NumPy `.npy` file (format 1.0, little-endian, C order).
+fn write_npy_f32(path: &Path, a: ArrayView3<'_, f32>) -> Result<()> {
+    let (x, y, z) = a.dim();
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({x}, {y}, {z}), }}");
+    // Magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64,
+    // ending in a newline.
+    let used = 10 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - used % 64) % 64));
+    header.push('\n');
+    glassbox_core::atomic::write_atomic_with(path, |w: &mut dyn Write| {
+        w.write_all(b"\x93NUMPY\x01\x00")?;
+        w.write_all(&(header.len() as u16).to_le_bytes())?;
+        w.write_all(header.as_bytes())?;
+        for v in a.iter() {
+            w.write_all(&v.to_le_bytes())?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Reads back what [`write_npy_f32`] wrote (for tests): shape and values.
+#[cfg(test)]
+fn read_npy_f32(bytes: &[u8]) -> (Vec<usize>, Vec<f32>) {
+    let hl = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = std::str::from_utf8(&bytes[10..10 + hl]).unwrap();
+    let shape_txt = header.split("'shape': (").nth(1).unwrap();
+    let shape: Vec<usize> = shape_txt
+        .split(')')
+        .next()
+        .unwrap()
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let data = bytes[10 + hl..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    (shape, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_core::ndarray::Array3;
+
+    #[test]
+    fn npy_header_is_aligned_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Array3::from_shape_fn((2, 3, 4), |(i, j, k)| (i * 100 + j * 10 + k) as f32 - 0.5);
+        let p = dir.path().join("a.npy");
+        write_npy_f32(&p, a.view()).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+        let hl = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+        assert_eq!((10 + hl) % 64, 0);
+        assert_eq!(bytes[10 + hl - 1], b'\n');
+        let (shape, data) = read_npy_f32(&bytes);
+        assert_eq!(shape, [2, 3, 4]);
+        assert_eq!(data, a.iter().copied().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn classes_by_name_or_index() {
+        let names: Vec<String> = ["a", "b", "7"].map(String::from).to_vec();
+        assert_eq!(resolve_class("b", &names).unwrap(), 1);
+        assert_eq!(resolve_class("1", &names).unwrap(), 1);
+        assert_eq!(resolve_class("7", &names).unwrap(), 2); // a name wins over an index
+        let e = resolve_class("9", &names).unwrap_err().to_string();
+        assert!(e.contains("0: a, 1: b, 2: 7"), "{e}");
+    }
+}

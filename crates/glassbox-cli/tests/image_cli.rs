@@ -1,0 +1,368 @@
+//! End-to-end tests of `glassbox image train` and `glassbox image explain` on a tiny synthetic
+//! data set (two classes of 24×24 images: a bright square in the left or the right half), so
+//! they stay fast; NEU training is not run here.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use glassbox_core::rng::Rng;
+use glassbox_data::{ImageLoadOptions, load_image_files};
+use glassbox_plot::saliency::save_rgb_png;
+
+const SIDE: usize = 24;
+
+fn glassbox() -> Command {
+    let mut c = Command::cargo_bin("glassbox").unwrap();
+    c.arg("--quiet");
+    c
+}
+
+/// Runs and returns (success, stderr).
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A gray 24×24 image with a bright 6×6 square in the left (class 0) or right half, as RGB bytes
+/// (R = G = B, so it counts as grayscale).
+fn square_image(rng: &mut Rng, right: bool) -> Vec<u8> {
+    let x0 = rng.below(SIDE / 2 - 6) + if right { SIDE / 2 } else { 0 };
+    let y0 = rng.below(SIDE - 6);
+    let mut rgb = Vec::with_capacity(SIDE * SIDE * 3);
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            let inside = (x0..x0 + 6).contains(&x) && (y0..y0 + 6).contains(&y);
+            let v = if inside {
+                220
+            } else {
+                30 + rng.below(40) as u8
+            };
+            rgb.extend_from_slice(&[v, v, v]);
+        }
+    }
+    rgb
+}
+
+fn write_png(path: &Path, rgb: &[u8], side: usize) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    save_rgb_png(path, side as u32, side as u32, rgb).unwrap();
+}
+
+/// `root/left/*.png`, `root/right/*.png`, `n` images each.
+fn synthetic(root: &Path, n: usize) {
+    let mut rng = Rng::new(3);
+    for (c, name) in ["left", "right"].iter().enumerate() {
+        for i in 0..n {
+            write_png(
+                &root.join(format!("{name}/{name}_{i}.png")),
+                &square_image(&mut rng, c == 1),
+                SIDE,
+            );
+        }
+    }
+}
+
+fn train(data: &Path, out: &Path, arch: &str, epochs: &str) -> (bool, String) {
+    run(glassbox()
+        .args(["image", "train", "--data"])
+        .arg(data)
+        .args([
+            "--arch",
+            arch,
+            "--epochs",
+            epochs,
+            "--batch-size",
+            "8",
+            "--test-fraction",
+            "0.25",
+        ])
+        .arg("--out")
+        .arg(out))
+}
+
+fn explain(model: &Path, out: &Path, extra: &[&str]) -> (bool, String) {
+    run(glassbox()
+        .args(["image", "explain", "--model"])
+        .arg(model)
+        .arg("--out")
+        .arg(out)
+        .args(extra))
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn gap_cnn_train_then_explain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synthetic(&data, 8);
+    let model = tmp.path().join("model");
+    let (ok, err) = train(&data, &model, "gap-cnn", "2");
+    assert!(ok, "{err}");
+    assert_eq!(
+        files(&model),
+        [
+            "architecture.json",
+            "confusion_matrix.png",
+            "confusion_matrix.svg",
+            "history.csv",
+            "metrics.json",
+            "test_predictions.csv",
+            "training_history.png",
+            "training_history.svg",
+            "weights.safetensors"
+        ]
+    );
+    let m = json(&model.join("metrics.json"));
+    assert_eq!(m["n_train"], 12);
+    assert_eq!(m["n_test"], 4);
+    assert_eq!(m["split"], "stratified");
+    let acc = m["test_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    let cm: Vec<Vec<u64>> = serde_json::from_value(m["confusion_matrix"].clone()).unwrap();
+    assert_eq!(cm.iter().flatten().sum::<u64>(), 4);
+    assert_eq!(cm[0].iter().sum::<u64>(), 2);
+    let correct = (cm[0][0] + cm[1][1]) as f64 / 4.0;
+    assert_eq!(correct, acc);
+    let history = std::fs::read_to_string(model.join("history.csv")).unwrap();
+    assert_eq!(history.lines().count(), 3, "{history}");
+    assert!(history.starts_with("epoch,train_loss,train_accuracy,test_loss,test_accuracy"));
+
+    // Same seed, same weights.
+    let again = tmp.path().join("again");
+    assert!(train(&data, &again, "gap-cnn", "2").0);
+    assert_eq!(
+        std::fs::read(model.join("weights.safetensors")).unwrap(),
+        std::fs::read(again.join("weights.safetensors")).unwrap()
+    );
+
+    // CAM on test images from the folder, one per class.
+    let out = tmp.path().join("cam");
+    let (ok, err) = explain(
+        &model,
+        &out,
+        &[
+            "--method",
+            "cam",
+            "--per-class",
+            "1",
+            "--steps",
+            "4",
+            "--test-fraction",
+            "0.25",
+            "--data",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let s = json(&out.join("summary.json"));
+    assert_eq!(s["method"], "cam");
+    assert_eq!(s["layer"], "conv4");
+    assert_eq!(s["raw_map_size"], serde_json::json!([3, 3]));
+    assert_eq!(s["randomized_layers"], serde_json::json!(["dense1"]));
+    let images = s["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2);
+    assert_eq!(images[0]["true_class"], "left");
+    assert_eq!(images[1]["true_class"], "right");
+    for im in images {
+        let d = im["deletion_auc"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&d));
+        assert!(im["insertion_auc"].as_f64().is_some());
+        assert_eq!(im["explained_class"], im["predicted_class"]);
+    }
+    for sub in ["panels", "overlays", "maps", "curves"] {
+        assert!(out.join(sub).is_dir(), "{sub}");
+    }
+    assert_eq!(files(&out.join("panels")).len(), 4); // PNG + SVG per image
+    let maps = files(&out.join("maps"));
+    let first = maps.iter().find(|f| f.starts_with("000_left_")).unwrap();
+    let stem = first.trim_end_matches(".raw.csv").to_string();
+    let raw_csv = std::fs::read_to_string(out.join("maps").join(first)).unwrap();
+    assert_eq!(raw_csv.lines().count(), 3);
+    assert!(raw_csv.lines().all(|l| l.split(',').count() == 3));
+    assert!(out.join("maps/raw_maps.npy").is_file() && out.join("grid.svg").is_file());
+    // Overlays are image-sized PNGs.
+    let ov = load_image_files(
+        &[out.join(format!("overlays/{stem}.png"))],
+        &ImageLoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(ov.image_size(), (SIDE, SIDE));
+
+    // Grad-CAM++ on given files, explaining a chosen class.
+    let out2 = tmp.path().join("gradcampp");
+    let file = data.join("right/right_0.png");
+    let (ok, err) = explain(
+        &model,
+        &out2,
+        &[
+            "--method",
+            "grad-cam++",
+            "--class",
+            "left",
+            "--steps",
+            "0",
+            "--images",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let s = json(&out2.join("summary.json"));
+    let im = &s["images"][0];
+    assert_eq!(im["explained_class"], "left");
+    assert_eq!(im["true_class"], "right"); // from the parent folder's name
+    assert!(im["deletion_auc"].is_null());
+    assert!(!out2.join("curves").read_dir().unwrap().any(|_| true));
+
+    // Bad input: each a one-line error, exit != 0, and no output folder.
+    let bad = tmp.path().join("bad");
+    let color = tmp.path().join("color.png");
+    let mut rgb = square_image(&mut Rng::new(1), false);
+    rgb[0] = 255;
+    rgb[1] = 0;
+    write_png(&color, &rgb, SIDE);
+    let big = tmp.path().join("big.png");
+    write_png(&big, &vec![90; 30 * 30 * 3], 30);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--layer", "conv9", "--images", file.to_str().unwrap()],
+            "conv layers: conv1, conv2, conv3, conv4",
+        ),
+        (
+            vec![
+                "--method",
+                "cam",
+                "--layer",
+                "conv2",
+                "--images",
+                file.to_str().unwrap(),
+            ],
+            "use --method grad-cam",
+        ),
+        (
+            vec!["--class", "middle", "--images", file.to_str().unwrap()],
+            "0: left, 1: right",
+        ),
+        (
+            vec!["--images", color.to_str().unwrap()],
+            "color.png: colour image",
+        ),
+        (
+            vec!["--images", big.to_str().unwrap()],
+            "expected 24x24 (the input size of the model)",
+        ),
+        (
+            vec!["--method", "gradcam-xx", "--images", file.to_str().unwrap()],
+            "unknown CAM method",
+        ),
+    ];
+    for (args, want) in cases {
+        let (ok, err) = explain(&model, &bad, &args);
+        assert!(!ok, "{args:?} succeeded");
+        assert!(err.contains(want), "{args:?}: {err}");
+        // One line (clap's usage errors add only its "For more information" hint).
+        let lines = err
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+            .count();
+        assert_eq!(lines, 1, "{err}");
+        assert!(!bad.exists(), "{args:?} left an output folder");
+    }
+    // --resize accepts the wrong size.
+    let (ok, err) = explain(
+        &model,
+        &bad,
+        &[
+            "--resize",
+            "--steps",
+            "2",
+            "--images",
+            big.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn flatten_cnn_refuses_cam_and_takes_grad_cam() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synthetic(&data, 4);
+    let model = tmp.path().join("flat");
+    let (ok, err) = train(&data, &model, "flatten-cnn", "1");
+    assert!(ok, "{err}");
+    let file: PathBuf = data.join("left/left_1.png");
+    let out = tmp.path().join("x");
+    let (ok, err) = explain(
+        &model,
+        &out,
+        &["--method", "cam", "--images", file.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("this model is flatten-cnn (no global average pooling)"),
+        "{err}"
+    );
+    assert!(err.contains("grad-cam"), "{err}");
+    let (ok, err) = explain(
+        &model,
+        &out,
+        &[
+            "--method",
+            "score-cam",
+            "--layer",
+            "conv3",
+            "--steps",
+            "2",
+            "--images",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let s = json(&out.join("summary.json"));
+    assert_eq!(s["layer"], "conv3");
+    assert_eq!(s["randomized_layers"], serde_json::json!(["dense2"]));
+}
+
+#[test]
+fn train_refuses_bad_folders_without_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synthetic(&data, 3);
+    std::fs::create_dir(data.join("empty")).unwrap();
+    let out = tmp.path().join("out");
+    let (ok, err) = train(&data, &out, "gap-cnn", "1");
+    assert!(!ok);
+    assert!(err.contains("empty: class folder has no images"), "{err}");
+    assert!(!out.exists());
+    std::fs::remove_dir(data.join("empty")).unwrap();
+    // Mixed sizes are refused with the expected size, or resized on request.
+    write_png(&data.join("left/odd.png"), &vec![50; 20 * 20 * 3], 20);
+    let (ok, err) = train(&data, &out, "gap-cnn", "1");
+    assert!(!ok);
+    assert!(err.contains("odd.png: image is 20x20 pixels"), "{err}");
+    assert!(!out.exists());
+    let (ok, err) = run(glassbox()
+        .args(["image", "train", "--data"])
+        .arg(&data)
+        .args(["--epochs", "1", "--resize", "16x16", "--out"])
+        .arg(&out));
+    assert!(ok, "{err}");
+    let m = json(&out.join("metrics.json"));
+    assert_eq!(m["image_size"], serde_json::json!([16, 16]));
+    assert_eq!(m["resized"], 7); // every image: 24x24 and 20x20 -> 16x16
+}

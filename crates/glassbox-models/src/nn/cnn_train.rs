@@ -1,0 +1,304 @@
+//! [`CnnParams`]: the training settings of a [`Cnn`] and its training loop (softmax
+//! cross-entropy, Adam, seeded shuffles), with the progress reports passed to callbacks.
+//!
+//! Each step runs one rayon task per image of the mini-batch (forward pass, loss, backward
+//! pass to the parameter gradients of the batch-mean loss); the per-image gradients are summed
+//! in image order, so the weights are bit-identical on any number of threads.
+
+use glassbox_core::conv_classifier::check_images;
+use glassbox_core::ndarray::ArrayView4;
+use glassbox_core::rng::Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::cnn::{check_finite_pixels, check_labels, contiguous};
+use super::{Adam, Cnn, CnnArch, Tensor, softmax_cross_entropy};
+use crate::ModelError;
+
+/// Training settings of a [`Cnn`]. Defaults follow the walk-through: `gap-cnn`, 15 epochs,
+/// batch 32, Adam with learning rate 1e-3 and Keras' β and ε, Glorot-uniform weights, seed 42.
+///
+/// Build it with struct-update syntax (`CnnParams { epochs: 3, ..Default::default() }`) so that
+/// settings added later keep your code compiling.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CnnParams {
+    /// Architecture; default [`CnnArch::GapCnn`].
+    pub arch: CnnArch,
+    /// Passes over the training images; default 15.
+    pub epochs: usize,
+    /// Images per mini-batch (the last batch of an epoch may be smaller); default 32.
+    pub batch_size: usize,
+    /// Adam step size; default 1e-3.
+    pub learning_rate: f64,
+    /// Adam β1; default 0.9.
+    pub beta1: f64,
+    /// Adam β2; default 0.999.
+    pub beta2: f64,
+    /// Adam ε; default 1e-7 (Keras).
+    pub epsilon: f64,
+    /// Seed of the weight initialisation (`Rng::derive(seed, layer)`) and of the per-epoch
+    /// shuffles (`Rng::derive(seed, 1_000_000 + epoch)`); default 42.
+    pub seed: u64,
+    /// How the learning rate changes over the run; default [`LrSchedule::Constant`].
+    #[serde(default)]
+    pub lr_schedule: LrSchedule,
+}
+
+/// Learning-rate schedule of [`CnnParams::fit`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LrSchedule {
+    /// The same learning rate for every step (Keras' default).
+    #[default]
+    Constant,
+    /// Cosine decay per step (Loshchilov & Hutter 2017, without restarts): step `t` of `T`
+    /// uses `lr · (1 + cos(π t / T)) / 2`, from `lr` down to almost 0 at the last step.
+    Cosine,
+}
+
+impl LrSchedule {
+    /// The learning rate of 0-based step `t` of `total` steps for base rate `lr`.
+    pub fn rate(&self, lr: f64, t: usize, total: usize) -> f64 {
+        match self {
+            LrSchedule::Constant => lr,
+            LrSchedule::Cosine => {
+                lr * 0.5 * (1.0 + (std::f64::consts::PI * t as f64 / total.max(1) as f64).cos())
+            }
+        }
+    }
+}
+
+impl Default for CnnParams {
+    fn default() -> Self {
+        CnnParams {
+            arch: CnnArch::GapCnn,
+            epochs: 15,
+            batch_size: 32,
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-7,
+            seed: 42,
+            lr_schedule: LrSchedule::Constant,
+        }
+    }
+}
+
+/// Progress after one optimiser step, passed to the `on_step` callback of [`CnnParams::fit`]
+/// (for a progress bar with ETA).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CnnStepReport {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Total epochs.
+    pub epochs: usize,
+    /// 1-based step within the epoch.
+    pub step: usize,
+    /// Steps per epoch (⌈images / batch size⌉).
+    pub steps_per_epoch: usize,
+    /// Mean cross-entropy over the epoch's images so far.
+    pub running_loss: f64,
+    /// Share of the epoch's images so far whose predicted class (before the step) was right.
+    pub running_accuracy: f64,
+}
+
+/// Metrics after one epoch, passed to the `on_epoch` callback of [`CnnParams::fit`] and kept
+/// in [`Cnn::history`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CnnEpochReport {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Total epochs.
+    pub epochs: usize,
+    /// Mean cross-entropy over the epoch's mini-batches, weighted by batch size (each batch
+    /// measured before its step, as Keras reports `loss`).
+    pub train_loss: f64,
+    /// Share of training images classified right during the epoch (same convention).
+    pub train_accuracy: f64,
+    /// Mean cross-entropy on the validation images after the epoch, if given.
+    pub val_loss: Option<f64>,
+    /// Accuracy on the validation images after the epoch, if given.
+    pub val_accuracy: Option<f64>,
+}
+
+impl CnnParams {
+    /// Checks every setting, naming the first one out of range.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let bad = |m: String| Err(ModelError::InvalidArgument(m));
+        if self.epochs == 0 {
+            return bad("epochs must be >= 1".into());
+        }
+        if self.batch_size == 0 {
+            return bad("batch size must be >= 1".into());
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad(format!(
+                "learning rate must be > 0, got {}",
+                self.learning_rate
+            ));
+        }
+        for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
+            if !(0.0..1.0).contains(&b) {
+                return bad(format!("Adam {name} must be in [0, 1), got {b}"));
+            }
+        }
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
+            return bad(format!("Adam epsilon must be > 0, got {}", self.epsilon));
+        }
+        Ok(())
+    }
+
+    /// Trains a CNN on `images` (N, C, H, W), values typically in [0, 1], with class indices
+    /// `labels` (N,) into `class_names` (classes,). `validation` (images (M, C, H, W), labels
+    /// (M,)) is evaluated after every epoch. `on_step` is called after every optimiser step and
+    /// `on_epoch` after every epoch (the library never prints).
+    ///
+    /// Each epoch shuffles the images (seeded), then takes one Adam step per mini-batch on the
+    /// mean softmax cross-entropy. The same settings and data give bit-identical weights on any
+    /// number of threads. Errors on bad settings, mismatched shapes, labels out of range,
+    /// non-finite pixels, and a non-finite loss ([`ModelError::Diverged`], naming the epoch and
+    /// suggesting a lower learning rate; nothing is returned).
+    pub fn fit(
+        &self,
+        images: ArrayView4<'_, f32>,
+        labels: &[usize],
+        class_names: &[String],
+        validation: Option<(ArrayView4<'_, f32>, &[usize])>,
+        on_step: &mut dyn FnMut(&CnnStepReport),
+        on_epoch: &mut dyn FnMut(&CnnEpochReport),
+    ) -> Result<Cnn, ModelError> {
+        self.validate()?;
+        let (n, c, h, w) = images.dim();
+        if n == 0 {
+            return Err(ModelError::InvalidArgument(
+                "training needs at least one image".into(),
+            ));
+        }
+        let k = class_names.len();
+        if k < 2 {
+            return Err(ModelError::InvalidArgument(format!(
+                "a classifier needs at least 2 classes, got {k} ({class_names:?})"
+            )));
+        }
+        check_labels(labels, n, k, "training")?;
+        let input_shape = [c, h, w];
+        let mut model = Cnn::new(self.arch, input_shape, class_names.to_vec(), self.seed)?;
+        if let Some((vi, vl)) = validation {
+            check_images(vi.shape(), input_shape)?;
+            check_labels(vl, vi.dim().0, k, "validation")?;
+        }
+        let data = contiguous(images);
+        check_finite_pixels(&data, c * h * w, "training images")?;
+        let sample = c * h * w;
+
+        let sizes: Vec<usize> = model.net.params().iter().map(|p| p.data.len()).collect();
+        let mut adam = Adam::<f32>::new(
+            &sizes,
+            self.learning_rate,
+            self.beta1,
+            self.beta2,
+            self.epsilon,
+        );
+        let mut grads: Vec<Vec<f32>> = sizes.iter().map(|&s| vec![0.0; s]).collect();
+        let steps_per_epoch = n.div_ceil(self.batch_size);
+        let mut order: Vec<usize> = (0..n).collect();
+        for epoch in 1..=self.epochs {
+            Rng::derive(self.seed, 1_000_000 + epoch as u64).shuffle(&mut order);
+            let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
+            for (step, batch) in order.chunks(self.batch_size).enumerate() {
+                let scale = 1.0 / batch.len() as f32;
+                let net = &model.net;
+                // One task per image: its loss, whether it was right, its parameter gradients
+                // of the batch-mean loss.
+                let per_image: Vec<(f64, usize, Vec<Vec<f32>>)> = batch
+                    .par_iter()
+                    .map(|&i| {
+                        let x = Tensor::new(
+                            vec![1, c, h, w],
+                            data[i * sample..(i + 1) * sample].to_vec(),
+                        )
+                        .expect("one image");
+                        let trace = net.forward_trace(x);
+                        let (loss, mut d_out, right) =
+                            softmax_cross_entropy(trace.last().expect("output"), &[labels[i]]);
+                        for v in d_out.data_mut() {
+                            *v *= scale;
+                        }
+                        let mut g: Vec<Vec<f32>> = sizes.iter().map(|&s| vec![0.0; s]).collect();
+                        net.accumulate_param_grads(&trace, d_out, &mut g);
+                        (loss, right, g)
+                    })
+                    .collect();
+                for g in &mut grads {
+                    g.fill(0.0);
+                }
+                let mut batch_loss = 0.0;
+                for (loss, right, g) in &per_image {
+                    batch_loss += loss;
+                    correct += right;
+                    for (acc, gi) in grads.iter_mut().zip(g) {
+                        for (a, &v) in acc.iter_mut().zip(gi) {
+                            *a += v;
+                        }
+                    }
+                }
+                if !batch_loss.is_finite() {
+                    return Err(ModelError::Diverged {
+                        epoch,
+                        loss: batch_loss,
+                        learning_rate: self.learning_rate,
+                    });
+                }
+                loss_sum += batch_loss;
+                seen += batch.len();
+                adam.set_learning_rate(self.lr_schedule.rate(
+                    self.learning_rate,
+                    (epoch - 1) * steps_per_epoch + step,
+                    self.epochs * steps_per_epoch,
+                ));
+                adam.step(&mut model.net.params_mut(), &grads);
+                on_step(&CnnStepReport {
+                    epoch,
+                    epochs: self.epochs,
+                    step: step + 1,
+                    steps_per_epoch,
+                    running_loss: loss_sum / seen as f64,
+                    running_accuracy: correct as f64 / seen as f64,
+                });
+            }
+            if model
+                .net
+                .params()
+                .iter()
+                .any(|p| p.data.iter().any(|v| !v.is_finite()))
+            {
+                return Err(ModelError::Diverged {
+                    epoch,
+                    loss: f64::NAN,
+                    learning_rate: self.learning_rate,
+                });
+            }
+            let (val_loss, val_accuracy) = match validation {
+                Some((vi, vl)) => {
+                    let (l, a) = model.evaluate(vi, vl)?;
+                    (Some(l), Some(a))
+                }
+                None => (None, None),
+            };
+            let report = CnnEpochReport {
+                epoch,
+                epochs: self.epochs,
+                train_loss: loss_sum / n as f64,
+                train_accuracy: correct as f64 / n as f64,
+                val_loss,
+                val_accuracy,
+            };
+            model.history.push(report);
+            on_epoch(&report);
+        }
+        model.params = self.clone();
+        Ok(model)
+    }
+}
