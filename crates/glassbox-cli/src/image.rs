@@ -454,6 +454,29 @@ fn write_history(staging: &Staging, cnn: &Cnn, params: &CnnParams) -> Result<()>
     Ok(())
 }
 
+/// Test accuracy of the CNN saved in `model_dir` on the test images of `data` (the manifest's
+/// split), computed as `image train` computes it.
+pub fn test_accuracy(model_dir: &Path, data: &Path, quiet: bool) -> Result<f64> {
+    let cnn = glassbox_models::nn::Cnn::load(model_dir)
+        .with_context(|| format!("cannot load the CNN in {}", model_dir.display()))?;
+    let folder = FolderArgs {
+        test_fraction: 0.2,
+        ignore_manifest: false,
+    };
+    let spinner = crate::progress::spinner("evaluate", quiet);
+    spinner.set_message(model_dir.display().to_string());
+    let ds = load_folder(
+        data,
+        &folder,
+        ImageSize::Uniform,
+        42,
+        ImageLoadOptions::default(),
+    )?;
+    let (_, accuracy) = cnn.evaluate(ds.test.batch.images.view(), &ds.test.labels)?;
+    spinner.finish_and_clear();
+    Ok(accuracy)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,8 +19,9 @@ pub enum ReportError {
     },
     /// A folder holds none of the files a glassbox run writes.
     #[error(
-        "{dir} is not a glassbox run folder: it has neither metrics.json (from `glassbox train`) \
-         nor explanation.json (from `glassbox explain`), nor sub-folders that have them"
+        "{dir} is not a glassbox run folder: it has no metrics.json (from `glassbox train` or \
+         `glassbox image train`), explanation.json (from `glassbox explain`) or summary.json \
+         (from `glassbox image explain`), nor sub-folders that have them"
     )]
     NotARun {
         /// The folder that was read.

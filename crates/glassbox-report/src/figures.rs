@@ -36,6 +36,15 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
          loss still falls means the model starts to memorise the training data.",
     ),
     (
+        "training_history",
+        "Training history",
+        "Loss (how wrong the network's answers are) and accuracy (share classified correctly) \
+         after each epoch, for the training images and, where drawn, the held-out test images.",
+        "Loss should fall and accuracy rise, both levelling off, with the test lines close to \
+         the training lines; training accuracy that keeps rising while test accuracy stalls \
+         means the network memorises its training images.",
+    ),
+    (
         "confusion_matrix",
         "Confusion matrix",
         "How the test images of each true class were classified.",
@@ -98,9 +107,18 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
     (
         "insertion",
         "Insertion curve",
-        "The model's score while the most important pixels are added to a blank image first.",
+        "The model's score while the most important pixels are put back first into a blurred \
+         copy of the image.",
         "A faithful explanation makes the score rise fast, so a larger area under the curve is \
          better.",
+    ),
+    (
+        "grid",
+        "Heat-map grid",
+        "One row per explained image: the original, the raw low-resolution map, the map \
+         enlarged to the image size, and the overlay of the map on the image.",
+        "Red marks the regions that raised the explained class's score the most, blue those \
+         that did not; check that the red covers the defect and not the background.",
     ),
     (
         "gradcam",

@@ -28,6 +28,7 @@ mod error;
 mod escape;
 mod figures;
 mod image;
+mod image_runs;
 mod render;
 mod runs;
 

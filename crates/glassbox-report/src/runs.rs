@@ -6,7 +6,11 @@
 //! `shap_bar*.png`, because the commands always write them: a missing one means the folder was
 //! damaged or is not what the user thinks. Beyond that the reader is tolerant: every known
 //! figure that exists is shown with its explanation, unknown PNGs are shown generically, and
-//! metrics files of other shapes (image classifiers) are shown as key/value tables.
+//! metrics files of other shapes are shown as key/value tables.
+//!
+//! The image runs of `glassbox image train` (a `metrics.json` with `test_accuracy`) and
+//! `glassbox image explain` (a `summary.json` with a `method`) get their own sections, built in
+//! [`crate::image_runs`].
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +20,7 @@ use serde_json::Value;
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
 use crate::figures::describe_figure;
+use crate::image_runs;
 
 /// Formats a number for a table: up to 6 significant digits, scientific for very large or small
 /// magnitudes.
@@ -69,7 +74,7 @@ fn folder_name(dir: &Path) -> String {
     })
 }
 
-fn read_json(path: &Path, what: &str) -> Result<Value, ReportError> {
+pub(crate) fn read_json(path: &Path, what: &str) -> Result<Value, ReportError> {
     let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
         path: path.to_path_buf(),
         source,
@@ -132,7 +137,7 @@ fn read_model_head(path: &Path) -> Result<ModelHead, ReportError> {
     Ok(head)
 }
 
-fn require(dir: &Path, file: &str, why: &str) -> Result<PathBuf, ReportError> {
+pub(crate) fn require(dir: &Path, file: &str, why: &str) -> Result<PathBuf, ReportError> {
     let path = dir.join(file);
     if path.is_file() {
         Ok(path)
@@ -163,7 +168,7 @@ fn list_files(dir: &Path) -> Result<Vec<(String, u64)>, ReportError> {
     Ok(files)
 }
 
-fn get_f64(v: &Value, path: &[&str]) -> Option<f64> {
+pub(crate) fn get_f64(v: &Value, path: &[&str]) -> Option<f64> {
     let mut cur = v;
     for key in path {
         cur = cur.get(key)?;
@@ -171,11 +176,11 @@ fn get_f64(v: &Value, path: &[&str]) -> Option<f64> {
     cur.as_f64()
 }
 
-fn get_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+pub(crate) fn get_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key)?.as_str()
 }
 
-fn value_text(v: &Value) -> String {
+pub(crate) fn value_text(v: &Value) -> String {
     match v {
         Value::Null => "—".into(),
         Value::Bool(b) => b.to_string(),
@@ -211,7 +216,9 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
 }
 
 fn is_run_dir(dir: &Path) -> bool {
-    dir.join("metrics.json").is_file() || dir.join("explanation.json").is_file()
+    dir.join("metrics.json").is_file()
+        || dir.join("explanation.json").is_file()
+        || image_runs::is_explain_summary(&dir.join("summary.json"))
 }
 
 /// The run folders `dir` stands for: itself when it is a run (or missing, or not a folder, so
@@ -241,9 +248,9 @@ pub fn expand_run_dir(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
 
 /// Builds the report section for one run folder.
 ///
-/// Errors name the folder and the file: the folder does not exist, holds neither
-/// `metrics.json` nor `explanation.json`, lacks a file its kind of run always writes, or has a
-/// JSON or PNG file that does not parse.
+/// Errors name the folder and the file: the folder does not exist, holds none of
+/// `metrics.json`, `explanation.json` and (from `glassbox image explain`) `summary.json`, lacks
+/// a file its kind of run always writes, or has a JSON or PNG file that does not parse.
 pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
     if !dir.exists() {
         return Err(ReportError::RunDirMissing {
@@ -259,33 +266,71 @@ pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
     let has = |name: &str| files.iter().any(|(f, _)| f == name);
     let is_train = has("metrics.json");
     let is_explain = has("explanation.json");
-    if !is_train && !is_explain {
+    let is_image_explain = !is_train && !is_explain && has("summary.json");
+    if !is_train && !is_explain && !is_image_explain {
         return Err(ReportError::NotARun {
             dir: dir.to_path_buf(),
         });
     }
     let name = folder_name(dir);
+    if is_image_explain {
+        let (section, folders) = image_runs::explain_section(dir, &name)?;
+        return Ok(finish(dir, section, &files, &folders));
+    }
+    let metrics = if is_train {
+        Some(read_json(
+            &dir.join("metrics.json"),
+            "metrics file (metrics.json)",
+        )?)
+    } else {
+        None
+    };
+    if let Some(m) = &metrics
+        && !is_explain
+        && image_runs::is_training_metrics(m)
+    {
+        let section = image_runs::training_section(dir, &name, m)?;
+        return Ok(finish(dir, section, &files, &[]));
+    }
     let title = match (is_train, is_explain) {
         (true, true) => format!("Run {name}"),
         (true, false) => format!("Training run {name}"),
         _ => format!("Explanation run {name}"),
     };
     let mut section = Section::new(title);
-    if is_train {
-        section = training_blocks(dir, section)?;
+    if let Some(m) = &metrics {
+        section = training_blocks(dir, section, m)?;
     }
     if is_explain {
         section = explain_blocks(dir, section, &files)?;
     }
     section = figure_blocks(dir, section, &files)?;
+    Ok(finish(dir, section, &files, &[]))
+}
+
+/// Ends a run's section with the listing of its files (and of its sub-folders with their file
+/// counts) and the folder's path.
+fn finish(
+    dir: &Path,
+    section: Section,
+    files: &[(String, u64)],
+    folders: &[(String, usize)],
+) -> Section {
     let mut listing = Table::grid("Files in this folder", ["file", "size"]);
-    for (f, size) in &files {
+    for (f, size) in files {
         listing = listing.cells([f.clone(), format_size(*size)]);
     }
-    section = section
+    for (folder, n) in folders {
+        let count = if *n == 1 {
+            "1 file".into()
+        } else {
+            format!("{n} files")
+        };
+        listing = listing.cells([folder.clone(), count]);
+    }
+    section
         .table(listing)
-        .note(Note::info(format!("Folder: {}", dir.display())));
-    Ok(section)
+        .note(Note::info(format!("Folder: {}", dir.display())))
 }
 
 fn format_size(bytes: u64) -> String {
@@ -296,21 +341,23 @@ fn format_size(bytes: u64) -> String {
     }
 }
 
-fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportError> {
-    let metrics_path = dir.join("metrics.json");
-    let metrics = read_json(&metrics_path, "metrics file (metrics.json)")?;
-    let regression = get_f64(&metrics, &["test", "r2"]).is_some();
+fn training_blocks(
+    dir: &Path,
+    mut section: Section,
+    metrics: &Value,
+) -> Result<Section, ReportError> {
+    let regression = get_f64(metrics, &["test", "r2"]).is_some();
     if !regression {
         // Another kind of run (an image classifier, later commands): show what it recorded.
         let mut rows = Vec::new();
-        flatten("", &metrics, &mut rows);
+        flatten("", metrics, &mut rows);
         let table = rows
             .into_iter()
             .fold(Table::key_value("Metrics (metrics.json)"), |t, (k, v)| {
                 t.row(k, v)
             });
         let accuracy =
-            get_f64(&metrics, &["test", "accuracy"]).or_else(|| get_f64(&metrics, &["accuracy"]));
+            get_f64(metrics, &["test", "accuracy"]).or_else(|| get_f64(metrics, &["accuracy"]));
         let mut text = "A model trained by glassbox. The table lists everything its \
                         metrics.json records."
             .to_string();
@@ -326,15 +373,15 @@ fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportEr
     let model_path = require(dir, "model.json", why)?;
     require(dir, "measured_vs_predicted.png", why)?;
     let head = read_model_head(&model_path)?;
-    let target = get_str(&metrics, "target")
+    let target = get_str(metrics, "target")
         .map(str::to_string)
         .or(head.target_name.clone())
         .unwrap_or_else(|| "the target".into());
-    let model = get_str(&metrics, "model")
+    let model = get_str(metrics, "model")
         .map(str::to_string)
         .or_else(|| head.model.as_ref().and_then(|m| m.kind.clone()))
         .unwrap_or_else(|| "model".into());
-    let r2 = get_f64(&metrics, &["test", "r2"]).unwrap_or(f64::NAN);
+    let r2 = get_f64(metrics, &["test", "r2"]).unwrap_or(f64::NAN);
     section = section.text(format!(
         "A {model} model trained to predict {target} from {} features. It was fitted on the \
          training rows only and then scored on held-out test rows it had never seen; on those, \
@@ -351,7 +398,7 @@ fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportEr
         ("n", "rows"),
     ] {
         let cell =
-            |set: &str| get_f64(&metrics, &[set, key]).map_or_else(|| "—".into(), format_number);
+            |set: &str| get_f64(metrics, &[set, key]).map_or_else(|| "—".into(), format_number);
         grid = grid.cells([label.to_string(), cell("train"), cell("test")]);
     }
     let mut settings = Table::key_value("Settings")
@@ -372,7 +419,7 @@ fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportEr
         }
     }
     let mut timings = Table::key_value("Timings");
-    if let Some(s) = get_f64(&metrics, &["fit_seconds"]) {
+    if let Some(s) = get_f64(metrics, &["fit_seconds"]) {
         timings = timings.row("fitting", format_seconds(s));
     }
     section = section.table(grid).table(settings);

@@ -1,0 +1,140 @@
+//! End to end: `glassbox image train` (1 epoch on a tiny synthetic 2-class 24×24 set), `glassbox
+//! image explain`, then `glassbox report --run` on both runs: the page has the image sections
+//! with their figures, and a damaged run folder makes `report` fail naming the missing file.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use glassbox_core::rng::Rng;
+use glassbox_plot::saliency::save_rgb_png;
+
+const SIDE: usize = 24;
+
+fn glassbox() -> Command {
+    let mut c = Command::cargo_bin("glassbox").unwrap();
+    c.arg("--quiet");
+    c
+}
+
+/// Runs and returns (success, stderr).
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `root/left/*.png`, `root/right/*.png`: gray noise with a bright 6×6 square in the left or
+/// the right half, `n` images per class.
+fn synthetic(root: &Path, n: usize) {
+    let mut rng = Rng::new(5);
+    for (c, name) in ["left", "right"].iter().enumerate() {
+        for i in 0..n {
+            let x0 = rng.below(SIDE / 2 - 6) + if c == 1 { SIDE / 2 } else { 0 };
+            let y0 = rng.below(SIDE - 6);
+            let mut rgb = Vec::with_capacity(SIDE * SIDE * 3);
+            for y in 0..SIDE {
+                for x in 0..SIDE {
+                    let inside = (x0..x0 + 6).contains(&x) && (y0..y0 + 6).contains(&y);
+                    let v = if inside {
+                        220
+                    } else {
+                        30 + rng.below(40) as u8
+                    };
+                    rgb.extend_from_slice(&[v, v, v]);
+                }
+            }
+            let path = root.join(format!("{name}/{name}_{i}.png"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            save_rgb_png(&path, SIDE as u32, SIDE as u32, &rgb).unwrap();
+        }
+    }
+}
+
+#[test]
+fn image_runs_make_a_report_with_their_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synthetic(&data, 8);
+    let model = tmp.path().join("cnn");
+    let (ok, err) = run(glassbox()
+        .args(["image", "train", "--data"])
+        .arg(&data)
+        .args([
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--test-fraction",
+            "0.25",
+        ])
+        .arg("--out")
+        .arg(&model));
+    assert!(ok, "{err}");
+    let explained = tmp.path().join("gradcam");
+    let (ok, err) = run(glassbox()
+        .args(["image", "explain", "--model"])
+        .arg(&model)
+        .args(["--method", "grad-cam", "--data"])
+        .arg(&data)
+        .args([
+            "--test-fraction",
+            "0.25",
+            "--per-class",
+            "2",
+            "--steps",
+            "8",
+        ])
+        .arg("--out")
+        .arg(&explained));
+    assert!(ok, "{err}");
+
+    let page = tmp.path().join("report.html");
+    let (ok, err) = run(glassbox()
+        .args(["report", "--run"])
+        .arg(&model)
+        .arg(&explained)
+        .arg("--out")
+        .arg(&page));
+    assert!(ok, "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    for expected in [
+        "Image training run cnn",
+        "A convolutional network (gap-cnn",
+        "trained on 12 images of 2 classes (left, right)",
+        "on 4 held-out test images",
+        "<h3>Training history</h3>",
+        "<h3>Confusion matrix (test images)</h3>",
+        "Per-class precision and recall",
+        "Image explanation run gradcam (grad-cam)",
+        "Grad-CAM (Selvaraju et al. 2017)",
+        "<h3>Heat maps of every image (grad-cam)</h3>",
+        "<h3>Deletion and insertion curves (left_",
+        "<h3>Panel: left_",
+        "randomisation Spearman",
+        "<td>overlays/</td><td>4 files</td>",
+    ] {
+        assert!(html.contains(expected), "missing {expected:?}");
+    }
+    // Training: history and confusion matrix; explanation: grid, one curve and one or two
+    // panels (the first image, and the first misclassified one if any) — all PNG.
+    let images = html.matches("<img ").count();
+    assert!((5..=6).contains(&images), "{images} images");
+    assert_eq!(html.matches("src=\"data:image/png;base64,").count(), images);
+
+    // A damaged run folder: the report fails, names the file, and writes nothing.
+    std::fs::remove_file(explained.join("grid.png")).unwrap();
+    let page2 = tmp.path().join("report2.html");
+    let (ok, err) = run(glassbox()
+        .args(["report", "--run"])
+        .arg(&explained)
+        .arg("--out")
+        .arg(&page2));
+    assert!(!ok);
+    assert!(
+        err.contains("gradcam") && err.contains("grid.png is missing"),
+        "{err}"
+    );
+    assert!(!page2.exists());
+}
