@@ -334,6 +334,13 @@ fn explain(table: &TableArgs, run: &Path, method: Method, out: &Path, quiet: boo
             max_display: 12,
             row: 0,
             rows: Rows::Test,
+            nsamples: None,
+            background_kmeans: None,
+            background_data: None,
+            lime_samples: 5000,
+            lime_mode: crate::explain_agnostic::LimeModeArg::Quartile,
+            repeats: 5,
+            grid: 20,
         },
         quiet,
     )?;

@@ -43,6 +43,16 @@ pub enum Method {
     IntegratedGradients,
     /// GradientSHAP / expected gradients against background rows (neural networks).
     GradientShap,
+    /// KernelSHAP (any model): Shapley values from a weighted regression over coalitions against
+    /// background rows (--background, --background-kmeans, --nsamples).
+    KernelShap,
+    /// LIME tabular (any model): a weighted ridge surrogate around each row (--lime-samples,
+    /// --lime-mode); writes each surrogate's R² (fidelity) beside the weights.
+    Lime,
+    /// Permutation importance (any model): drop in R² when a feature is shuffled (--repeats).
+    Permutation,
+    /// Partial dependence and ICE curves (any model) on --grid points per feature.
+    Pdp,
 }
 
 /// Model file formats.
@@ -67,6 +77,10 @@ impl Method {
             Method::DeepShap => "deep-shap",
             Method::IntegratedGradients => "integrated-gradients",
             Method::GradientShap => "gradient-shap",
+            Method::KernelShap => "kernel-shap",
+            Method::Lime => "lime",
+            Method::Permutation => "permutation",
+            Method::Pdp => "pdp",
         }
     }
 }
@@ -142,6 +156,34 @@ pub struct ExplainArgs {
     /// Explanation method.
     #[arg(long, value_enum, default_value_t = Method::TreeShap)]
     pub method: Method,
+    /// KernelSHAP: coalitions per row (default 2M+2048, capped at 2^M-2; at least 2M+2).
+    #[arg(long, help_heading = "Model-agnostic")]
+    pub nsamples: Option<usize>,
+    /// KernelSHAP: summarise the background pool by k-means with K centroids (weighted by
+    /// cluster size) instead of sampling --background rows.
+    #[arg(long, value_name = "K", help_heading = "Model-agnostic")]
+    pub background_kmeans: Option<usize>,
+    /// KernelSHAP: take the background from this table (the model's feature columns) instead
+    /// of the run's training rows.
+    #[arg(long, value_name = "FILE", help_heading = "Model-agnostic")]
+    pub background_data: Option<PathBuf>,
+    /// LIME: perturbed samples per row.
+    #[arg(long, default_value_t = 5000, help_heading = "Model-agnostic")]
+    pub lime_samples: usize,
+    /// LIME: quartile discretisation or continuous perturbations.
+    #[arg(long, value_enum, default_value_t = crate::explain_agnostic::LimeModeArg::Quartile, help_heading = "Model-agnostic")]
+    pub lime_mode: crate::explain_agnostic::LimeModeArg,
+    /// Permutation importance: shuffles per feature.
+    #[arg(long, default_value_t = 5, help_heading = "Model-agnostic")]
+    pub repeats: usize,
+    /// Partial dependence: grid points per feature.
+    #[arg(
+        long,
+        value_name = "POINTS",
+        default_value_t = 20,
+        help_heading = "Model-agnostic"
+    )]
+    pub grid: usize,
     /// Output folder (must be absent or empty unless --force).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -395,6 +437,9 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
 pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     let staging = Staging::new(&args.out, args.force)?;
     let prepared = prepare(args)?;
+    if matches!(args.method, Method::Permutation | Method::Pdp) {
+        return crate::explain_agnostic::run_global(args, &prepared, staging, quiet);
+    }
     let Prepared {
         table,
         x,
@@ -514,6 +559,18 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
             completeness_gap = Some(a.relative_gap());
             a.values
         }
+        Method::KernelShap => {
+            let (shap, rows) = crate::explain_agnostic::kernel_shap(&prepared, args, quiet)?;
+            background_rows = Some(rows);
+            shap
+        }
+        Method::Lime => {
+            // A local surrogate: its gap to the model output is reported, not checked.
+            let (shap, gap) = crate::explain_agnostic::lime(&prepared, args, &staging, quiet)?;
+            completeness_gap = Some(gap);
+            shap
+        }
+        Method::Permutation | Method::Pdp => unreachable!("dispatched above"),
     };
     let seconds = started.elapsed().as_secs_f64();
     let explanation = shap.into_explanation(

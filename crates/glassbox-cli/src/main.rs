@@ -7,6 +7,7 @@
 
 mod demo;
 mod explain;
+mod explain_agnostic;
 mod image;
 mod image_explain;
 mod output;

@@ -24,6 +24,7 @@ pub mod rng;
 pub mod scaler;
 pub mod table;
 pub mod tree;
+mod tree_batch;
 
 pub use ndarray;
 

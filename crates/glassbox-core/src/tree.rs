@@ -368,13 +368,8 @@ impl Predict for TreeEnsemble {
     }
 
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
-        crate::model::check_input(x, self.n_features)?;
-        let mut out = Array2::zeros((x.nrows(), self.n_outputs));
-        for (row, mut o) in x.rows().into_iter().zip(out.rows_mut()) {
-            let o = o.as_slice_mut().expect("fresh array is contiguous");
-            self.predict_row_into(row, o);
-        }
-        Ok(out)
+        // Tree-major over row blocks, in parallel; bit-identical to `predict_row_into` per row.
+        crate::tree_batch::predict_batch(self, x)
     }
 }
 

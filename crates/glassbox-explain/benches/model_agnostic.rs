@@ -3,38 +3,22 @@
 //! explained row on 1 and 2 threads, with the model's own share of the time shown apart.
 //!
 //! Run: `cargo bench -p glassbox-explain --bench model_agnostic` (env `GLASSBOX_BENCH_ROWS`
-//! sets the number of explained rows, default 40).
+//! sets the number of explained rows, default 40; `GLASSBOX_BENCH_REPS` the timed repetitions,
+//! default 5). Each cell is the median of the repetitions after a warm-up, with the spread
+//! (min-max) beside it, since the machine may be shared.
 
 use std::time::Instant;
 
-use glassbox_core::Predict;
-use glassbox_core::ndarray::{Array1, Array2, ArrayView2, s};
-use glassbox_core::rng::Rng;
-use glassbox_explain::lime::tabular::LimeTabular;
+use glassbox_core::ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use glassbox_core::{Predict, TreeEnsemble};
+use glassbox_data::friedman1;
+use glassbox_explain::lime::tabular::{LimeMode, LimeTabular};
 use glassbox_explain::shap::kernel_shap::KernelShap;
 use glassbox_explain::shap::kmeans::kmeans;
 use glassbox_models::forest::RandomForestParams;
 
-/// Friedman #1: x ~ U(0, 1)^m, y = 10 sin(pi x0 x1) + 20 (x2 - 0.5)^2 + 10 x3 + 5 x4 + N(0, 1).
-fn friedman1(n: usize, m: usize, seed: u64) -> (Array2<f64>, Array1<f64>) {
-    let mut rng = Rng::new(seed);
-    let x = Array2::from_shape_fn((n, m), |_| rng.next_f64());
-    let y = x
-        .rows()
-        .into_iter()
-        .map(|r| {
-            10.0 * (std::f64::consts::PI * r[0] * r[1]).sin()
-                + 20.0 * (r[2] - 0.5).powi(2)
-                + 10.0 * r[3]
-                + 5.0 * r[4]
-                + rng.normal()
-        })
-        .collect();
-    (x, y)
-}
-
 /// A linear model: shows the explainers' own overhead when the model costs almost nothing.
-struct Linear(Vec<f64>);
+struct Linear(Array1<f64>);
 
 impl Predict for Linear {
     fn n_features(&self) -> usize {
@@ -44,17 +28,15 @@ impl Predict for Linear {
         1
     }
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, glassbox_core::CoreError> {
-        Ok(x.dot(&Array1::from(self.0.clone()))
-            .insert_axis(glassbox_core::ndarray::Axis(1)))
+        Ok(x.dot(&self.0).insert_axis(Axis(1)))
     }
 }
 
-/// The same forest evaluated tree-major over blocks of 256 rows (each tree's nodes stay in
-/// cache while a block runs through it): what a batch-friendly `TreeEnsemble::predict` would
-/// give the model-agnostic explainers. Identical outputs (checked in `main`).
-struct TreeMajor<'a>(&'a glassbox_core::TreeEnsemble);
+/// The forest evaluated row by row through `predict_row_into` (the definition, and what
+/// `TreeEnsemble::predict` did before its batch engine): the "before" column.
+struct RowByRow<'a>(&'a TreeEnsemble);
 
-impl Predict for TreeMajor<'_> {
+impl Predict for RowByRow<'_> {
     fn n_features(&self) -> usize {
         self.0.n_features
     }
@@ -62,32 +44,18 @@ impl Predict for TreeMajor<'_> {
         self.0.n_outputs
     }
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, glassbox_core::CoreError> {
-        let e = self.0;
-        let x = x.as_standard_layout();
-        let m = e.n_features;
-        let flat = x.as_slice().expect("standard layout");
-        let mut out = Array2::zeros((x.nrows(), e.n_outputs));
-        for r in 0..x.nrows() {
-            for o in 0..e.n_outputs {
-                out[[r, o]] = e.base_offset[o];
-            }
-        }
-        for lo in (0..x.nrows()).step_by(256) {
-            let hi = (lo + 256).min(x.nrows());
-            for (t, tree) in e.trees.iter().enumerate() {
-                let (o, w) = (e.tree_output[t], e.tree_weight[t]);
-                for r in lo..hi {
-                    let v = tree.predict_row(&flat[r * m..(r + 1) * m], e.split);
-                    out[[r, o]] += w * v;
-                }
-            }
+        let mut out = Array2::zeros((x.nrows(), self.0.n_outputs));
+        for (row, mut o) in x.rows().into_iter().zip(out.rows_mut()) {
+            self.0
+                .predict_row_into(row, o.as_slice_mut().expect("contiguous"));
         }
         Ok(out)
     }
 }
 
-fn median_ms(mut f: impl FnMut(), reps: usize) -> f64 {
-    f(); // warm-up
+/// Median, min and max of `reps` timings (ms) after one warm-up call.
+fn time_ms(mut f: impl FnMut(), reps: usize) -> (f64, f64, f64) {
+    f();
     let mut t: Vec<f64> = (0..reps)
         .map(|_| {
             let s = Instant::now();
@@ -96,57 +64,66 @@ fn median_ms(mut f: impl FnMut(), reps: usize) -> f64 {
         })
         .collect();
     t.sort_by(f64::total_cmp);
-    t[reps / 2]
+    (t[reps / 2], t[0], t[reps - 1])
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
-    let rows: usize = std::env::var("GLASSBOX_BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
-    let (x, y) = friedman1(3500, 37, 0);
+    let rows = env("GLASSBOX_BENCH_ROWS", 40);
+    let reps = env("GLASSBOX_BENCH_REPS", 5).max(1);
+    let table = friedman1(3500, 37, 1.0, 0);
+    let (x, y) = (
+        table.features.view(),
+        table
+            .target
+            .as_ref()
+            .expect("friedman1 has a target")
+            .view(),
+    );
     let t = Instant::now();
     let forest = RandomForestParams::default()
-        .fit(x.view(), y.view())
+        .fit(x, y)
         .expect("forest fits");
+    let e = forest.ensemble();
+    let nodes: usize = e.trees.iter().map(|t| t.n_nodes()).sum();
     println!(
-        "random forest 100 trees on 3500x37: fit {:.2} s",
-        t.elapsed().as_secs_f64()
+        "random forest, {} trees on 3500x37: fit {:.2} s; {nodes} nodes, max depth {}",
+        e.trees.len(),
+        t.elapsed().as_secs_f64(),
+        e.max_depth()
     );
-    let bg = kmeans(x.view(), 10, 0).expect("kmeans");
+    println!("explained rows: {rows}; repetitions per cell: {reps} (median, [min - max])");
+    let bg = kmeans(x, 10, 0).expect("kmeans");
     let explained = x.slice(s![..rows, ..]).to_owned();
     let linear = Linear((0..37).map(|j| 1.0 / (j + 1) as f64).collect());
+    let row_by_row = RowByRow(e);
 
-    // The model's own cost for one explained row's batch (5000 rows), single call.
-    let batch = x.slice(s![..3500, ..]).to_owned();
-    let batch5000 = Array2::from_shape_fn((5000, 37), |(i, j)| batch[[i % 3500, j]]);
-    let model_ms = median_ms(
-        || {
-            forest.predict(batch5000.view()).unwrap();
-        },
-        5,
-    );
-
-    let tree_major = TreeMajor(forest.ensemble());
+    // The model alone on 5000 rows of the table (the size of one explained row's batch).
+    let batch5000 = Array2::from_shape_fn((5000, 37), |(i, j)| x[[i % 3500, j]]);
     let a = forest.predict(batch5000.view()).unwrap();
-    let b = tree_major.predict(batch5000.view()).unwrap();
+    let b = row_by_row.predict(batch5000.view()).unwrap();
     assert!(
-        a.iter()
-            .zip(&b)
-            .all(|(p, q)| (p - q).abs() <= 1e-9 * p.abs().max(1.0))
-    );
-    let tm_ms = median_ms(
-        || {
-            tree_major.predict(batch5000.view()).unwrap();
-        },
-        5,
+        a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()),
+        "batch and row-by-row predictions differ"
     );
 
     println!();
-    println!("| method (per explained row, {rows} rows) | model | threads | ms / row |");
-    println!("|---|---|---|---|");
-    println!("| forest.predict on 5000 rows (the model alone) | forest | 1 | {model_ms:.2} |");
-    println!("| tree-major predict on 5000 rows (the model alone) | forest-tm | 1 | {tm_ms:.2} |");
+    println!("| what | model | threads | ms (per explained row for explainers) | spread |");
+    println!("|---|---|---|---|---|");
+    let cell = |what: &str, model: &str, threads: usize, t: (f64, f64, f64), per: f64| {
+        println!(
+            "| {what} | {model} | {threads} | {:.2} | {:.2} - {:.2} |",
+            t.0 / per,
+            t.1 / per,
+            t.2 / per
+        );
+    };
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -154,36 +131,71 @@ fn main() {
             .unwrap();
         for (name, model) in [
             ("forest", &forest as &dyn Predict),
-            ("forest-tm", &tree_major as &dyn Predict),
+            ("forest row-by-row", &row_by_row as &dyn Predict),
+        ] {
+            let t =
+                pool.install(|| time_ms(|| drop(model.predict(batch5000.view()).unwrap()), reps));
+            cell(
+                "predict 5000 table rows (the model alone)",
+                name,
+                threads,
+                t,
+                1.0,
+            );
+        }
+        for (name, model) in [
+            ("forest", &forest as &dyn Predict),
+            ("forest row-by-row", &row_by_row as &dyn Predict),
             ("linear", &linear as &dyn Predict),
         ] {
+            // The old path is slow: time it on fewer rows.
+            let n_here = if name == "forest row-by-row" {
+                rows.min(8)
+            } else {
+                rows
+            };
+            let sub = explained.slice(s![..n_here, ..]);
             let ks = KernelShap::new(model, bg.data.view(), Some(&bg.weights))
                 .unwrap()
                 .nsamples(500)
                 .seed(1);
-            let reps = if name == "linear" { 5 } else { 3 };
-            let ms =
-                pool.install(|| median_ms(|| drop(ks.explain(explained.view()).unwrap()), reps));
-            println!(
-                "| KernelSHAP, k-means(10), nsamples 500 | {name} | {threads} | {:.2} |",
-                ms / rows as f64
+            let t = pool.install(|| time_ms(|| drop(ks.explain(sub).unwrap()), reps));
+            cell(
+                "KernelSHAP, k-means(10), nsamples 500",
+                name,
+                threads,
+                t,
+                n_here as f64,
             );
-            let lime = LimeTabular::new(model, x.view())
-                .unwrap()
-                .nsamples(5000)
-                .seed(1);
-            let ms =
-                pool.install(|| median_ms(|| drop(lime.explain(explained.view()).unwrap()), reps));
-            println!(
-                "| LIME tabular, 5000 samples | {name} | {threads} | {:.2} |",
-                ms / rows as f64
-            );
+            for (mode_name, mode) in [
+                ("quartile", LimeMode::Quartile),
+                (
+                    "continuous",
+                    LimeMode::Continuous {
+                        around_instance: false,
+                    },
+                ),
+            ] {
+                let lime = LimeTabular::new(model, x)
+                    .unwrap()
+                    .mode(mode)
+                    .nsamples(5000)
+                    .seed(1);
+                let t = pool.install(|| time_ms(|| drop(lime.explain(sub).unwrap()), reps));
+                cell(
+                    &format!("LIME tabular {mode_name}, 5000 samples"),
+                    name,
+                    threads,
+                    t,
+                    n_here as f64,
+                );
+            }
         }
     }
     println!();
     println!("targets (issue 6): KernelSHAP <= 5 ms/row, LIME <= 20 ms/row on 2 threads (forest)");
     println!(
-        "forest = RandomForest::predict as it is; forest-tm = the same trees evaluated tree-major"
+        "forest = TreeEnsemble::predict (batch engine); row-by-row = predict_row_into per row"
     );
     println!("linear = a 37-coefficient linear model (the explainer's own overhead)");
     println!("reference: shap 0.51 KernelExplainer 37-94 ms/row, lime 0.2 194-380 ms/row");

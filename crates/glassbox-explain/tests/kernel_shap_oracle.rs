@@ -401,3 +401,89 @@ fn bad_input_gives_clear_errors() {
         "{err}"
     );
 }
+
+/// Records every call's rows (as bit patterns).
+struct Recording<M> {
+    inner: M,
+    calls: std::sync::Mutex<Vec<Vec<Vec<u64>>>>,
+}
+
+impl<M: Predict> Predict for Recording<M> {
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+    fn n_outputs(&self) -> usize {
+        self.inner.n_outputs()
+    }
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        let rows = x
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().map(|v| v.to_bits()).collect())
+            .collect();
+        self.calls.lock().unwrap().push(rows);
+        self.inner.predict(x)
+    }
+}
+
+#[test]
+fn no_row_is_evaluated_twice_and_results_stay_exact() {
+    // Discrete features (0, 1 or 2): background rows often share values with the explained
+    // row, so many coalitions give the same synthetic row, the background row itself, or x.
+    let m = 7;
+    let mut rng = Rng::new(40);
+    let bg = Array2::from_shape_fn((6, m), |_| rng.below(3) as f64);
+    let x = Array2::from_shape_fn((3, m), |_| rng.below(3) as f64);
+    let model = Recording {
+        inner: interacting(m),
+        calls: std::sync::Mutex::new(Vec::new()),
+    };
+    let ks = KernelShap::new(&model, bg.view(), None)
+        .unwrap()
+        .nsamples(126);
+    let sv = ks.explain(x.view()).unwrap();
+    // Every coalition enumerated: exact against brute force.
+    for i in 0..3 {
+        let xi = x.row(i).to_vec();
+        for o in 0..2 {
+            let want = brute_force(&model.inner, &xi, &bg, &[1.0; 6], o);
+            for (j, w) in want.iter().enumerate() {
+                assert!((sv.values[[i, j, o]] - w).abs() < 1e-9);
+            }
+        }
+    }
+    let bits = |a: ArrayView2<'_, f64>| -> std::collections::HashSet<Vec<u64>> {
+        a.rows()
+            .into_iter()
+            .map(|r| r.iter().map(|v| v.to_bits()).collect())
+            .collect()
+    };
+    let bg_rows = bits(bg.view());
+    // One explained row at a time, so each synthetic batch belongs to a known row. Calls: the
+    // background (in `new`), the explained row, then its synthetic rows in one batch.
+    let mut total = 0;
+    for i in 0..3 {
+        model.calls.lock().unwrap().clear();
+        let xi = x.slice(glassbox_core::ndarray::s![i..i + 1, ..]);
+        let one = KernelShap::new(&model, bg.view(), None)
+            .unwrap()
+            .nsamples(126)
+            .explain(xi)
+            .unwrap();
+        // Full enumeration: no randomness, so the same values as within the batch.
+        let ax = glassbox_core::ndarray::Axis(0);
+        assert_eq!(one.values.index_axis(ax, 0), sv.values.index_axis(ax, i));
+        let calls = model.calls.lock().unwrap();
+        assert_eq!((calls.len(), calls[0].len(), calls[1].len()), (3, 6, 1));
+        let call = &calls[2];
+        let distinct: std::collections::HashSet<&Vec<u64>> = call.iter().collect();
+        assert_eq!(distinct.len(), call.len(), "a synthetic row was sent twice");
+        let x_row = bits(xi);
+        assert!(
+            call.iter()
+                .all(|r| !bg_rows.contains(r) && !x_row.contains(r))
+        );
+        total += call.len();
+    }
+    assert!(total < 3 * 126 * 6, "{total} rows: nothing was reused");
+}

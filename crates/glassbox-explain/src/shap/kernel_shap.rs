@@ -20,7 +20,9 @@
 //! * Optional L1 feature selection ([`L1Reg`]) before the solve.
 //!
 //! All coalitions of a row are evaluated in one batched model call (split only when the batch
-//! would exceed [`MAX_BATCH_ROWS`] rows). Rows run in parallel on rayon; row `i` draws from
+//! would exceed [`MAX_BATCH_ROWS`] rows), and no row is evaluated twice: a synthetic row equal
+//! to a background row or to the explained row reuses that output, and equal synthetic rows
+//! (coalitions that differ only where x equals the background) are evaluated once. Rows run in parallel on rayon; row `i` draws from
 //! `Rng::derive(seed, i)`, so results do not depend on the thread count or batch composition.
 
 use std::collections::HashMap;
@@ -63,6 +65,8 @@ pub struct KernelShap<'m> {
     model: &'m dyn Predict,
     background: Array2<f64>,
     weights: Vec<f64>,
+    /// Model output on each background row, (background rows, outputs).
+    fb: Array2<f64>,
     expected: Vec<f64>,
     nsamples: Option<usize>,
     seed: u64,
@@ -140,6 +144,7 @@ impl<'m> KernelShap<'m> {
             model,
             background,
             weights,
+            fb,
             expected,
             nsamples: None,
             seed: 0,
@@ -270,22 +275,77 @@ impl<'m> KernelShap<'m> {
         let coal = coalitions(mv, nsamples, &mut rng);
         let nc = coal.weights.len();
 
-        // Expected model output over the background for every coalition.
-        let mut ey = vec![0.0; nc * k];
-        let per_batch = (MAX_BATCH_ROWS / nb).max(1);
-        let mut start = 0;
-        while start < nc {
-            let end = (start + per_batch).min(nc);
-            let mut synth = Array2::zeros(((end - start) * nb, m));
-            for c in start..end {
+        // Expected model output over the background for every coalition. Synthetic row (c, b)
+        // takes x on coalition c's features and background row b elsewhere. With discrete
+        // features many of them coincide (with each other, with a background row, or with x),
+        // so rows are keyed by their content: each distinct row is evaluated once, and rows
+        // equal to a background row or to x reuse the outputs known already.
+        // `source[c * nb + b]`: background row `source` (< nb), x (== nb), or unique synthetic
+        // row `source - nb - 1`.
+        let mut source = vec![0usize; nc * nb];
+        let mut unique: Vec<(usize, usize)> = Vec::new(); // (coalition, background row)
+        let mut take_x = vec![false; m];
+        let value = |take_x: &[bool], b: usize, j: usize| {
+            if take_x[j] { x[j] } else { bg[[b, j]] }
+        };
+        let mut seen: HashMap<u64, usize, BuildIdentity> =
+            HashMap::with_capacity_and_hasher(nc * nb + nb + 1, BuildIdentity);
+        // The content of a source, for verifying a hash match.
+        let content = |unique: &[(usize, usize)], src: usize, j: usize| -> f64 {
+            if src < nb {
+                bg[[src, j]]
+            } else if src == nb {
+                x[j]
+            } else {
+                let (c, b) = unique[src - nb - 1];
                 let mask = &coal.masks[c * mv..(c + 1) * mv];
-                for b in 0..nb {
-                    let mut r = synth.row_mut((c - start) * nb + b);
-                    r.assign(&bg.row(b));
-                    for (t, &j) in varying.iter().enumerate() {
-                        if mask[t] {
-                            r[j] = x[j];
-                        }
+                match varying.binary_search(&j) {
+                    Ok(t) if mask[t] => x[j],
+                    _ => bg[[b, j]],
+                }
+            }
+        };
+        for src in 0..=nb {
+            let h = row_hash((0..m).map(|j| if src < nb { bg[[src, j]] } else { x[j] }));
+            seen.entry(h).or_insert(src);
+        }
+        for c in 0..nc {
+            take_x.fill(false);
+            let mask = &coal.masks[c * mv..(c + 1) * mv];
+            for (t, &j) in varying.iter().enumerate() {
+                take_x[j] = mask[t];
+            }
+            for b in 0..nb {
+                let h = row_hash((0..m).map(|j| value(&take_x, b, j)));
+                let found = seen.get(&h).copied().filter(|&src| {
+                    (0..m).all(|j| {
+                        content(&unique, src, j).to_bits() == value(&take_x, b, j).to_bits()
+                    })
+                });
+                source[c * nb + b] = match found {
+                    Some(src) => src,
+                    None => {
+                        unique.push((c, b));
+                        let src = nb + unique.len();
+                        seen.entry(h).or_insert(src);
+                        src
+                    }
+                };
+            }
+        }
+        let nu = unique.len();
+        let mut yu = vec![0.0; nu * k];
+        let mut start = 0;
+        while start < nu {
+            let end = (start + MAX_BATCH_ROWS).min(nu);
+            let mut synth = Array2::zeros((end - start, m));
+            for (u, mut r) in synth.rows_mut().into_iter().enumerate() {
+                let (c, b) = unique[start + u];
+                let mask = &coal.masks[c * mv..(c + 1) * mv];
+                r.assign(&bg.row(b));
+                for (t, &j) in varying.iter().enumerate() {
+                    if mask[t] {
+                        r[j] = x[j];
                     }
                 }
             }
@@ -293,15 +353,29 @@ impl<'m> KernelShap<'m> {
             check_output(&y, synth.nrows(), k, |_| {
                 format!("a perturbed sample of explained row {row}")
             })?;
-            for c in start..end {
-                for b in 0..nb {
-                    let w = self.weights[b];
-                    for o in 0..k {
-                        ey[c * k + o] += w * y[[(c - start) * nb + b, o]];
-                    }
+            for u in start..end {
+                for o in 0..k {
+                    yu[u * k + o] = y[[u - start, o]];
                 }
             }
             start = end;
+        }
+        let mut ey = vec![0.0; nc * k];
+        for c in 0..nc {
+            for b in 0..nb {
+                let w = self.weights[b];
+                let src = source[c * nb + b];
+                for o in 0..k {
+                    let v = if src < nb {
+                        self.fb[[src, o]]
+                    } else if src == nb {
+                        fx[o]
+                    } else {
+                        yu[(src - nb - 1) * k + o]
+                    };
+                    ey[c * k + o] += w * v;
+                }
+            }
         }
 
         let fraction = nc as f64 / max_samples as f64;
@@ -339,6 +413,44 @@ impl<'m> KernelShap<'m> {
             }
         }
         Ok(phi)
+    }
+}
+
+/// FxHash-style hash of a row's bit patterns (the key of KernelSHAP's synthetic-row cache).
+fn row_hash(values: impl Iterator<Item = f64>) -> u64 {
+    let mut h: u64 = 0;
+    for v in values {
+        h = (h.rotate_left(5) ^ v.to_bits()).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    h
+}
+
+/// A hasher that passes a `u64` key through (the keys are hashes already).
+#[derive(Clone, Copy, Default)]
+struct BuildIdentity;
+
+/// The hasher of [`BuildIdentity`].
+#[derive(Default)]
+struct Identity(u64);
+
+impl std::hash::Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+impl std::hash::BuildHasher for BuildIdentity {
+    type Hasher = Identity;
+    fn build_hasher(&self) -> Identity {
+        Identity(0)
     }
 }
 
