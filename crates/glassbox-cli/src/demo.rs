@@ -35,8 +35,8 @@ pub struct DemoArgs {
     /// 25-step faithfulness curves.
     #[arg(long)]
     pub quick: bool,
-    /// Train the two CNNs instead of using the bundled trained runs (15 epochs each; with
-    /// --quick, 1 epoch).
+    /// Train the two CNNs instead of using the bundled trained runs (`glassbox image train`'s
+    /// defaults: 30 epochs for gap-cnn, 15 for flatten-cnn; with --quick, 1 epoch each).
     #[arg(long)]
     pub retrain: bool,
     /// Folder with the bundled data (default: `data/` in the current folder or beside the binary's
@@ -384,8 +384,8 @@ fn train_model(
 }
 
 /// Trains a CNN (`--retrain`) or copies the bundled trained run, then returns its test
-/// accuracy — recomputed from the weights for a bundled run, so a stale or damaged bundle is
-/// caught rather than reported.
+/// accuracy — recomputed from the weights for a bundled run (and compared with the recorded
+/// one, within 1 percentage point), so a stale or damaged bundle is caught rather than reported.
 fn cnn_run(
     neu: &Path,
     data: &Path,
@@ -399,7 +399,8 @@ fn cnn_run(
             &ImageTrainArgs {
                 data: neu.to_path_buf(),
                 arch,
-                epochs: if args.quick { 1 } else { 15 },
+                epochs: args.quick.then_some(1),
+                lr_schedule: crate::image::ScheduleArg::Cosine,
                 batch_size: 32,
                 lr: 1e-3,
                 seed: SEED,
@@ -433,7 +434,9 @@ fn cnn_run(
         .as_f64()
         .with_context(|| format!("{}/metrics.json has no test_accuracy", bundled.display()))?;
     let measured = crate::image::test_accuracy(out, neu, quiet)?;
-    if (measured - recorded).abs() > 1e-12 {
+    // Another CPU may round a few products differently (gemm picks its kernels at run time)
+    // and flip a borderline image; a damaged or stale bundle moves accuracy by far more.
+    if (measured - recorded).abs() > 0.01 {
         bail!(
             "{}: the bundled weights give {:.2}% test accuracy but metrics.json records {:.2}%; \
              the bundle is stale or damaged (rerun with --retrain)",

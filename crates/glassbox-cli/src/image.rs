@@ -11,7 +11,7 @@ use glassbox_data::{
     load_image_folder,
 };
 use glassbox_models::ModelError;
-use glassbox_models::nn::{Cnn, CnnArch, CnnEpochReport, CnnParams};
+use glassbox_models::nn::{Cnn, CnnArch, CnnEpochReport, CnnParams, LrSchedule};
 use serde::Serialize;
 
 use crate::image_explain::{self, ExplainArgs};
@@ -81,9 +81,12 @@ pub struct ImageTrainArgs {
     /// Network architecture.
     #[arg(long, value_enum, default_value_t = ArchArg::GapCnn)]
     pub arch: ArchArg,
-    /// Passes over the training images.
-    #[arg(long, default_value_t = 15)]
-    pub epochs: usize,
+    /// Passes over the training images (default: 30 for gap-cnn, 15 for flatten-cnn).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Learning-rate schedule: cosine decay to ~0 over the run, or constant.
+    #[arg(long, value_enum, default_value_t = ScheduleArg::Cosine)]
+    pub lr_schedule: ScheduleArg,
     /// Images per mini-batch.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
@@ -104,6 +107,36 @@ pub struct ImageTrainArgs {
     /// Replace a non-empty output folder.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Learning-rate schedules.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScheduleArg {
+    /// Cosine decay from --lr to ~0 over all steps (steadier final epochs).
+    Cosine,
+    /// The same rate for every step (Keras' default).
+    Constant,
+}
+
+impl From<ScheduleArg> for LrSchedule {
+    fn from(s: ScheduleArg) -> LrSchedule {
+        match s {
+            ScheduleArg::Cosine => LrSchedule::Cosine,
+            ScheduleArg::Constant => LrSchedule::Constant,
+        }
+    }
+}
+
+impl ImageTrainArgs {
+    /// The epochs asked for, or the architecture's default: gap-cnn needs more passes than
+    /// flatten-cnn to settle (measured on NEU: 15 constant-rate epochs gave 83% test
+    /// accuracy, 30 cosine epochs reach the reference walk-through's 90%).
+    pub fn epochs(&self) -> usize {
+        self.epochs.unwrap_or(match self.arch {
+            ArchArg::GapCnn => 30,
+            ArchArg::FlattenCnn => 15,
+        })
+    }
 }
 
 /// Parses `HxW` (or `H,W`) into (height, width).
@@ -220,7 +253,8 @@ pub fn report_notes(batches: &[&ImageBatch], quiet: bool) {
 pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageMetrics)> {
     let params = CnnParams {
         arch: args.arch.into(),
-        epochs: args.epochs,
+        epochs: args.epochs(),
+        lr_schedule: args.lr_schedule.into(),
         batch_size: args.batch_size,
         learning_rate: args.lr,
         seed: args.seed,
@@ -254,7 +288,7 @@ pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageMetric
     }
 
     let steps_per_epoch = ds.train.len().div_ceil(args.batch_size);
-    let total = (steps_per_epoch * args.epochs) as u64;
+    let total = (steps_per_epoch * args.epochs()) as u64;
     let bar = crate::progress::bar(total, &format!("train {}", params.arch), quiet);
     let started = Instant::now();
     let cnn = params
@@ -305,7 +339,7 @@ pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageMetric
         confusion_matrix: confusion.clone(),
         params: params.clone(),
         train_seconds,
-        seconds_per_step: train_seconds / (steps_per_epoch * args.epochs) as f64,
+        seconds_per_step: train_seconds / (steps_per_epoch * args.epochs()) as f64,
         threads: rayon_threads(),
         image_size: (h, w),
         converted_from_color: ds.train.batch.converted_from_color().len()

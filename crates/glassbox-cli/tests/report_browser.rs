@@ -471,3 +471,73 @@ fn glassbox_report_png() -> String {
         .unwrap()
         .to_string()
 }
+
+/// The README's first command in its CI form: `glassbox demo --quick` runs every stage on the
+/// bundled data and its report.html passes the same browser check.
+#[test]
+fn demo_quick_runs_every_stage_and_its_report_renders() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    let (ok, err) = gb!("demo", "--quick", "--out", out);
+    assert!(ok, "demo --quick failed: {err}");
+    for run in [
+        "molding-forest",
+        "molding-forest-tree-shap",
+        "molding-mlp",
+        "molding-mlp-deep-shap",
+        "neu-gap-cnn",
+        "neu-flatten-cnn",
+        "neu-gap-cnn-cam",
+        "neu-gap-cnn-grad-cam",
+        "neu-flatten-cnn-grad-cam",
+    ] {
+        assert!(out.join(run).is_dir(), "demo wrote no {run}/");
+    }
+    // CAM panels for one test image of each of the six classes.
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(out.join("neu-gap-cnn-cam/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["images"].as_array().map(Vec::len), Some(6));
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(static_references(&html), Vec::<String>::new());
+    assert!(
+        !html.contains(".partial-"),
+        "the report names a staging folder"
+    );
+    for heading in ["Overview", "gap-cnn", "flatten-cnn", "DeepSHAP", "Grad-CAM"] {
+        assert!(html.contains(heading), "report lacks {heading:?}");
+    }
+    let images = html.matches("<img ").count();
+    assert!(images >= 20, "only {images} figures in the demo report");
+
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let seen = browse(&browser, &html, tmp.path(), "demo");
+    page_ok(&seen, images).unwrap_or_else(|e| panic!("demo report failed the browser check: {e}"));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("demo.png");
+    let _ = std::fs::remove_file(&shot);
+    run_chromium(
+        &browser,
+        &out.join("report.html"),
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,6000".into(),
+        ],
+        &tmp.path().join("profile-demo-shot"),
+    );
+    assert!(
+        std::fs::metadata(&shot)
+            .map(|m| m.len() > 100_000)
+            .unwrap_or(false)
+    );
+    eprintln!(
+        "demo + browser test: {:.1} s, screenshot {}",
+        started.elapsed().as_secs_f64(),
+        shot.display()
+    );
+}

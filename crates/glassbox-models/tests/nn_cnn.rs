@@ -579,9 +579,24 @@ fn learning_rate_schedules() {
         .weights_bytes()
     };
     assert_ne!(run(LrSchedule::Constant), run(LrSchedule::Cosine));
-    let json = serde_json::to_string(&CnnParams::default()).unwrap();
-    assert!(json.contains(r#""lr_schedule":"constant""#), "{json}");
-    let old = json.replace(r#","lr_schedule":"constant""#, "");
+    let defaults = CnnParams::default();
+    assert_eq!(
+        (
+            defaults.epochs,
+            defaults.lr_schedule,
+            defaults.learning_rate
+        ),
+        (30, LrSchedule::Cosine, 1e-3)
+    );
+    let json = serde_json::to_string(&defaults).unwrap();
+    assert!(json.contains(r#""lr_schedule":"cosine""#), "{json}");
+    let old = json.replace(r#","lr_schedule":"cosine""#, "");
     let back: CnnParams = serde_json::from_str(&old).unwrap();
-    assert_eq!(back, CnnParams::default());
+    assert_eq!(
+        back,
+        CnnParams {
+            lr_schedule: LrSchedule::Constant,
+            ..defaults
+        }
+    );
 }
