@@ -5,15 +5,15 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use glassbox_core::ndarray::{Array2, Array3, ArrayView2, ArrayView3, Axis, concatenate};
-use glassbox_core::{Explanation, Predict, TreeEnsemble};
+use glassbox_core::ndarray::{Array2, Array3, ArrayView2, Axis, concatenate};
+use glassbox_core::{Predict, TreeEnsemble};
 use glassbox_data::read_table;
 use glassbox_explain::ShapValues;
 use glassbox_explain::deep::{
     GradientShapOptions, IntegratedGradientsOptions, deep_shap, gradient_shap, integrated_gradients,
 };
 use glassbox_explain::shap::output::{
-    OutputSpace, ProbabilityMethod, interventional_tree_shap_output, sigmoid, softmax,
+    OutputSpace, ProbabilityMethod, interventional_tree_shap_output,
 };
 use glassbox_explain::shap::{InteractionValues, tree_shap_interactions};
 use glassbox_models::gbdt::{BoostedFormat, Objective, load_boosted};
@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use crate::output::Staging;
 use crate::table_args::TableArgs;
-use crate::tables::{write_json, write_shap_csv};
+use crate::tables::write_json;
 
 /// Explanation methods.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -462,7 +462,10 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
                 model_path.display()
             )
         })?;
-        (to_probabilities(&prepared.predictions), names)
+        (
+            crate::explain_files::to_probabilities(&prepared.predictions),
+            names,
+        )
     } else {
         (prepared.predictions.clone(), prepared.output_names.clone())
     };
@@ -598,7 +601,7 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
         let iv_k = interactions
             .as_ref()
             .map(|iv| iv.values.index_axis(Axis(3), k));
-        write_outputs_with(
+        crate::explain_files::write_outputs(
             &staging,
             &explanation,
             k,
@@ -609,7 +612,7 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
             iv_k,
         )?;
         if let Some(iv) = &iv_k {
-            write_mean_interactions(
+            crate::explain_files::write_mean_interactions(
                 &staging.path(&format!("mean_abs_interactions{suffix}.csv")),
                 iv,
                 &explanation.feature_names,
@@ -737,92 +740,4 @@ where
         values: concatenate(Axis(0), &v)?,
         base_values: concatenate(Axis(0), &b)?,
     })
-}
-
-/// Writes the CSV and the plots for output `k`, file names ending in `suffix`.
-#[allow(dead_code)] // the entry point for methods without interaction values
-pub fn write_outputs(
-    staging: &Staging,
-    e: &Explanation,
-    k: usize,
-    suffix: &str,
-    row_ids: &[String],
-    predictions: &[f64],
-    args: &ExplainArgs,
-) -> Result<()> {
-    write_outputs_with(staging, e, k, suffix, row_ids, predictions, args, None)
-}
-
-/// Maps margins (samples, outputs) to probabilities: sigmoid for one output, softmax across
-/// several.
-fn to_probabilities(margins: &Array2<f64>) -> Array2<f64> {
-    let k = margins.ncols();
-    let mut out = margins.clone();
-    for mut row in out.rows_mut() {
-        let m = row.to_vec();
-        for (o, v) in row.iter_mut().enumerate() {
-            *v = if k == 1 {
-                sigmoid(&m, o)
-            } else {
-                softmax(&m, o)
-            };
-        }
-    }
-    out
-}
-
-/// Writes the (features x features) matrix of mean |interaction value| over the rows.
-fn write_mean_interactions(path: &Path, iv: &ArrayView3<'_, f64>, names: &[String]) -> Result<()> {
-    let mean = iv.mapv(f64::abs).mean_axis(Axis(0)).expect("rows > 0");
-    let mut header = vec!["feature".to_string()];
-    header.extend(names.iter().cloned());
-    crate::tables::write_csv(
-        path,
-        &header,
-        mean.rows().into_iter().zip(names).map(|(r, name)| {
-            let mut line = vec![name.clone()];
-            line.extend(r.iter().map(|&v| crate::tables::num(v)));
-            line
-        }),
-    )
-}
-
-/// [`write_outputs`], with SHAP interaction values for output `k`, shape
-/// (samples, features, features), to colour the dependence plot by the strongest interaction.
-#[allow(clippy::too_many_arguments)]
-pub fn write_outputs_with(
-    staging: &Staging,
-    e: &Explanation,
-    k: usize,
-    suffix: &str,
-    row_ids: &[String],
-    predictions: &[f64],
-    args: &ExplainArgs,
-    interactions: Option<ArrayView3<'_, f64>>,
-) -> Result<()> {
-    let p = |name: &str| staging.path(&format!("{name}{suffix}"));
-    write_shap_csv(
-        &p("shap_values").with_extension("csv"),
-        e,
-        k,
-        row_ids,
-        predictions,
-    )?;
-    glassbox_plot::shap_bar(e, k, args.max_display)?.save(&p("shap_bar"))?;
-    glassbox_plot::beeswarm(e, k, args.max_display)?.save(&p("shap_beeswarm"))?;
-    if args.row >= e.n_samples() {
-        bail!(
-            "--row {}: only {} rows were explained",
-            args.row,
-            e.n_samples()
-        );
-    }
-    glassbox_plot::waterfall(e, args.row, k, args.max_display)?.save(&p("shap_waterfall"))?;
-    let mean_abs = e.mean_abs(k);
-    let top = (0..e.n_features())
-        .max_by(|&a, &b| mean_abs[a].total_cmp(&mean_abs[b]))
-        .unwrap_or(0);
-    glassbox_plot::dependence(e, top, k, glassbox_plot::ColorBy::Auto, interactions)?
-        .save(&p("shap_dependence"))?;
-    Ok(())
 }

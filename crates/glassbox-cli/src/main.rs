@@ -8,6 +8,7 @@
 mod demo;
 mod explain;
 mod explain_agnostic;
+mod explain_files;
 mod image;
 mod image_explain;
 mod output;
