@@ -3,12 +3,9 @@
 //! weights (out, in, k, k)) and `architecture.json` (architecture, layers, input shape, class
 //! names, training settings and history).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use glassbox_core::atomic::write_atomic;
-use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
 use super::{Cnn, CnnArch, CnnEpochReport, CnnParams, LayerSpec, Sequential, cnn_specs};
@@ -65,21 +62,7 @@ impl Cnn {
 
     /// The weights as a safetensors file image (`f32`, little-endian).
     pub fn weights_bytes(&self) -> Vec<u8> {
-        let mut named: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (i, layer) in self.net.layers().iter().enumerate() {
-            for p in layer.params() {
-                let bytes = p.data.iter().flat_map(|v| v.to_le_bytes()).collect();
-                named.push((format!("layers.{i}.{}", p.name), p.shape.clone(), bytes));
-            }
-        }
-        let views = named.iter().map(|(name, shape, bytes)| {
-            (
-                name.clone(),
-                TensorView::new(Dtype::F32, shape.clone(), bytes).expect("size matches shape"),
-            )
-        });
-        let meta = HashMap::from([("format".to_string(), CNN_FORMAT.to_string())]);
-        safetensors::serialize(views, Some(meta)).expect("in-memory serialisation")
+        super::weights_io::weights_bytes(&self.net, CNN_FORMAT)
     }
 
     /// Saves the model into folder `dir` (created if missing) as [`CNN_WEIGHTS_FILE`] and
@@ -126,30 +109,13 @@ impl Cnn {
             path: arch_path.to_path_buf(),
             message,
         };
-        let w_err = |message: String| ModelError::Format {
-            path: weights_path.to_path_buf(),
-            message,
-        };
         let arch: CnnArchitecture = serde_json::from_str(json)
             .map_err(|e| arch_err(format!("not a valid {CNN_FORMAT} architecture JSON: {e}")))?;
-        if arch.format != CNN_FORMAT {
-            return Err(arch_err(format!(
-                "format is {:?}, expected {CNN_FORMAT:?}",
-                arch.format
-            )));
-        }
-        if arch.version != CNN_VERSION {
-            return Err(arch_err(format!(
-                "schema version {} is not supported; this glassbox reads version {CNN_VERSION}",
-                arch.version
-            )));
-        }
-        if arch.dtype != "f32" {
-            return Err(arch_err(format!(
-                "dtype {:?} is not supported; expected \"f32\"",
-                arch.dtype
-            )));
-        }
+        super::weights_io::check_header(
+            (&arch.format, arch.version, &arch.dtype),
+            (CNN_FORMAT, CNN_VERSION),
+            arch_path,
+        )?;
         let expected = cnn_specs(arch.arch, arch.input_shape, arch.class_names.len())
             .map_err(|e| arch_err(e.to_string()))?;
         if arch.layers != expected {
@@ -163,54 +129,7 @@ impl Cnn {
         let mut net = Sequential::<f32>::from_specs(arch.input_shape.to_vec(), &arch.layers)
             .map_err(|e| arch_err(format!("inconsistent layers: {e}")))?;
 
-        let st = SafeTensors::deserialize(weight_bytes)
-            .map_err(|e| w_err(format!("not a valid safetensors file: {e}")))?;
-        let mut expected_names = Vec::new();
-        for (i, layer) in net.layers().iter().enumerate() {
-            for p in layer.params() {
-                expected_names.push((format!("layers.{i}.{}", p.name), p.shape.clone()));
-            }
-        }
-        if let Some(extra) = st
-            .names()
-            .into_iter()
-            .find(|n| !expected_names.iter().any(|(e, _)| e == n))
-        {
-            return Err(w_err(format!(
-                "unexpected tensor {extra:?}; the architecture in {} expects {:?}",
-                arch_path.display(),
-                expected_names
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-            )));
-        }
-        for ((name, shape), param) in expected_names.iter().zip(net.params_mut()) {
-            let view = st.tensor(name).map_err(|_| {
-                w_err(format!(
-                    "missing tensor {name:?} (f32, shape {shape:?}) required by {}",
-                    arch_path.display()
-                ))
-            })?;
-            if view.dtype() != Dtype::F32 || view.shape() != shape.as_slice() {
-                return Err(w_err(format!(
-                    "tensor {name:?} is {:?} with shape {:?}, expected F32 with shape {shape:?} \
-                     as in {}",
-                    view.dtype(),
-                    view.shape(),
-                    arch_path.display()
-                )));
-            }
-            for (dst, chunk) in param.data.iter_mut().zip(view.data().chunks_exact(4)) {
-                let v = f32::from_le_bytes(chunk.try_into().expect("4 bytes"));
-                if !v.is_finite() {
-                    return Err(w_err(format!(
-                        "tensor {name:?} holds a non-finite value {v}"
-                    )));
-                }
-                *dst = v;
-            }
-        }
+        super::weights_io::load_weights(&mut net, weight_bytes, weights_path, arch_path)?;
         Cnn::from_parts(
             net,
             arch.arch,

@@ -2,12 +2,9 @@
 //! `layers.{i}.weight` / `layers.{i}.bias` like a PyTorch `nn.Sequential` state dict) and the
 //! architecture, target map, training settings and loss history in a JSON file.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use glassbox_core::atomic::write_atomic;
-use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
 use super::{LayerSpec, Mlp, MlpParams, Sequential, TargetTransform};
@@ -60,26 +57,7 @@ impl Mlp {
 
     /// The weights as a safetensors file image (`f32`, little-endian).
     pub fn weights_bytes(&self) -> Vec<u8> {
-        let mut named: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (i, layer) in self.network().layers().iter().enumerate() {
-            for p in layer.params() {
-                // Exact: the f64 values are widened f32 training weights.
-                let bytes = p
-                    .data
-                    .iter()
-                    .flat_map(|&v| (v as f32).to_le_bytes())
-                    .collect();
-                named.push((format!("layers.{i}.{}", p.name), p.shape.clone(), bytes));
-            }
-        }
-        let views = named.iter().map(|(name, shape, bytes)| {
-            (
-                name.clone(),
-                TensorView::new(Dtype::F32, shape.clone(), bytes).expect("size matches shape"),
-            )
-        });
-        let meta = HashMap::from([("format".to_string(), MLP_FORMAT.to_string())]);
-        safetensors::serialize(views, Some(meta)).expect("in-memory serialisation")
+        super::weights_io::weights_bytes(self.network(), MLP_FORMAT)
     }
 
     /// Writes the weights (safetensors) and the architecture (JSON), each atomically.
@@ -119,30 +97,13 @@ impl Mlp {
             path: arch_path.to_path_buf(),
             message,
         };
-        let w_err = |message: String| ModelError::Format {
-            path: weights_path.to_path_buf(),
-            message,
-        };
         let arch: MlpArchitecture = serde_json::from_str(json)
             .map_err(|e| arch_err(format!("not a valid {MLP_FORMAT} architecture JSON: {e}")))?;
-        if arch.format != MLP_FORMAT {
-            return Err(arch_err(format!(
-                "format is {:?}, expected {MLP_FORMAT:?}",
-                arch.format
-            )));
-        }
-        if arch.version != MLP_VERSION {
-            return Err(arch_err(format!(
-                "schema version {} is not supported; this glassbox reads version {MLP_VERSION}",
-                arch.version
-            )));
-        }
-        if arch.dtype != "f32" {
-            return Err(arch_err(format!(
-                "dtype {:?} is not supported; expected \"f32\"",
-                arch.dtype
-            )));
-        }
+        super::weights_io::check_header(
+            (&arch.format, arch.version, &arch.dtype),
+            (MLP_FORMAT, MLP_VERSION),
+            arch_path,
+        )?;
         let mut net = Sequential::<f64>::from_specs(vec![arch.n_features], &arch.layers)
             .map_err(|e| arch_err(format!("inconsistent layers: {e}")))?;
         let out = net.output_shape().map_err(arch_err)?;
@@ -164,53 +125,7 @@ impl Mlp {
             )));
         }
 
-        let st = SafeTensors::deserialize(weight_bytes)
-            .map_err(|e| w_err(format!("not a valid safetensors file: {e}")))?;
-        let mut expected_names = Vec::new();
-        for (i, layer) in net.layers().iter().enumerate() {
-            for p in layer.params() {
-                expected_names.push((format!("layers.{i}.{}", p.name), p.shape.clone()));
-            }
-        }
-        if let Some(extra) = st
-            .names()
-            .into_iter()
-            .find(|n| !expected_names.iter().any(|(e, _)| e == n))
-        {
-            return Err(w_err(format!(
-                "unexpected tensor {extra:?}; the architecture in {} expects {:?}",
-                arch_path.display(),
-                expected_names
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-            )));
-        }
-        for ((name, shape), param) in expected_names.iter().zip(net.params_mut()) {
-            let view = st.tensor(name).map_err(|_| {
-                w_err(format!(
-                    "missing tensor {name:?} (f32, shape {shape:?}) required by {}",
-                    arch_path.display()
-                ))
-            })?;
-            if view.dtype() != Dtype::F32 || view.shape() != shape.as_slice() {
-                return Err(w_err(format!(
-                    "tensor {name:?} is {:?} with shape {:?}, expected F32 with shape {shape:?} as in {}",
-                    view.dtype(),
-                    view.shape(),
-                    arch_path.display()
-                )));
-            }
-            for (dst, chunk) in param.data.iter_mut().zip(view.data().chunks_exact(4)) {
-                let v = f32::from_le_bytes(chunk.try_into().expect("4 bytes"));
-                if !v.is_finite() {
-                    return Err(w_err(format!(
-                        "tensor {name:?} holds a non-finite value {v}"
-                    )));
-                }
-                *dst = v as f64;
-            }
-        }
+        super::weights_io::load_weights(&mut net, weight_bytes, weights_path, arch_path)?;
         Ok(Mlp::from_parts(
             net,
             arch.target,

@@ -31,6 +31,7 @@ mod relu;
 mod scalar;
 mod sequential;
 mod tensor;
+mod weights_io;
 
 pub use adam::Adam;
 pub use cnn::{Cnn, CnnArch, cnn_specs};
