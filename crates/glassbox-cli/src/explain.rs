@@ -259,8 +259,12 @@ pub struct Prepared {
     /// The neural network of MLP runs.
     pub network: Option<Arc<Mlp>>,
     /// The model, predicting from `x`-space input (for model-agnostic methods).
-    #[allow(dead_code)]
     pub model: Arc<dyn Predict>,
+    /// The scaler from raw feature values to `x` (glassbox models); `None` when the model reads
+    /// raw values (imported models).
+    pub scaler: Option<glassbox_core::MinMaxScaler>,
+    /// The target column the model was trained on (glassbox models).
+    pub target_name: Option<String>,
     /// Rows background samples are drawn from, in model input space, (rows, features): the
     /// run's training rows when the run folder has its split, else the table's rows.
     pub background_pool: Array2<f64>,
@@ -345,6 +349,8 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
             ),
         };
         return Ok(Prepared {
+            scaler: Some(saved.scaler.clone()),
+            target_name: Some(saved.target_name.clone()),
             table,
             x,
             predictions,
@@ -420,6 +426,8 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
         _ => None,
     };
     Ok(Prepared {
+        scaler: None,
+        target_name: None,
         probability_names,
         x: table.features.clone(),
         background_pool: table.features.clone(),

@@ -17,7 +17,6 @@ use glassbox_explain::importance::permutation::{Scoring, permutation_importance}
 use glassbox_explain::lime::tabular::{LimeMode, LimeTabular};
 use glassbox_explain::shap::kernel_shap::KernelShap;
 use glassbox_explain::shap::kmeans::kmeans;
-use glassbox_models::saved::SavedModel;
 use serde::Serialize;
 
 use crate::explain::{ExplainArgs, Method, Prepared, Summary};
@@ -81,10 +80,9 @@ fn background_file(prepared: &Prepared, path: &std::path::Path) -> Result<Array2
     if table.n_samples() == 0 {
         bail!("--background-data {}: no rows", path.display());
     }
-    match SavedModel::load(&prepared.model_path) {
-        Ok(saved) => Ok(saved.scale(table.features.view())?),
-        // Imported models read raw values.
-        Err(_) => Ok(table.features),
+    match &prepared.scaler {
+        Some(scaler) => Ok(scaler.transform(table.features.view())?),
+        None => Ok(table.features),
     }
 }
 
@@ -302,9 +300,9 @@ struct ImportanceSummary {
 fn target(prepared: &Prepared, args: &ExplainArgs) -> Result<Vec<f64>> {
     let name = match &args.target {
         Some(t) => t.clone(),
-        None => match SavedModel::load(&prepared.model_path) {
-            Ok(saved) => saved.target_name.clone(),
-            Err(_) => bail!("permutation importance needs the target column; pass --target COLUMN"),
+        None => match &prepared.target_name {
+            Some(name) => name.clone(),
+            None => bail!("permutation importance needs the target column; pass --target COLUMN"),
         },
     };
     let raw = read_table(&args.table.data, &args.table.read_options())?;
