@@ -1,6 +1,7 @@
 //! [`Adam`]: the optimiser (Kingma & Ba 2015) in Keras' formulation.
 
 use super::{Param, Scalar};
+use crate::ModelError;
 
 /// Adam with Keras' update: `m ← β1 m + (1-β1) g`, `v ← β2 v + (1-β2) g²`,
 /// `p ← p - lr·sqrt(1-β2ᵗ)/(1-β1ᵗ) · m / (sqrt(v) + ε)`.
@@ -63,4 +64,33 @@ impl<T: Scalar> Adam<T> {
             }
         }
     }
+}
+
+/// Checks the settings every network trainer shares (epochs, batch size, Adam's learning rate,
+/// β1, β2, ε), naming the first one out of range.
+pub(crate) fn check_training_settings(
+    epochs: usize,
+    batch_size: usize,
+    learning_rate: f64,
+    (beta1, beta2, epsilon): (f64, f64, f64),
+) -> Result<(), ModelError> {
+    let bad = |m: String| Err(ModelError::InvalidArgument(m));
+    if epochs == 0 {
+        return bad("epochs must be >= 1".into());
+    }
+    if batch_size == 0 {
+        return bad("batch size must be >= 1".into());
+    }
+    if !(learning_rate.is_finite() && learning_rate > 0.0) {
+        return bad(format!("learning rate must be > 0, got {learning_rate}"));
+    }
+    for (name, b) in [("beta1", beta1), ("beta2", beta2)] {
+        if !(0.0..1.0).contains(&b) {
+            return bad(format!("Adam {name} must be in [0, 1), got {b}"));
+        }
+    }
+    if !(epsilon.is_finite() && epsilon > 0.0) {
+        return bad(format!("Adam epsilon must be > 0, got {epsilon}"));
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ use glassbox_core::rng::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::adam::check_training_settings;
 use super::cnn::{check_finite_pixels, check_labels, contiguous};
 use super::{Adam, Cnn, CnnArch, Tensor, softmax_cross_entropy};
 use crate::ModelError;
@@ -136,28 +137,12 @@ pub struct CnnEpochReport {
 impl CnnParams {
     /// Checks every setting, naming the first one out of range.
     pub fn validate(&self) -> Result<(), ModelError> {
-        let bad = |m: String| Err(ModelError::InvalidArgument(m));
-        if self.epochs == 0 {
-            return bad("epochs must be >= 1".into());
-        }
-        if self.batch_size == 0 {
-            return bad("batch size must be >= 1".into());
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return bad(format!(
-                "learning rate must be > 0, got {}",
-                self.learning_rate
-            ));
-        }
-        for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
-            if !(0.0..1.0).contains(&b) {
-                return bad(format!("Adam {name} must be in [0, 1), got {b}"));
-            }
-        }
-        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
-            return bad(format!("Adam epsilon must be > 0, got {}", self.epsilon));
-        }
-        Ok(())
+        check_training_settings(
+            self.epochs,
+            self.batch_size,
+            self.learning_rate,
+            (self.beta1, self.beta2, self.epsilon),
+        )
     }
 
     /// Trains a CNN on `images` (N, C, H, W), values typically in [0, 1], with class indices

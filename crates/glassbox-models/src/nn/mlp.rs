@@ -21,6 +21,7 @@ use glassbox_core::{CoreError, Predict};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::adam::check_training_settings;
 use super::{Adam, LayerSpec, Sequential, Tensor, mse};
 use crate::ModelError;
 
@@ -178,27 +179,12 @@ impl MlpParams {
         if let Some(i) = self.hidden.iter().position(|&w| w == 0) {
             return bad(format!("hidden layer {i} has width 0; widths must be >= 1"));
         }
-        if self.epochs == 0 {
-            return bad("epochs must be >= 1".into());
-        }
-        if self.batch_size == 0 {
-            return bad("batch size must be >= 1".into());
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return bad(format!(
-                "learning rate must be > 0, got {}",
-                self.learning_rate
-            ));
-        }
-        for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
-            if !(0.0..1.0).contains(&b) {
-                return bad(format!("Adam {name} must be in [0, 1), got {b}"));
-            }
-        }
-        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
-            return bad(format!("Adam epsilon must be > 0, got {}", self.epsilon));
-        }
-        Ok(())
+        check_training_settings(
+            self.epochs,
+            self.batch_size,
+            self.learning_rate,
+            (self.beta1, self.beta2, self.epsilon),
+        )
     }
 
     /// Trains an MLP on `x`, shape (samples, features), and targets `y`, shape
