@@ -340,6 +340,7 @@ fn explain(table: &TableArgs, run: &Path, method: Method, out: &Path, quiet: boo
             lime_samples: 5000,
             lime_mode: crate::explain_agnostic::LimeModeArg::Quartile,
             repeats: 5,
+            scoring: crate::explain_agnostic::ScoringArg::Auto,
             grid: 20,
         },
         quiet,

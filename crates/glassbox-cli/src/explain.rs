@@ -49,7 +49,8 @@ pub enum Method {
     /// LIME tabular (any model): a weighted ridge surrogate around each row (--lime-samples,
     /// --lime-mode); writes each surrogate's R² (fidelity) beside the weights.
     Lime,
-    /// Permutation importance (any model): drop in R² when a feature is shuffled (--repeats).
+    /// Permutation importance (any model): drop in R² or accuracy when a feature is shuffled
+    /// (--repeats, --scoring).
     Permutation,
     /// Partial dependence and ICE curves (any model) on --grid points per feature.
     Pdp,
@@ -176,6 +177,10 @@ pub struct ExplainArgs {
     /// Permutation importance: shuffles per feature.
     #[arg(long, default_value_t = 5, help_heading = "Model-agnostic")]
     pub repeats: usize,
+    /// Permutation importance: the score whose drop is measured (auto: accuracy for imported
+    /// classifiers, R² otherwise).
+    #[arg(long, value_enum, default_value_t = crate::explain_agnostic::ScoringArg::Auto, help_heading = "Model-agnostic")]
+    pub scoring: crate::explain_agnostic::ScoringArg,
     /// Partial dependence: grid points per feature.
     #[arg(
         long,
@@ -273,6 +278,9 @@ pub struct Prepared {
     /// For imported classifiers whose probabilities glassbox can reproduce: probability output
     /// names. `None` for regressors and glassbox models.
     pub probability_names: Option<Vec<String>>,
+    /// Number of classes of imported classifiers (binary-logistic: 2, softmax / one-vs-all:
+    /// one per output); `None` for regressors and glassbox models.
+    pub classes: Option<usize>,
     /// The model file.
     pub model_path: PathBuf,
 }
@@ -360,6 +368,7 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
             background_pool,
             output_names: vec![saved.target_name.clone()],
             probability_names: None,
+            classes: None,
             model_path,
         });
     }
@@ -425,7 +434,15 @@ pub fn prepare(args: &ExplainArgs) -> Result<Prepared> {
         ),
         _ => None,
     };
+    let classes = match model.objective {
+        Objective::BinaryLogistic { .. } => Some(2),
+        Objective::MultiSoftmax { n_classes } | Objective::MultiOneVsAll { n_classes, .. } => {
+            Some(n_classes)
+        }
+        _ => None,
+    };
     Ok(Prepared {
+        classes,
         scaler: None,
         target_name: None,
         probability_names,

@@ -311,3 +311,42 @@ fn bad_input_is_refused_and_nothing_is_written() {
         nothing_written(&out);
     }
 }
+
+#[test]
+fn kernel_shap_explains_a_network_through_the_generic_path() {
+    // Tree runs take KernelSHAP's tree walk; an MLP run goes through synthetic rows and Predict.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = slice_of_concrete(tmp.path(), "c.csv", 30);
+    let run_dir = tmp.path().join("mlp");
+    let (ok, err) = run(glassbox()
+        .args([
+            "train", "--model", "mlp", "--hidden", "8,8", "--epochs", "3", "--data",
+        ])
+        .arg(&data)
+        .args(["--target", TARGET, "--out"])
+        .arg(&run_dir));
+    assert!(ok, "{err}");
+    let out = tmp.path().join("ks");
+    let (ok, err) = explain(
+        &run_dir,
+        &data,
+        "kernel-shap",
+        &out,
+        &["--background-kmeans", "4", "--nsamples", "60"],
+    );
+    assert!(ok, "{err}");
+    let (header, rows) = csv_rows(&out.join("shap_values.csv"));
+    assert_eq!(rows.len(), 30);
+    let m = header.len() - 3;
+    let mut nonzero = 0;
+    for r in &rows {
+        let v: Vec<f64> = r[1..].iter().map(|s| s.parse().unwrap()).collect();
+        let (sum, base, pred) = (v[..m].iter().sum::<f64>(), v[m], v[m + 1]);
+        assert!(
+            (base + sum - pred).abs() <= 1e-9 * pred.abs().max(1.0),
+            "{r:?}"
+        );
+        nonzero += v[..m].iter().filter(|p| p.abs() > 0.0).count();
+    }
+    assert!(nonzero > 0, "every value is zero");
+}

@@ -449,3 +449,66 @@ fn interaction_values_sum_to_tree_shap_and_probabilities_add_up() {
     assert!(!ok && err.contains("interventional-tree-shap"), "{err}");
     assert!(!tmp.path().join("bad1").exists() && !tmp.path().join("bad2").exists());
 }
+
+#[test]
+fn permutation_importance_scores_accuracy_for_imported_classifiers() {
+    // Labels = XGBoost's own decisions (probability > 0.5), so the unshuffled accuracy is 1.
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, pred) = read_csv(&gbdt_fixture("xgb_binary.pred.csv"));
+    let text = std::fs::read_to_string(gbdt_fixture("data.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{},label\n", lines.next().unwrap());
+    for (line, p) in lines.zip(&pred) {
+        let prob: f64 = p[1].parse().unwrap();
+        out.push_str(&format!("{line},{}\n", u8::from(prob > 0.5)));
+    }
+    let data = tmp.path().join("labelled.csv");
+    std::fs::write(&data, out).unwrap();
+    let explain = |dir: &Path, data: &Path, extra: &[&str]| {
+        let mut c = glassbox();
+        c.args(["explain", "--model"])
+            .arg(gbdt_fixture("xgb_binary.json"))
+            .arg("--data")
+            .arg(data)
+            .args(["--target", "label", "--method", "permutation", "--out"])
+            .arg(dir)
+            .args(extra);
+        run(&mut c)
+    };
+    let acc = tmp.path().join("acc");
+    let (ok, err) = explain(&acc, &data, &[]);
+    assert!(ok, "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(acc.join("importance.json")).unwrap()).unwrap();
+    assert_eq!(summary["scoring"], "accuracy");
+    assert_eq!(summary["baseline"].as_f64().unwrap(), 1.0);
+    let drops: Vec<f64> = summary["importances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_f64().unwrap())
+        .collect();
+    assert!(drops.iter().all(|d| (0.0..=1.0).contains(d)), "{drops:?}");
+    assert!(drops[0] > 0.05, "the top feature barely matters: {drops:?}");
+
+    // --scoring r2 is honoured for a classifier too.
+    let r2 = tmp.path().join("r2");
+    let (ok, err) = explain(&r2, &data, &["--scoring", "r2"]);
+    assert!(ok, "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r2.join("importance.json")).unwrap()).unwrap();
+    assert_eq!(summary["scoring"], "r2");
+
+    // Labels that are not classes: one line naming the file and what was expected.
+    let bad = tmp.path().join("bad.csv");
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[3] = lines[3].rsplit_once(',').unwrap().0.to_string() + ",0.5";
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let out = tmp.path().join("bad");
+    let (ok, err) = explain(&out, &bad, &[]);
+    assert!(!ok);
+    assert!(err.contains("bad.csv"), "{err}");
+    assert!(err.contains("class labels 0..1"), "{err}");
+    assert!(!out.exists());
+}

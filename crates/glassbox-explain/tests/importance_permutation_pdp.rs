@@ -86,6 +86,37 @@ fn accuracy_drop_for_a_classifier() {
 }
 
 #[test]
+fn margin_accuracy_thresholds_one_margin_at_zero_and_checks_labels() {
+    // One log-odds output: class 1 iff margin > 0, i.e. x0 > 0.5; rounding the margin instead
+    // (plain Accuracy) would call margins in (-0.5, 0.5) class 0 and miss half the positives.
+    let model = FnModel {
+        m: 2,
+        k: 1,
+        f: |x: &[f64]| vec![x[0] - 0.5],
+    };
+    let x = uniform(1000, 2, 4);
+    let y: Array1<f64> = x.column(0).mapv(|v| (v > 0.5) as u8 as f64);
+    let pi =
+        permutation_importance(&model, x.view(), y.view(), Scoring::MarginAccuracy, 3, 1).unwrap();
+    assert_eq!(pi.baseline, 1.0);
+    assert_eq!(pi.mean[1], 0.0);
+    assert!((pi.mean[0] - 0.5).abs() < 0.06, "{:?}", pi.mean);
+    let plain =
+        permutation_importance(&model, x.view(), y.view(), Scoring::Accuracy, 1, 1).unwrap();
+    assert!(plain.baseline < 0.6, "{}", plain.baseline);
+    assert_eq!(Scoring::MarginAccuracy.name(), "accuracy");
+    for bad in [2.0, 0.5, -1.0] {
+        let mut yb = y.clone();
+        yb[7] = bad;
+        let err =
+            permutation_importance(&model, x.view(), yb.view(), Scoring::MarginAccuracy, 1, 1)
+                .unwrap_err();
+        assert!(err.to_string().contains("target row 7"), "{err}");
+        assert!(err.to_string().contains("0..1"), "{err}");
+    }
+}
+
+#[test]
 fn permutation_importance_rejects_bad_input() {
     let model = FnModel {
         m: 2,

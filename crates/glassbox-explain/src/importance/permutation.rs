@@ -24,6 +24,20 @@ pub enum Scoring {
     /// class is the argmax (first on ties); with one output it is the output rounded to the
     /// nearest integer (a 0/1 probability or a class-label output).
     Accuracy,
+    /// Accuracy of a classifier scored from its margins (log-odds), as boosted classifiers
+    /// output them: with one output the predicted class is 1 where the margin is > 0 (the
+    /// probability > 0.5 for any sigmoid slope), with several outputs the argmax (first on ties).
+    MarginAccuracy,
+}
+
+impl Scoring {
+    /// The score's name as written in output files: `r2`, `accuracy`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scoring::R2 { .. } => "r2",
+            Scoring::Accuracy | Scoring::MarginAccuracy => "accuracy",
+        }
+    }
 }
 
 /// Permutation importances of every feature.
@@ -60,12 +74,16 @@ pub fn score(pred: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, scoring: Scoring
                 0.0
             }
         }
-        Scoring::Accuracy => {
+        Scoring::Accuracy | Scoring::MarginAccuracy => {
             let correct = (0..n)
                 .filter(|&i| {
                     let row = pred.row(i);
                     let class = if row.len() == 1 {
-                        row[0].round()
+                        if scoring == Scoring::MarginAccuracy {
+                            f64::from(u8::from(row[0] > 0.0))
+                        } else {
+                            row[0].round()
+                        }
                     } else {
                         let mut best = 0;
                         for (c, &v) in row.iter().enumerate() {
@@ -147,6 +165,20 @@ pub fn permutation_importance(
             "target row {i} is {}",
             y[i]
         )));
+    }
+    if scoring == Scoring::MarginAccuracy {
+        // Labels a margin classifier can predict: 0/1 for one output, else 0..outputs-1.
+        let classes = model.n_outputs().max(2);
+        if let Some(i) = y
+            .iter()
+            .position(|&v| !(v >= 0.0 && v.fract() == 0.0 && v < classes as f64))
+        {
+            return Err(ExplainError::InvalidArgument(format!(
+                "target row {i} is {}; accuracy needs class labels 0..{} (integers)",
+                y[i],
+                classes - 1
+            )));
+        }
     }
     let baseline = score(predict_checked(model, x, "the data")?.view(), y, scoring);
     let drops: Vec<f64> = (0..m * n_repeats)

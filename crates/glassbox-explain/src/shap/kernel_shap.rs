@@ -22,17 +22,21 @@
 //! All coalitions of a row are evaluated in one batched model call (split only when the batch
 //! would exceed [`MAX_BATCH_ROWS`] rows), and no row is evaluated twice: a synthetic row equal
 //! to a background row or to the explained row reuses that output, and equal synthetic rows
-//! (coalitions that differ only where x equals the background) are evaluated once. Rows run in parallel on rayon; row `i` draws from
-//! `Rng::derive(seed, i)`, so results do not depend on the thread count or batch composition.
+//! (coalitions that differ only where x equals the background) are evaluated once. Tree
+//! ensembles ([`KernelShap::for_tree_ensemble`]) skip the synthetic rows: all coalitions walk
+//! each tree together, once per background row ([`super::kernel_shap_trees`]), with bit-identical
+//! results. Rows run in parallel on rayon; row `i` draws from `Rng::derive(seed, i)`, so results
+//! do not depend on the thread count or batch composition.
 
 use std::collections::HashMap;
 
-use glassbox_core::Predict;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView1, ArrayView2};
 use glassbox_core::rng::Rng;
+use glassbox_core::{Predict, TreeEnsemble};
 use rayon::prelude::*;
 
 use super::ShapValues;
+use super::kernel_shap_trees::coalition_values;
 use super::kernel_shap_wls::{constrained_wls, select_aic, select_num_features};
 use crate::ExplainError;
 
@@ -62,6 +66,9 @@ pub enum L1Reg {
 /// with the builder methods, call [`KernelShap::explain`].
 pub struct KernelShap<'m> {
     model: &'m dyn Predict,
+    /// The model as trees, when it is one: coalitions are then evaluated by walking each tree
+    /// once per background row ([`super::kernel_shap_trees`]) instead of as synthetic rows.
+    trees: Option<&'m TreeEnsemble>,
     background: Array2<f64>,
     weights: Vec<f64>,
     /// Model output on each background row, (background rows, outputs).
@@ -141,6 +148,7 @@ impl<'m> KernelShap<'m> {
             .collect();
         Ok(KernelShap {
             model,
+            trees: None,
             background,
             weights,
             fb,
@@ -149,6 +157,20 @@ impl<'m> KernelShap<'m> {
             seed: 0,
             l1: L1Reg::Off,
         })
+    }
+
+    /// An explainer for a tree ensemble: the same estimator, values bit-identical to
+    /// [`KernelShap::new`] with the ensemble as the model, but each row's coalitions are
+    /// evaluated together by one walk of every tree per background row (~10x faster on deep
+    /// forests). Arguments as for [`KernelShap::new`].
+    pub fn for_tree_ensemble(
+        ensemble: &'m TreeEnsemble,
+        background: ArrayView2<'_, f64>,
+        background_weights: Option<&[f64]>,
+    ) -> Result<Self, ExplainError> {
+        let mut ks = Self::new(ensemble, background, background_weights)?;
+        ks.trees = Some(ensemble);
+        Ok(ks)
     }
 
     /// Number of coalitions evaluated per row (shap's `nsamples`; default `2 M + 2048`, capped
@@ -273,7 +295,83 @@ impl<'m> KernelShap<'m> {
         let mut rng = Rng::derive(self.seed, row as u64);
         let coal = coalitions(mv, nsamples, &mut rng);
         let nc = coal.weights.len();
+        let ey = match self.trees {
+            Some(ensemble) => {
+                let mut ey = vec![0.0; nc * k];
+                coalition_values(
+                    ensemble,
+                    x,
+                    bg.view(),
+                    &self.weights,
+                    &varying,
+                    &coal.masks,
+                    &mut ey,
+                );
+                if let Some(i) = ey.iter().position(|v| !v.is_finite()) {
+                    return Err(ExplainError::Model(format!(
+                        "model returned {} (output {}) for a perturbed sample of explained row {row}",
+                        ey[i],
+                        i % k
+                    )));
+                }
+                ey
+            }
+            None => self.synthetic_row_values(row, x, fx, &varying, &coal)?,
+        };
 
+        let fraction = nc as f64 / max_samples as f64;
+        let all: Vec<usize> = (0..mv).collect();
+        let mut solved_all: Option<Vec<f64>> = None;
+        for o in 0..k {
+            let y_adj: Vec<f64> = (0..nc).map(|c| ey[c * k + o] - self.expected[o]).collect();
+            let selected = match self.l1 {
+                L1Reg::Off => None,
+                L1Reg::NumFeatures(r) => Some(select_num_features(&coal, mv, &y_adj, diff[o], r)),
+                L1Reg::Auto if fraction < 0.2 => Some(select_aic(&coal, mv, &y_adj, diff[o])),
+                L1Reg::Auto => None,
+            };
+            let (cols, sol) = match selected {
+                Some(cols) => {
+                    let sol = constrained_wls(&coal, mv, &cols, &[&y_adj], &[diff[o]]);
+                    (cols, sol)
+                }
+                None => {
+                    // Without selection the design is shared by all outputs: solve them at once.
+                    if solved_all.is_none() {
+                        let ys: Vec<Vec<f64>> = (0..k)
+                            .map(|q| (0..nc).map(|c| ey[c * k + q] - self.expected[q]).collect())
+                            .collect();
+                        let yr: Vec<&[f64]> = ys.iter().map(|v| v.as_slice()).collect();
+                        solved_all = Some(constrained_wls(&coal, mv, &all, &yr, &diff));
+                    }
+                    let s = solved_all.as_ref().expect("just solved");
+                    let col: Vec<f64> = (0..mv).map(|t| s[t * k + o]).collect();
+                    (all.clone(), col)
+                }
+            };
+            for (t, &c) in cols.iter().enumerate() {
+                phi[varying[c] * k + o] = sol[t];
+            }
+        }
+        Ok(phi)
+    }
+
+    /// The generic path: `E_b[f(x_S, b_notS)]` for every coalition of `coal`, shape
+    /// (coalitions, outputs) row-major, from batched model calls on the synthetic rows.
+    fn synthetic_row_values(
+        &self,
+        row: usize,
+        x: ArrayView1<'_, f64>,
+        fx: &[f64],
+        varying: &[usize],
+        coal: &Coalitions,
+    ) -> Result<Vec<f64>, ExplainError> {
+        let m = x.len();
+        let k = fx.len();
+        let bg = &self.background;
+        let nb = bg.nrows();
+        let mv = varying.len();
+        let nc = coal.weights.len();
         // Expected model output over the background for every coalition. Synthetic row (c, b)
         // takes x on coalition c's features and background row b elsewhere. With discrete
         // features many of them coincide (with each other, with a background row, or with x),
@@ -376,42 +474,7 @@ impl<'m> KernelShap<'m> {
                 }
             }
         }
-
-        let fraction = nc as f64 / max_samples as f64;
-        let all: Vec<usize> = (0..mv).collect();
-        let mut solved_all: Option<Vec<f64>> = None;
-        for o in 0..k {
-            let y_adj: Vec<f64> = (0..nc).map(|c| ey[c * k + o] - self.expected[o]).collect();
-            let selected = match self.l1 {
-                L1Reg::Off => None,
-                L1Reg::NumFeatures(r) => Some(select_num_features(&coal, mv, &y_adj, diff[o], r)),
-                L1Reg::Auto if fraction < 0.2 => Some(select_aic(&coal, mv, &y_adj, diff[o])),
-                L1Reg::Auto => None,
-            };
-            let (cols, sol) = match selected {
-                Some(cols) => {
-                    let sol = constrained_wls(&coal, mv, &cols, &[&y_adj], &[diff[o]]);
-                    (cols, sol)
-                }
-                None => {
-                    // Without selection the design is shared by all outputs: solve them at once.
-                    if solved_all.is_none() {
-                        let ys: Vec<Vec<f64>> = (0..k)
-                            .map(|q| (0..nc).map(|c| ey[c * k + q] - self.expected[q]).collect())
-                            .collect();
-                        let yr: Vec<&[f64]> = ys.iter().map(|v| v.as_slice()).collect();
-                        solved_all = Some(constrained_wls(&coal, mv, &all, &yr, &diff));
-                    }
-                    let s = solved_all.as_ref().expect("just solved");
-                    let col: Vec<f64> = (0..mv).map(|t| s[t * k + o]).collect();
-                    (all.clone(), col)
-                }
-            };
-            for (t, &c) in cols.iter().enumerate() {
-                phi[varying[c] * k + o] = sol[t];
-            }
-        }
-        Ok(phi)
+        Ok(ey)
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod exact;
 mod gauss_legendre;
 pub mod kernel_shap;
+mod kernel_shap_trees;
 mod kernel_shap_wls;
 pub mod kmeans;
 mod lars;
