@@ -2,7 +2,7 @@
 //! self-contained `report.html`.
 //!
 //! Stages: the molding table (random forest + TreeSHAP, MLP + DeepSHAP), then the NEU images
-//! (gap-cnn and flatten-cnn, CAM and Grad-CAM panels with their faithfulness evidence), then the
+//! (gap-cnn and flatten-cnn, CAM, Grad-CAM and LIME panels with their faithfulness evidence), then the
 //! report. The CNNs come from the bundled trained runs in `data/models/` unless `--retrain` is
 //! given (training both on 2 cores takes a while; the bundled runs were made by exactly the
 //! `glassbox image train` call `--retrain` makes). Every stage writes an ordinary run folder, so
@@ -18,6 +18,7 @@ use glassbox_report::{Note, Report, Section, Table};
 
 use crate::explain::{ExplainArgs, Method, Rows};
 use crate::image::{ArchArg, FolderArgs, ImageTrainArgs};
+use crate::image_explain::ImageMethod;
 use crate::output::Staging;
 use crate::table_args::TableArgs;
 use crate::train::{ForestArgs, MlpArgs, ModelKind, TrainArgs};
@@ -113,7 +114,7 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     }
     let staging = Staging::new(&args.out, args.force)?;
     let mut stages = Stages {
-        total: 10,
+        total: 11,
         done: Vec::new(),
         quiet,
     };
@@ -152,14 +153,15 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     }
     let mut cam_runs = Vec::new();
     for (arch, method) in [
-        (ArchArg::GapCnn, CamMethod::Cam),
-        (ArchArg::GapCnn, CamMethod::GradCam),
-        (ArchArg::FlattenCnn, CamMethod::GradCam),
+        (ArchArg::GapCnn, ImageMethod::Cam(CamMethod::Cam)),
+        (ArchArg::GapCnn, ImageMethod::Cam(CamMethod::GradCam)),
+        (ArchArg::FlattenCnn, ImageMethod::Cam(CamMethod::GradCam)),
+        (ArchArg::GapCnn, ImageMethod::Lime),
     ] {
         let name = arch_name(arch);
         let model = staging.path(&format!("neu-{name}"));
-        let out = staging.path(&format!("neu-{name}-{}", method.name()));
-        stages.run(&format!("images: {} for {name}", method.name()), || {
+        let out = staging.path(&format!("neu-{name}-{method}"));
+        stages.run(&format!("images: {method} for {name}"), || {
             explain_images(&neu, &model, method, &out, args.quick, quiet)
         })?;
         cam_runs.push(out);
@@ -260,7 +262,7 @@ fn overview(
     ]);
     for (arch, _, accuracy) in image_runs {
         let explained = match arch {
-            ArchArg::GapCnn => "CAM, Grad-CAM",
+            ArchArg::GapCnn => "CAM, Grad-CAM, LIME",
             ArchArg::FlattenCnn => "Grad-CAM",
         };
         results = results.cells([
@@ -469,32 +471,39 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// CAM-family maps for test images of every class, with faithfulness curves.
+/// CAM-family maps (test images of every class) or LIME weights (one test image per class,
+/// fewer perturbations, no randomisation check: LIME costs a network pass per perturbation),
+/// with faithfulness curves.
 fn explain_images(
     neu: &Path,
     model: &Path,
-    method: CamMethod,
+    method: ImageMethod,
     out: &Path,
     quick: bool,
     quiet: bool,
 ) -> Result<()> {
+    let lime = method == ImageMethod::Lime;
     crate::image_explain::run(
         &crate::image_explain::ExplainArgs {
             model: model.to_path_buf(),
             method,
             images: Vec::new(),
             data: Some(neu.to_path_buf()),
-            per_class: if quick { 1 } else { 2 },
+            per_class: if quick || lime { 1 } else { 2 },
             layer: None,
             class: None,
             alpha: 0.5,
             resize: false,
             steps: if quick { 25 } else { 100 },
-            randomize_top: 1,
+            randomize_top: if lime { 0 } else { 1 },
             seed: SEED,
             folder: FolderArgs {
                 test_fraction: 0.2,
                 ignore_manifest: false,
+            },
+            lime: crate::image_explain_lime::LimeArgs {
+                lime_samples: if quick { 100 } else { 500 },
+                ..Default::default()
             },
             out: out.to_path_buf(),
             force: false,

@@ -1,5 +1,6 @@
-//! `glassbox image explain`: a trained CNN + images -> CAM-family heat maps (panels, overlays,
-//! raw maps as CSV and .npy), deletion/insertion curves and the model-randomisation check.
+//! `glassbox image explain`: a trained CNN + images -> CAM-family heat maps or LIME superpixel
+//! weights (panels, overlays, raw maps as CSV and .npy), deletion/insertion curves and the
+//! model-randomisation check.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,18 +8,22 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use glassbox_core::ConvClassifier;
-use glassbox_core::ndarray::{ArrayView3, Axis};
+use glassbox_core::ndarray::{Array3, ArrayView3, Axis};
 use glassbox_data::{ColorPolicy, DataError, ImageLoadOptions, ImageSize, load_image_files};
 use glassbox_explain::cam::faithfulness::{
     FaithfulnessOptions, deletion_insertion, randomization_rank_correlation,
 };
 use glassbox_explain::cam::{CamMethod, CamOptions, explain_images, resolve_layer};
 use glassbox_models::nn::{Cnn, CnnArch};
-use glassbox_plot::saliency::save_overlay_png;
-use glassbox_plot::{CamPanel, FaithfulnessCurve, cam_grid, cam_panel};
+use glassbox_plot::lime_panel::pros_cons_rgb;
+use glassbox_plot::saliency::{save_overlay_png, save_rgb_png};
+use glassbox_plot::{
+    CamPanel, FaithfulnessCurve, LimePanel, cam_grid, cam_panel, lime_grid, lime_panel,
+};
 use serde::Serialize;
 
 use crate::image::{FolderArgs, argmax_rows, load_folder, report_notes};
+use crate::image_explain_lime::{self as lime, LimeArgs};
 use crate::output::Staging;
 use crate::tables::{num, write_json};
 
@@ -31,9 +36,10 @@ pub struct ExplainArgs {
     /// Model folder written by `glassbox image train` (weights.safetensors, architecture.json).
     #[arg(long, value_name = "DIR")]
     pub model: PathBuf,
-    /// Method: cam (gap-cnn only), grad-cam, grad-cam++ or score-cam.
+    /// Method: cam (gap-cnn only), grad-cam, grad-cam++, score-cam or lime (superpixels,
+    /// model-agnostic; see the LIME options).
     #[arg(long, default_value = "grad-cam", value_parser = parse_method)]
-    pub method: CamMethod,
+    pub method: ImageMethod,
     /// Image files to explain.
     #[arg(long, num_args = 1.., value_name = "FILES", required_unless_present = "data", conflicts_with = "data")]
     pub images: Vec<PathBuf>,
@@ -67,6 +73,8 @@ pub struct ExplainArgs {
     pub seed: u64,
     #[command(flatten)]
     pub folder: FolderArgs,
+    #[command(flatten)]
+    pub lime: LimeArgs,
     /// Output folder (must be absent or empty unless --force).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -75,8 +83,40 @@ pub struct ExplainArgs {
     pub force: bool,
 }
 
-fn parse_method(s: &str) -> Result<CamMethod, String> {
-    s.parse::<CamMethod>().map_err(|e| e.to_string())
+/// What `image explain` computes: a CAM-family map at a conv layer, or LIME over superpixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageMethod {
+    /// CAM, Grad-CAM, Grad-CAM++ or Score-CAM.
+    Cam(CamMethod),
+    /// LIME with SLIC superpixels.
+    Lime,
+}
+
+impl std::fmt::Display for ImageMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageMethod::Cam(m) => write!(f, "{m}"),
+            ImageMethod::Lime => f.write_str("lime"),
+        }
+    }
+}
+
+/// The `layer` that summaries of LIME runs name: LIME perturbs the input, not a layer.
+const LIME_LAYER: &str = "input superpixels";
+
+fn parse_method(s: &str) -> Result<ImageMethod, String> {
+    if s.eq_ignore_ascii_case("lime") {
+        return Ok(ImageMethod::Lime);
+    }
+    s.parse::<CamMethod>().map(ImageMethod::Cam).map_err(|_| {
+        format!("unknown method {s:?}; expected one of cam, grad-cam, grad-cam++, score-cam, lime")
+    })
+}
+
+/// The maps of one model, by method family.
+enum Computed {
+    Cam(Box<glassbox_explain::cam::CamResult>),
+    Lime(Vec<glassbox_explain::lime::image_classifier::ClassifierLime>),
 }
 
 /// One explained image in `summary.json`.
@@ -103,6 +143,11 @@ pub struct ImageSummary {
     /// Spearman rank correlation between this map and the map of the randomised model (near 1
     /// would mean the map ignores what the model learned); null if a map is constant.
     pub randomization_spearman: Option<f64>,
+    /// LIME: weighted R² of the surrogate for the explained class (its fidelity); null for the
+    /// CAM family.
+    pub surrogate_r2: Option<f64>,
+    /// LIME: number of superpixels of the image; null for the CAM family.
+    pub superpixels: Option<usize>,
 }
 
 /// What `summary.json` holds.
@@ -132,6 +177,10 @@ pub struct ExplainSummary {
     pub randomized_layers: Vec<String>,
     /// Mean Spearman correlation with the randomised model's maps (over defined ones).
     pub mean_randomization_spearman: Option<f64>,
+    /// LIME: mean surrogate R² over the images; null for the CAM family.
+    pub mean_surrogate_r2: Option<f64>,
+    /// LIME settings; null for the CAM family.
+    pub lime: Option<crate::image_explain_lime::LimeSummary>,
     /// Per image.
     pub images: Vec<ImageSummary>,
 }
@@ -241,8 +290,23 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)>
     }
     let cnn = Cnn::load(&args.model)
         .with_context(|| format!("cannot load the model in {}", args.model.display()))?;
-    let layer = resolve_layer(&cnn, args.layer.as_deref())?;
-    if args.method == CamMethod::Cam && cnn.gap_head(&layer).is_none() {
+    let lime_settings = match args.method {
+        ImageMethod::Lime => {
+            if args.layer.is_some() {
+                bail!(
+                    "--layer does not apply to LIME, which perturbs superpixels of the input \
+                     image; drop it (or use --method grad-cam for a layer's map)"
+                );
+            }
+            Some(args.lime.settings(args.seed)?)
+        }
+        ImageMethod::Cam(_) => None,
+    };
+    let layer = match args.method {
+        ImageMethod::Cam(_) => resolve_layer(&cnn, args.layer.as_deref())?,
+        ImageMethod::Lime => LIME_LAYER.to_string(),
+    };
+    if args.method == ImageMethod::Cam(CamMethod::Cam) && cnn.gap_head(&layer).is_none() {
         let why = if cnn.arch() == CnnArch::GapCnn {
             format!(
                 "layer {layer} does not feed the global-average-pooling head (only the last conv layer does)"
@@ -252,7 +316,8 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)>
         };
         bail!(
             "CAM needs a conv layer followed by global average pooling and one dense layer; \
-             {why}; use --method grad-cam (or grad-cam++, score-cam), which work on any conv layer"
+             {why}; use --method grad-cam (or grad-cam++, score-cam, lime), which work on any \
+             CNN"
         );
     }
     let names = cnn.class_names().to_vec();
@@ -267,20 +332,41 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)>
     let n = inputs.batch.len();
     let classes: Option<Vec<usize>> = class.map(|c| vec![c; n]);
 
-    let spinner = crate::progress::spinner("explain", quiet);
-    spinner.set_message(format!("{} on {n} image(s), layer {layer}", args.method));
-    let result = explain_images(
-        &cnn,
-        images,
-        args.method,
-        Some(&layer),
-        classes.as_deref(),
-        &CamOptions::default(),
-    )?;
+    // The maps of a model (the trained one, then the randomised one) for given classes.
+    let compute = |model: &Cnn, classes: Option<&[usize]>, what: &str| -> Result<Computed> {
+        Ok(match (args.method, &lime_settings) {
+            (ImageMethod::Cam(method), _) => {
+                let spinner = crate::progress::spinner("explain", quiet);
+                spinner.set_message(format!("{method} on {n} image(s){what}, layer {layer}"));
+                let r = explain_images(
+                    model,
+                    images,
+                    method,
+                    Some(&layer),
+                    classes,
+                    &CamOptions::default(),
+                )?;
+                spinner.finish_and_clear();
+                Computed::Cam(Box::new(r))
+            }
+            (ImageMethod::Lime, Some(settings)) => {
+                let bar = crate::progress::bar(n as u64, &format!("lime{what}"), quiet);
+                let l = lime::explain_all(model, images, classes, settings, &bar)?;
+                bar.finish_and_clear();
+                Computed::Lime(l)
+            }
+            (ImageMethod::Lime, None) => unreachable!("LIME settings are checked above"),
+        })
+    };
+    let computed = compute(&cnn, classes.as_deref(), "")?;
+    let (maps, explained): (Array3<f64>, Vec<usize>) = match &computed {
+        Computed::Cam(r) => (r.saliency.maps.clone(), r.classes.clone()),
+        Computed::Lime(l) => (lime::maps(l), l.iter().map(|e| e.class).collect()),
+    };
     let proba = cnn.predict_proba(images)?;
     let predicted = argmax_rows(&proba);
-    let maps = &result.saliency.maps;
 
+    let spinner = crate::progress::spinner("explain", quiet);
     let faith = if args.steps > 0 {
         spinner.set_message(format!("deletion/insertion curves, {} steps", args.steps));
         let opts = FaithfulnessOptions {
@@ -291,27 +377,23 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)>
             &cnn,
             images,
             maps.view(),
-            &result.classes,
+            &explained,
             &opts,
         )?)
     } else {
         None
     };
+    spinner.finish_and_clear();
     let (randomized_layers, rank_corr) = if args.randomize_top > 0 {
-        spinner.set_message("randomisation sanity check");
         let layers = cnn.param_layers();
         let random = cnn
             .with_reinitialized_top(args.randomize_top, args.seed)
             .context("--randomize-top")?;
-        let r = explain_images(
-            &random,
-            images,
-            args.method,
-            Some(&layer),
-            Some(&result.classes),
-            &CamOptions::default(),
-        )?;
-        let corr = randomization_rank_correlation(maps.view(), r.saliency.maps.view())?;
+        let random_maps = match compute(&random, Some(&explained), " (randomised model)")? {
+            Computed::Cam(r) => r.saliency.maps,
+            Computed::Lime(l) => lime::maps(&l),
+        };
+        let corr = randomization_rank_correlation(maps.view(), random_maps.view())?;
         (
             layers[layers.len() - args.randomize_top..].to_vec(),
             Some(corr),
@@ -319,15 +401,31 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)>
     } else {
         (Vec::new(), None)
     };
+    let spinner = crate::progress::spinner("explain", quiet);
     spinner.set_message("writing panels");
 
     for sub in ["panels", "overlays", "maps", "curves"] {
         std::fs::create_dir(staging.path(sub))
             .with_context(|| format!("cannot create {}", staging.path(sub).display()))?;
     }
-    let (_, rh, rw) = result.raw.dim();
-    let raw64 = result.raw.mapv(|v| v as f64);
-    let mut panels = Vec::with_capacity(n);
+    let (rh, rw) = match &computed {
+        Computed::Cam(r) => (r.raw.dim().1, r.raw.dim().2),
+        Computed::Lime(_) => (maps.dim().1, maps.dim().2),
+    };
+    let raw64 = match &computed {
+        Computed::Cam(r) => r.raw.mapv(|v| v as f64),
+        Computed::Lime(_) => Array3::zeros((0, 0, 0)),
+    };
+    // Each LIME image's weights for its explained class (the panel's colours).
+    let lime_weights: Vec<Vec<f64>> = match &computed {
+        Computed::Lime(l) => l
+            .iter()
+            .map(|e| e.explanation.weights.column(e.class).to_vec())
+            .collect(),
+        Computed::Cam(_) => Vec::new(),
+    };
+    let mut cam_panels = Vec::with_capacity(n);
+    let mut lime_panels = Vec::with_capacity(n);
     let mut summaries = Vec::with_capacity(n);
     for i in 0..n {
         let path = &inputs.batch.paths[i];
@@ -342,32 +440,76 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)>
             .images
             .index_axis(Axis(0), i)
             .index_axis_move(Axis(0), 0);
-        let explained = result.classes[i];
-        let panel = CamPanel {
-            image,
-            raw_map: raw64.index_axis(Axis(0), i),
-            map: maps.index_axis(Axis(0), i),
-            name: path
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            true_class: inputs.truth[i].map(|t| names[t].clone()),
-            predicted: names[predicted[i]].clone(),
-            score: proba[[i, predicted[i]]] as f64,
-            explained: names[explained].clone(),
-            alpha: args.alpha,
-        };
-        cam_panel(&panel)?.save(&staging.path(&format!("panels/{stem}")))?;
-        save_overlay_png(
-            &staging.path(&format!("overlays/{stem}.png")),
-            image,
-            maps.index_axis(Axis(0), i),
-            args.alpha,
-        )?;
-        write_map_csv(
-            &staging.path(&format!("maps/{stem}.raw.csv")),
-            raw64.index_axis(Axis(0), i),
-        )?;
+        let class_i = explained[i];
+        let name = path
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let true_class = inputs.truth[i].map(|t| names[t].clone());
+        let score = proba[[i, predicted[i]]] as f64;
+        let mut lime_entry = (None, None);
+        match &computed {
+            Computed::Cam(_) => {
+                let panel = CamPanel {
+                    image,
+                    raw_map: raw64.index_axis(Axis(0), i),
+                    map: maps.index_axis(Axis(0), i),
+                    name: name.clone(),
+                    true_class: true_class.clone(),
+                    predicted: names[predicted[i]].clone(),
+                    score,
+                    explained: names[class_i].clone(),
+                    alpha: args.alpha,
+                };
+                cam_panel(&panel)?.save(&staging.path(&format!("panels/{stem}")))?;
+                save_overlay_png(
+                    &staging.path(&format!("overlays/{stem}.png")),
+                    image,
+                    maps.index_axis(Axis(0), i),
+                    args.alpha,
+                )?;
+                write_map_csv(
+                    &staging.path(&format!("maps/{stem}.raw.csv")),
+                    raw64.index_axis(Axis(0), i),
+                )?;
+                cam_panels.push(panel);
+            }
+            Computed::Lime(l) => {
+                let e = &l[i].explanation;
+                let panel = LimePanel {
+                    image,
+                    segments: e.segments.view(),
+                    weights: &lime_weights[i],
+                    top: args.lime.top,
+                    name: name.clone(),
+                    true_class: true_class.clone(),
+                    predicted: names[predicted[i]].clone(),
+                    score,
+                    explained: names[class_i].clone(),
+                    fidelity: e.score[class_i],
+                };
+                lime_panel(&panel)?.save(&staging.path(&format!("panels/{stem}")))?;
+                let (pros, cons) = panel.top_superpixels();
+                let (h, w) = image.dim();
+                save_rgb_png(
+                    &staging.path(&format!("overlays/{stem}.png")),
+                    w as u32,
+                    h as u32,
+                    &pros_cons_rgb(image, e.segments.view(), &pros, &cons),
+                )?;
+                lime::write_weights_csv(
+                    &staging.path(&format!("maps/{stem}.weights.csv")),
+                    &l[i],
+                    &names,
+                )?;
+                write_map_csv(
+                    &staging.path(&format!("maps/{stem}.segments.csv")),
+                    e.segments.mapv(|s| s as f64).view(),
+                )?;
+                lime_entry = (Some(e.score[class_i]), Some(e.weights.nrows()));
+                lime_panels.push(panel);
+            }
+        }
         let f = faith.as_ref().map(|f| &f[i]);
         if let Some(f) = f {
             let curve = |name: &str, c: &glassbox_explain::cam::faithfulness::FaithfulnessCurve| {
@@ -383,32 +525,52 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)>
                     curve("Deletion", &f.deletion),
                     curve("Insertion", &f.insertion),
                 ],
-                &names[explained],
-                &format!("{} — {} ({layer})", panel.name, args.method),
+                &names[class_i],
+                &format!("{name} — {} ({layer})", args.method),
             )?
             .save_png(&staging.path(&format!("curves/{stem}.png")))?;
         }
         summaries.push(ImageSummary {
             file: path.display().to_string(),
             panel: format!("panels/{stem}.png"),
-            true_class: panel.true_class.clone(),
-            predicted_class: panel.predicted.clone(),
-            probability: panel.score,
-            explained_class: names[explained].clone(),
-            explained_probability: proba[[i, explained]] as f64,
+            true_class,
+            predicted_class: names[predicted[i]].clone(),
+            probability: score,
+            explained_class: names[class_i].clone(),
+            explained_probability: proba[[i, class_i]] as f64,
             deletion_auc: f.map(|f| f.deletion.auc),
             insertion_auc: f.map(|f| f.insertion.auc),
             randomization_spearman: rank_corr.as_ref().and_then(|c| c[i]),
+            surrogate_r2: lime_entry.0,
+            superpixels: lime_entry.1,
         });
-        panels.push(panel);
     }
-    let title = format!("{} — layer {layer} ({rw}×{rh} maps)", args.method);
-    let grid = cam_grid(&panels, &title)?;
+    let grid = match &computed {
+        Computed::Cam(_) => cam_grid(
+            &cam_panels,
+            &format!("{} — layer {layer} ({rw}×{rh} maps)", args.method),
+        )?,
+        Computed::Lime(_) => lime_grid(
+            &lime_panels,
+            &format!(
+                "LIME — about {} superpixels, {} samples per image",
+                args.lime.segments, args.lime.lime_samples
+            ),
+        )?,
+    };
     grid.save_png(&staging.path("grid.png"))?;
     if n <= GRID_SVG_MAX_ROWS {
         grid.save_svg(&staging.path("grid.svg"))?;
     }
-    write_npy_f32(&staging.path("maps/raw_maps.npy"), result.raw.view())?;
+    match &computed {
+        Computed::Cam(r) => write_npy_f32(&staging.path("maps/raw_maps.npy"), r.raw.view())?,
+        Computed::Lime(l) => {
+            let seg = Array3::from_shape_fn((n, rh, rw), |(i, y, x)| {
+                l[i].explanation.segments[[y, x]] as f32
+            });
+            write_npy_f32(&staging.path("maps/segments.npy"), seg.view())?;
+        }
+    }
     write_npy_f32(
         &staging.path("maps/maps.npy"),
         maps.mapv(|v| v as f32).view(),
@@ -432,6 +594,8 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ExplainSummary)>
                 .filter_map(|s| s.randomization_spearman)
                 .collect(),
         ),
+        mean_surrogate_r2: mean(summaries.iter().filter_map(|s| s.surrogate_r2).collect()),
+        lime: lime_settings.as_ref().map(|_| args.lime.summary(args.seed)),
         images: summaries,
     };
     write_json(&staging.path("summary.json"), &summary)?;

@@ -11,6 +11,7 @@ mod explain_agnostic;
 mod explain_files;
 mod image;
 mod image_explain;
+mod image_explain_lime;
 mod output;
 mod progress;
 mod report;

@@ -267,7 +267,7 @@ fn gap_cnn_train_then_explain() {
         ),
         (
             vec!["--method", "gradcam-xx", "--images", file.to_str().unwrap()],
-            "unknown CAM method",
+            "expected one of cam, grad-cam, grad-cam++, score-cam, lime",
         ),
     ];
     for (args, want) in cases {
@@ -365,4 +365,110 @@ fn train_refuses_bad_folders_without_output() {
     let m = json(&out.join("metrics.json"));
     assert_eq!(m["image_size"], serde_json::json!([16, 16]));
     assert_eq!(m["resized"], 7); // every image: 24x24 and 20x20 -> 16x16
+}
+
+#[test]
+fn lime_explains_superpixels_deterministically_and_refuses_bad_settings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synthetic(&data, 4);
+    let model = tmp.path().join("gap");
+    let (ok, err) = train(&data, &model, "gap-cnn", "1");
+    assert!(ok, "{err}");
+    let files_arg = [data.join("left/left_1.png"), data.join("right/right_2.png")];
+    // Small settings, each replaced when `extra` gives the flag.
+    let lime = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["--method", "lime"];
+        for (flag, value) in [
+            ("--lime-samples", "60"),
+            ("--segments", "12"),
+            ("--steps", "4"),
+        ] {
+            if !extra.contains(&flag) {
+                args.extend([flag, value]);
+            }
+        }
+        args.extend(extra);
+        args.push("--images");
+        args.extend(files_arg.iter().map(|p| p.to_str().unwrap()));
+        explain(&model, out, &args)
+    };
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        let (ok, err) = lime(out, &[]);
+        assert!(ok, "{err}");
+    }
+    for f in ["summary.json", "maps/000_left_1.weights.csv", "grid.png"] {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between two runs"
+        );
+    }
+    assert_eq!(
+        files(&a.join("maps")),
+        [
+            "000_left_1.segments.csv",
+            "000_left_1.weights.csv",
+            "001_right_2.segments.csv",
+            "001_right_2.weights.csv",
+            "maps.npy",
+            "segments.npy"
+        ]
+    );
+    for sub in ["panels", "overlays", "curves"] {
+        assert!(!files(&a.join(sub)).is_empty(), "{sub}/ is empty");
+    }
+    let s = json(&a.join("summary.json"));
+    assert_eq!(s["method"], "lime");
+    assert_eq!(s["lime"]["samples"], 60);
+    assert_eq!(s["lime"]["hide_color"], "mean");
+    assert_eq!(s["raw_map_size"], serde_json::json!([SIDE, SIDE]));
+    for (i, img) in s["images"].as_array().unwrap().iter().enumerate() {
+        let r2 = img["surrogate_r2"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&r2), "image {i}: R² {r2}");
+        // One weights row per superpixel (plus intercept and R² rows), every label in range.
+        let k = img["superpixels"].as_u64().unwrap() as usize;
+        let stem = ["000_left_1", "001_right_2"][i];
+        let weights = std::fs::read_to_string(a.join(format!("maps/{stem}.weights.csv"))).unwrap();
+        let lines: Vec<&str> = weights.lines().collect();
+        assert_eq!(lines[0], "superpixel,pixels,left,right");
+        assert_eq!(lines.len(), 1 + k + 2);
+        let pixels: usize = lines[1..=k]
+            .iter()
+            .map(|l| l.split(',').nth(1).unwrap().parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(pixels, SIDE * SIDE);
+        let segs = std::fs::read_to_string(a.join(format!("maps/{stem}.segments.csv"))).unwrap();
+        assert_eq!(segs.lines().count(), SIDE);
+        assert!(
+            segs.lines()
+                .flat_map(|l| l.split(','))
+                .all(|v| v.parse::<usize>().unwrap() < k)
+        );
+    }
+
+    // Settings that cannot work: one line each, nothing written.
+    for (extra, want) in [
+        (&["--layer", "conv2"][..], "--layer does not apply to LIME"),
+        (&["--lime-samples", "1"][..], "--lime-samples 1"),
+        (&["--segments", "1"][..], "--segments 1"),
+        (
+            &["--hide-color", "2"][..],
+            "expected \"mean\" or a gray value",
+        ),
+    ] {
+        let out = tmp.path().join("bad");
+        let (ok, err) = lime(&out, extra);
+        assert!(!ok, "{extra:?} was accepted");
+        assert!(err.contains(want), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?} left {}", out.display());
+    }
+    // A black grey-out is accepted.
+    let (ok, err) = lime(&tmp.path().join("black"), &["--hide-color", "0"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        json(&tmp.path().join("black/summary.json"))["lime"]["hide_color"],
+        "0"
+    );
 }

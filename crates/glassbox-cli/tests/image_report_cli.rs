@@ -123,6 +123,50 @@ fn image_runs_make_a_report_with_their_figures() {
     assert!((5..=6).contains(&images), "{images} images");
     assert_eq!(html.matches("src=\"data:image/png;base64,").count(), images);
 
+    // A LIME run gets its own wording, the surrogate's fit per image and its settings.
+    let lime = tmp.path().join("lime");
+    let (ok, err) = run(glassbox()
+        .args(["image", "explain", "--model"])
+        .arg(&model)
+        .args(["--method", "lime", "--data"])
+        .arg(&data)
+        .args([
+            "--test-fraction",
+            "0.25",
+            "--per-class",
+            "1",
+            "--steps",
+            "4",
+            "--lime-samples",
+            "40",
+            "--segments",
+            "10",
+        ])
+        .arg("--out")
+        .arg(&lime));
+    assert!(ok, "{err}");
+    let page_lime = tmp.path().join("lime.html");
+    let (ok, err) = run(glassbox()
+        .args(["report", "--run"])
+        .arg(&lime)
+        .arg("--out")
+        .arg(&page_lime));
+    assert!(ok, "{err}");
+    let html = std::fs::read_to_string(&page_lime).unwrap();
+    for expected in [
+        "Image explanation run lime (lime)",
+        "LIME (Ribeiro et al. 2016)",
+        "with 40 perturbed copies of each image and about 10 superpixels",
+        "surrogate R² (high = faithful)",
+        "perturbed copies per image</td><td>40</td>",
+        "the top superpixels for (green) and against (red) the class",
+    ] {
+        assert!(html.contains(expected), "LIME report: missing {expected:?}");
+    }
+    for cam_only in ["raw map size", "Grad-CAM (Selvaraju"] {
+        assert!(!html.contains(cam_only), "LIME report says {cam_only:?}");
+    }
+
     // A damaged run folder: the report fails, names the file, and writes nothing.
     std::fs::remove_file(explained.join("grid.png")).unwrap();
     let page2 = tmp.path().join("report2.html");

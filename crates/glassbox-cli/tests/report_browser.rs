@@ -491,6 +491,7 @@ fn demo_quick_runs_every_stage_and_its_report_renders() {
         "neu-gap-cnn-cam",
         "neu-gap-cnn-grad-cam",
         "neu-flatten-cnn-grad-cam",
+        "neu-gap-cnn-lime",
     ] {
         assert!(out.join(run).is_dir(), "demo wrote no {run}/");
     }
@@ -506,7 +507,14 @@ fn demo_quick_runs_every_stage_and_its_report_renders() {
         !html.contains(".partial-"),
         "the report names a staging folder"
     );
-    for heading in ["Overview", "gap-cnn", "flatten-cnn", "DeepSHAP", "Grad-CAM"] {
+    for heading in [
+        "Overview",
+        "gap-cnn",
+        "flatten-cnn",
+        "DeepSHAP",
+        "Grad-CAM",
+        "LIME (Ribeiro",
+    ] {
         assert!(html.contains(heading), "report lacks {heading:?}");
     }
     let images = html.matches("<img ").count();

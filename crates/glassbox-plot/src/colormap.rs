@@ -154,6 +154,21 @@ pub fn shap_red_blue(t: f64) -> [u8; 3] {
     ]
 }
 
+/// matplotlib's `RdBu_r` (blue, low → near-white, middle → red, high): a diverging map for signed
+/// weights, 0.5 meaning zero. Interpolates linearly between ColorBrewer's 11 anchors.
+pub fn red_blue_diverging(t: f64) -> [u8; 3] {
+    const HEX: [u32; 11] = [
+        0x053061, 0x2166ac, 0x4393c3, 0x92c5de, 0xd1e5f0, 0xf7f7f7, 0xfddbc7, 0xf4a582, 0xd6604d,
+        0xb2182b, 0x67001f,
+    ];
+    let x = clamp01(t) * 10.0;
+    let i = (x.floor() as usize).min(9);
+    let f = x - i as f64;
+    let ch = |v: u32, s: u32| ((v >> s) & 0xff) as f64;
+    let mix = |s: u32| (ch(HEX[i], s) + (ch(HEX[i + 1], s) - ch(HEX[i], s)) * f).round() as u8;
+    [mix(16), mix(8), mix(0)]
+}
+
 /// matplotlib's `Blues` (near-white → dark blue), for counts in confusion matrices.
 pub fn blues(t: f64) -> [u8; 3] {
     const HEX: [u32; 9] = [
@@ -170,6 +185,19 @@ pub fn blues(t: f64) -> [u8; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diverging_map_is_white_at_zero_and_symmetric_in_shape() {
+        assert_eq!(red_blue_diverging(0.5), [0xf7, 0xf7, 0xf7]);
+        assert_eq!(red_blue_diverging(0.0), [0x05, 0x30, 0x61]);
+        assert_eq!(red_blue_diverging(1.0), [0x67, 0x00, 0x1f]);
+        assert_eq!(red_blue_diverging(f64::NAN), red_blue_diverging(0.0));
+        // Halfway between anchors 0.9 (#b2182b) and 1.0 (#67001f).
+        assert_eq!(red_blue_diverging(0.95), [0x8d, 0x0c, 0x25]);
+        // High is red-dominant, low blue-dominant.
+        let (hi, lo) = (red_blue_diverging(0.8), red_blue_diverging(0.2));
+        assert!(hi[0] > hi[2] && lo[2] > lo[0]);
+    }
 
     fn close(a: [u8; 3], b: [u8; 3], tol: i32) -> bool {
         (0..3).all(|i| (a[i] as i32 - b[i] as i32).abs() <= tol)

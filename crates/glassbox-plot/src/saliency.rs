@@ -218,7 +218,7 @@ impl CamPanel<'_> {
 
 /// Tile size in logical pixels for an image of `h × w`: integer enlargement of small images up
 /// to [`TILE`], proportional shrinking of large ones.
-fn tile_size(h: usize, w: usize) -> (f64, f64) {
+pub(crate) fn tile_size(h: usize, w: usize) -> (f64, f64) {
     let side = h.max(w) as f64;
     let s = if side <= TILE {
         (TILE / side).floor()
@@ -234,22 +234,23 @@ const GAP: f64 = 12.0;
 /// Band above each row of tiles for the column titles.
 const COLUMN_TITLE_BAND: f64 = 22.0;
 /// Band above a grid row for its heading.
-const ROW_HEADING_BAND: f64 = 22.0;
+pub(crate) const ROW_HEADING_BAND: f64 = 22.0;
 const COLORBAR_W: f64 = 12.0;
 const COLORBAR_BAND: f64 = 50.0;
-const HEADING_SIZE: f64 = 13.0;
+pub(crate) const HEADING_SIZE: f64 = 13.0;
 const TILE_TITLE_SIZE: f64 = 12.0;
 
 /// Where a row's four tiles go: `x` of each tile, the tiles' top, and their size.
-struct RowLayout {
-    xs: [f64; 4],
-    top: f64,
-    tile: (f64, f64),
+pub(crate) struct RowLayout {
+    pub xs: [f64; 4],
+    pub top: f64,
+    pub tile: (f64, f64),
 }
 
-fn row_layout(panel: &CamPanel<'_>, top: f64) -> RowLayout {
-    let (h, w) = panel.image.dim();
-    let tile = tile_size(h, w);
+/// The layout of a row of four tiles for an image of `dim` (height, width) whose column titles
+/// start at `top`.
+pub(crate) fn tile_row_layout(dim: (usize, usize), top: f64) -> RowLayout {
+    let tile = tile_size(dim.0, dim.1);
     let mut xs = [0.0; 4];
     for (i, x) in xs.iter_mut().enumerate() {
         *x = PAD + i as f64 * (tile.0 + GAP);
@@ -259,6 +260,63 @@ fn row_layout(panel: &CamPanel<'_>, top: f64) -> RowLayout {
         top: top + COLUMN_TITLE_BAND,
         tile,
     }
+}
+
+fn row_layout(panel: &CamPanel<'_>, top: f64) -> RowLayout {
+    tile_row_layout(panel.image.dim(), top)
+}
+
+/// An RGB8 raster: (width, height, bytes row-major).
+pub(crate) type Raster = (usize, usize, Vec<u8>);
+
+/// Draws four titled tiles and, right of them, a vertical colour bar of `bar` (RGB8 entries
+/// from the top down) labelled `labels` (top, bottom); returns the tiles' bottom.
+pub(crate) fn draw_tile_row(
+    s: &mut Scene,
+    l: &RowLayout,
+    titles: [String; 4],
+    rasters: [Raster; 4],
+    bar: Vec<u8>,
+    labels: (&str, &str),
+) -> f64 {
+    for (i, ((w, h, rgb), title)) in rasters.into_iter().zip(titles).enumerate() {
+        let x = l.xs[i];
+        let t = frame::fit_text(&title, TILE_TITLE_SIZE, false, l.tile.0 + GAP - 2.0);
+        s.text(
+            (x + l.tile.0 / 2.0, l.top - 6.0),
+            t,
+            TILE_TITLE_SIZE,
+            INK,
+            HAlign::Center,
+            VAlign::Bottom,
+        );
+        s.image(
+            x,
+            l.top,
+            x + l.tile.0,
+            l.top + l.tile.1,
+            w as u32,
+            h as u32,
+            rgb,
+        );
+    }
+    let cx = l.xs[3] + l.tile.0 + GAP + 4.0;
+    let steps = (bar.len() / 3) as u32;
+    s.image(cx, l.top, cx + COLORBAR_W, l.top + l.tile.1, 1, steps, bar);
+    for (y, label, v) in [
+        (l.top, labels.0, VAlign::Top),
+        (l.top + l.tile.1, labels.1, VAlign::Bottom),
+    ] {
+        s.text(
+            (cx + COLORBAR_W + 4.0, y),
+            label,
+            frame::TICK_SIZE,
+            INK,
+            HAlign::Left,
+            v,
+        );
+    }
+    l.top + l.tile.1
 }
 
 /// Draws one row (column titles, four tiles, a colour bar); returns its bottom.
@@ -287,54 +345,22 @@ fn draw_row(s: &mut Scene, panel: &CamPanel<'_>, top: f64) -> Result<f64, PlotEr
         (ww, hh, jet_rgb(up.view())),
         (ww, hh, overlay_rgb(panel.image, up.view(), panel.alpha)?),
     ];
-    for (i, ((w, h, rgb), title)) in rasters.into_iter().zip(titles).enumerate() {
-        let x = l.xs[i];
-        let t = frame::fit_text(&title, TILE_TITLE_SIZE, false, l.tile.0 + GAP - 2.0);
-        s.text(
-            (x + l.tile.0 / 2.0, l.top - 6.0),
-            t,
-            TILE_TITLE_SIZE,
-            INK,
-            HAlign::Center,
-            VAlign::Bottom,
-        );
-        s.image(
-            x,
-            l.top,
-            x + l.tile.0,
-            l.top + l.tile.1,
-            w as u32,
-            h as u32,
-            rgb,
-        );
-    }
     // Colour bar: 256 jet steps, high at the top.
-    let cx = l.xs[3] + l.tile.0 + GAP + 4.0;
     let bar: Vec<u8> = (0..256)
         .rev()
         .flat_map(|i| colormap::jet(i as f64 / 255.0))
         .collect();
-    s.image(cx, l.top, cx + COLORBAR_W, l.top + l.tile.1, 1, 256, bar);
-    for (y, label, v) in [
-        (l.top, "1", VAlign::Top),
-        (l.top + l.tile.1, "0", VAlign::Bottom),
-    ] {
-        s.text(
-            (cx + COLORBAR_W + 4.0, y),
-            label,
-            frame::TICK_SIZE,
-            INK,
-            HAlign::Left,
-            v,
-        );
-    }
-    Ok(l.top + l.tile.1)
+    Ok(draw_tile_row(s, &l, titles, rasters, bar, ("1", "0")))
+}
+
+/// Width of a row of four tiles for an image of `dim` (height, width), colour bar included.
+pub(crate) fn tile_row_width(dim: (usize, usize)) -> f64 {
+    let tile = tile_size(dim.0, dim.1);
+    PAD + 4.0 * tile.0 + 4.0 * GAP + 4.0 + COLORBAR_BAND
 }
 
 fn row_width(panel: &CamPanel<'_>) -> f64 {
-    let (h, w) = panel.image.dim();
-    let tile = tile_size(h, w);
-    PAD + 4.0 * tile.0 + 4.0 * GAP + 4.0 + COLORBAR_BAND
+    tile_row_width(panel.image.dim())
 }
 
 /// The CAM panel of one image: original, raw low-resolution map (nearest-neighbour enlarged,

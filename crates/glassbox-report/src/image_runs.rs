@@ -453,6 +453,14 @@ fn method_description(method: &str) -> String {
                         per feature map, so it is slower, but it is not disturbed by noisy \
                         gradients."
             .into(),
+        "lime" => "LIME (Ribeiro et al. 2016) treats the network as a black box: it cuts the \
+                   image into superpixels (SLIC: small regions of similar brightness), shows the \
+                   network many copies with random superpixels greyed out, and fits a weighted \
+                   linear model of the class probability on which superpixels were kept. Each \
+                   superpixel's weight is how much keeping it raises (positive) or lowers \
+                   (negative) the probability; the linear model's R² says how well it mimics \
+                   the network around this image."
+            .into(),
         other => format!("Heat maps computed with {other}."),
     }
 }
@@ -513,28 +521,70 @@ pub(crate) fn explain_section(
         .and_then(Value::as_array)
         .and_then(|a| Some((a.first()?.as_u64()?, a.get(1)?.as_u64()?)));
 
+    let lime = method == "lime";
     let mut section = Section::new(format!("Image explanation run {name} ({method})"));
     section = section.text(method_description(method));
-    section = section.text(format!(
-        "Here it explains {} image{} classified by a {arch} network, at its layer {layer}{}. \
+    section = if lime {
+        section.text(format!(
+            "Here it explains {} image{} classified by a {arch} network{}. Unless a class was \
+             chosen, the weights explain the class the network predicted for that image.",
+            images.len(),
+            if images.len() == 1 { "" } else { "s" },
+            s.get("lime")
+                .and_then(|l| Some((get_usize(l, "samples")?, get_usize(l, "segments")?)))
+                .map_or_else(String::new, |(n, k)| format!(
+                    ", with {n} perturbed copies of each image and about {k} superpixels"
+                )),
+        ))
+    } else {
+        section.text(format!(
+            "Here it explains {} image{} classified by a {arch} network, at its layer {layer}{}. \
          Unless a class was chosen, each map explains the class the network predicted for that \
          image.",
-        images.len(),
-        if images.len() == 1 { "" } else { "s" },
-        raw.map_or_else(String::new, |(h, w)| format!(
-            ", whose maps are {w}×{h} cells (one cell per region of the image)"
-        )),
-    ));
-    section = section.heading("How to read a panel").text(
-        "Each row of the grid (and each panel) shows one image four times: the original; the \
+            images.len(),
+            if images.len() == 1 { "" } else { "s" },
+            raw.map_or_else(String::new, |(h, w)| format!(
+                ", whose maps are {w}×{h} cells (one cell per region of the image)"
+            )),
+        ))
+    };
+    section = if lime {
+        section.heading("How to read a panel").text(
+            "Each row of the grid (and each panel) shows one image four times: the superpixels \
+             LIME switched on and off (yellow borders); each superpixel coloured by its weight \
+             (red: keeping it raises the class probability, blue: it lowers it, white: no \
+             effect; the colour bar gives the largest weight); the top superpixels for the \
+             class alone, the rest darkened; and the top superpixels for (green) and against \
+             (red) the class. Check that the green covers the defect itself, and look at the \
+             surrogate R² in the heading: a low value means the linear model, and so the \
+             weights, describe the network poorly for that image.",
+        )
+    } else {
+        section.heading("How to read a panel").text(
+            "Each row of the grid (and each panel) shows one image four times: the original; the \
          raw map at the layer's low resolution, one square per cell; the map enlarged smoothly \
          to the image size and scaled to 0–1; and the overlay of that map on the image. The \
          colours run from blue (0: this region did not raise the class score) to red (1: the \
          regions that raised it most). Check that the red covers the defect itself and not \
          the background, the image border or a label.",
-    );
-    section = section.figure(
-        Figure::from_file(format!("Heat maps of every image ({method})"), &grid)?
+        )
+    };
+    let grid_figure = Figure::from_file(format!("Heat maps of every image ({method})"), &grid)?;
+    section = section.figure(if lime {
+        grid_figure
+            .shows(
+                "One row per explained image: superpixels, their LIME weights, the top \
+                 superpixels for the class, and the top superpixels for and against it, with \
+                 the file name, the true class (where known), the predicted class, its \
+                 probability and the surrogate's R² above the row.",
+            )
+            .how_to_read(
+                "Green / red = the superpixels whose presence raised / lowered the explained \
+                 class's probability most. Compare rows of the same class: a network that has \
+                 learned the defect relies on similar structures every time.",
+            )
+    } else {
+        grid_figure
             .shows(format!(
                 "One row per explained image: original, raw {layer} map, enlarged map and \
                  overlay, with the file name, the true class (where known), the predicted \
@@ -544,8 +594,8 @@ pub(crate) fn explain_section(
                 "Red = the regions that raised the score of the explained class the most, blue \
                  = regions that did not. Compare rows of the same class: a network that has \
                  learned the defect marks similar structures every time.",
-            ),
-    );
+            )
+    });
 
     section = section.table(per_image_table(&images));
     section = section.heading("Is the map faithful to the network?").text(
@@ -625,6 +675,13 @@ fn per_image_table(images: &[&Value]) -> Table {
     if explained_differs {
         header.insert(4, "explained class");
     }
+    // LIME runs record each surrogate's fit.
+    let has_r2 = images
+        .iter()
+        .any(|e| get_f64(e, &["surrogate_r2"]).is_some());
+    if has_r2 {
+        header.push("surrogate R² (high = faithful)");
+    }
     let mut table = Table::grid("Per image", header);
     for e in images {
         let mut row = vec![
@@ -642,6 +699,9 @@ fn per_image_table(images: &[&Value]) -> Table {
         ];
         if explained_differs {
             row.insert(4, get_str(e, "explained_class").unwrap_or("?").to_string());
+        }
+        if has_r2 {
+            row.push(opt_number(get_f64(e, &["surrogate_r2"])));
         }
         table = table.cells(row);
     }
@@ -685,12 +745,31 @@ fn explain_settings(
     raw: Option<(u64, u64)>,
     steps: usize,
 ) -> Table {
-    let mut t = Table::key_value("Settings")
-        .row("method", method.to_string())
-        .row("layer", layer.to_string())
-        .row("architecture", arch.to_string());
-    if let Some((h, w)) = raw {
-        t = t.row("raw map size (width × height)", format!("{w} × {h}"));
+    let mut t = Table::key_value("Settings").row("method", method.to_string());
+    if let Some(l) = s.get("lime").filter(|l| l.is_object()) {
+        for (key, label) in [
+            ("samples", "perturbed copies per image"),
+            ("segments", "superpixels asked of SLIC"),
+            ("compactness", "SLIC compactness"),
+            ("hide_color", "switched-off superpixels become"),
+            ("top", "superpixels marked in the top tiles"),
+            ("seed", "seed"),
+        ] {
+            if let Some(v) = l.get(key) {
+                t = t.row(label, value_text(v));
+            }
+        }
+        if let Some(r2) = get_f64(s, &["mean_surrogate_r2"]) {
+            t = t.row("mean surrogate R²", format_number(r2));
+        }
+        t = t.row("architecture", arch.to_string());
+    } else {
+        t = t
+            .row("layer", layer.to_string())
+            .row("architecture", arch.to_string());
+        if let Some((h, w)) = raw {
+            t = t.row("raw map size (width × height)", format!("{w} × {h}"));
+        }
     }
     if let Some(m) = get_str(s, "model") {
         t = t.row("model folder", m.to_string());
@@ -733,9 +812,21 @@ fn panel_figures(
             Some(t) => format!("a {t} image that the network took for {predicted}"),
             None => format!("predicted as {predicted}"),
         };
-        section = section.figure(
-            Figure::from_file(format!("Panel: {file}"), &path)?
-                .source(panel.to_string())
+        let figure = Figure::from_file(format!("Panel: {file}"), &path)?.source(panel.to_string());
+        section = section.figure(if method == "lime" {
+            figure
+                .shows(format!(
+                    "The LIME explanation of {file}, {verdict}, at full size: superpixels, \
+                     their weights, the top superpixels for the class, and those for (green) \
+                     and against (red) it."
+                ))
+                .how_to_read(
+                    "Green marks the superpixels whose presence raised the explained class's \
+                     probability most, red those that lowered it. For a wrong prediction, the \
+                     green shows what misled the network.",
+                )
+        } else {
+            figure
                 .shows(format!(
                     "The {method} explanation of {file}, {verdict}, at full size: original, \
                      raw low-resolution map, enlarged map, overlay."
@@ -743,8 +834,8 @@ fn panel_figures(
                 .how_to_read(
                     "Red marks the regions that raised the explained class's score most. For a \
                      wrong prediction, the red shows what misled the network.",
-                ),
-        );
+                )
+        });
     }
     if images.len() > MAX_PANELS {
         section = section.note(Note::info(format!(
