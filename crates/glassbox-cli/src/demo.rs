@@ -2,8 +2,8 @@
 //! self-contained `report.html`.
 //!
 //! Stages: the molding table (random forest + TreeSHAP, MLP + DeepSHAP), then the NEU images
-//! (gap-cnn and flatten-cnn, CAM, Grad-CAM and LIME panels with their faithfulness evidence), then the
-//! report. The CNNs come from the bundled trained runs in `data/models/` unless `--retrain` is
+//! (gap-cnn and flatten-cnn, CAM, Grad-CAM and LIME panels with their faithfulness evidence),
+//! then the report. The CNNs come from the bundled trained runs in `data/models/` unless `--retrain` is
 //! given (training both on 2 cores takes a while; the bundled runs were made by exactly the
 //! `glassbox image train` call `--retrain` makes). Every stage writes an ordinary run folder, so
 //! `glassbox report --run` can rebuild the page.
