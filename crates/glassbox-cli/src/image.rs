@@ -511,6 +511,75 @@ pub fn test_accuracy(model_dir: &Path, data: &Path, quiet: bool) -> Result<f64> 
     Ok(accuracy)
 }
 
+/// The test images a trained run recorded in its `test_predictions.csv`, found again under
+/// `data`: the first `k` of each class (in the record's order), classes in the model's order,
+/// as (paths, labels). `None` when the run has no record, or when some recorded test image is
+/// not at `data/<class>/<file name>` (a folder other than the one the model was trained on).
+///
+/// `image explain --data` prefers this to splitting the folder again: a new split (another
+/// `--seed` or `--test-fraction` than training used) could hand it images the model was trained
+/// on.
+pub fn recorded_test_images(
+    model: &Path,
+    data: &Path,
+    class_names: &[String],
+    k: usize,
+) -> Result<Option<(Vec<PathBuf>, Vec<usize>)>> {
+    let record = model.join("test_predictions.csv");
+    if !record.is_file() {
+        return Ok(None);
+    }
+    let mut reader = csv::Reader::from_path(&record)
+        .with_context(|| format!("cannot read {}", record.display()))?;
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{}: no header line", record.display()))?
+        .clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).with_context(|| {
+            format!(
+                "{}: no column '{name}' (glassbox image train writes file, true_class, \
+                 predicted_class, probability)",
+                record.display()
+            )
+        })
+    };
+    let (file_col, class_col) = (column("file")?, column("true_class")?);
+    let mut rows: Vec<(PathBuf, usize)> = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.with_context(|| format!("{}: data row {}", record.display(), i + 1))?;
+        let (file, class) = (&rec[file_col], &rec[class_col]);
+        let label = class_names
+            .iter()
+            .position(|c| c == class)
+            .with_context(|| {
+                format!(
+                    "{}: data row {}: class '{class}' is not one of the model's [{}]",
+                    record.display(),
+                    i + 1,
+                    class_names.join(", ")
+                )
+            })?;
+        let Some(name) = Path::new(file).file_name() else {
+            bail!(
+                "{}: data row {}: no file name in '{file}'",
+                record.display(),
+                i + 1
+            );
+        };
+        let path = data.join(class).join(name);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        rows.push((path, label));
+    }
+    let mut chosen = Vec::new();
+    for c in 0..class_names.len() {
+        chosen.extend(rows.iter().filter(|(_, l)| *l == c).take(k).cloned());
+    }
+    Ok(Some(chosen.into_iter().unzip()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ use glassbox_plot::{
 };
 use serde::Serialize;
 
-use crate::image::{FolderArgs, argmax_rows, load_folder, report_notes};
+use crate::image::{FolderArgs, argmax_rows, load_folder, recorded_test_images, report_notes};
 use crate::image_explain_lime::{self as lime, LimeArgs};
 use crate::output::Staging;
 use crate::tables::{num, write_json};
@@ -43,7 +43,9 @@ pub struct ExplainArgs {
     /// Image files to explain.
     #[arg(long, num_args = 1.., value_name = "FILES", required_unless_present = "data", conflicts_with = "data")]
     pub images: Vec<PathBuf>,
-    /// Image folder to take test images from (with --per-class).
+    /// Image folder to take test images from (with --per-class): the test images the model's
+    /// run recorded (test_predictions.csv) when the folder holds them all, else the folder's
+    /// own test split (manifest.csv, or --test-fraction and --seed).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// Test images per class taken from --data (the first ones, in file order).
@@ -224,6 +226,22 @@ fn load_inputs(args: &ExplainArgs, cnn: &Cnn, quiet: bool) -> Result<Inputs> {
     if let Some(data) = &args.data {
         if args.per_class == 0 {
             bail!("--per-class must be at least 1");
+        }
+        if let Some((paths, labels)) =
+            recorded_test_images(&args.model, data, names, args.per_class)?
+        {
+            let batch = load_image_files(&paths, &load).map_err(size_hint)?;
+            report_notes(&[&batch], quiet);
+            let truth = labels.into_iter().map(Some).collect();
+            return Ok(Inputs { batch, truth });
+        }
+        if !quiet && args.model.join("test_predictions.csv").is_file() {
+            eprintln!(
+                "note: {} does not hold the test images recorded in {}; taking its own test \
+                 split",
+                data.display(),
+                args.model.join("test_predictions.csv").display()
+            );
         }
         let ds = load_folder(data, &args.folder, size, args.seed, load).map_err(|e| match e
             .downcast::<DataError>(

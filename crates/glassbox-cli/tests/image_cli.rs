@@ -472,3 +472,92 @@ fn lime_explains_superpixels_deterministically_and_refuses_bad_settings() {
         "0"
     );
 }
+
+#[test]
+fn explain_data_takes_the_test_images_the_model_never_trained_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synthetic(&data, 8);
+    let model = tmp.path().join("gap");
+    let (ok, err) = train(&data, &model, "gap-cnn", "1");
+    assert!(ok, "{err}");
+    let recorded = std::fs::read_to_string(model.join("test_predictions.csv")).unwrap();
+    let test_names: Vec<String> = recorded
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let file = l.split(',').next().unwrap();
+            Path::new(file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(test_names.len(), 4);
+    // Another seed and test fraction than training used: a new split would pick other images.
+    let out = tmp.path().join("x");
+    let (ok, err) = explain(
+        &model,
+        &out,
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "--per-class",
+            "2",
+            "--seed",
+            "7",
+            "--test-fraction",
+            "0.5",
+            "--steps",
+            "2",
+        ],
+    );
+    assert!(ok, "{err}");
+    let explained: Vec<String> = json(&out.join("summary.json"))["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            Path::new(e["file"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(explained.len(), 4);
+    for f in &explained {
+        assert!(test_names.contains(f), "{f} is not a recorded test image");
+    }
+
+    // A folder without one of the recorded test images: a note, then the folder's own split.
+    let other = tmp.path().join("other");
+    synthetic(&other, 8);
+    let missing = other.join(format!("left/{}", test_names[0]));
+    if missing.exists() {
+        std::fs::remove_file(&missing).unwrap();
+    } else {
+        std::fs::remove_file(other.join(format!("right/{}", test_names[0]))).unwrap();
+    }
+    let out2 = tmp.path().join("y");
+    let out_cmd = glassbox_cmd_without_quiet()
+        .args(["image", "explain", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(&other)
+        .args(["--per-class", "1", "--steps", "2", "--out"])
+        .arg(&out2)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out_cmd.stderr);
+    assert!(out_cmd.status.success(), "{err}");
+    assert!(
+        err.contains("does not hold the test images recorded in"),
+        "{err}"
+    );
+}
+
+fn glassbox_cmd_without_quiet() -> Command {
+    Command::cargo_bin("glassbox").unwrap()
+}
