@@ -391,8 +391,10 @@ pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageMetric
     Ok((dir, metrics))
 }
 
+/// The threads the training really ran on (rayon's pool, which `RAYON_NUM_THREADS` sets), not
+/// the machine's core count.
 fn rayon_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    rayon::current_num_threads()
 }
 
 fn epoch_line(e: &CnnEpochReport) -> String {

@@ -561,3 +561,33 @@ fn explain_data_takes_the_test_images_the_model_never_trained_on() {
 fn glassbox_cmd_without_quiet() -> Command {
     Command::cargo_bin("glassbox").unwrap()
 }
+
+#[test]
+fn metrics_record_the_threads_training_ran_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    synthetic(&data, 4);
+    let model = tmp.path().join("m");
+    let out = glassbox()
+        .env("RAYON_NUM_THREADS", "1")
+        .args([
+            "image",
+            "train",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&model.join("metrics.json"))["threads"], 1);
+}

@@ -6,7 +6,7 @@
 //! feature maps `A^k` of the CAM and Grad-CAM papers; Keras' `Conv2D(activation="relu")`), named
 //! `conv1`, `conv2`, … in forward order.
 
-use ndarray::{Array1, Array2, Array4, ArrayView4};
+use ndarray::{Array1, Array2, Array4, ArrayView2, ArrayView4};
 
 use crate::CoreError;
 
@@ -65,6 +65,48 @@ pub trait ConvClassifier: Send + Sync {
     /// The classifier head when conv layer `layer` feeds straight into global average pooling
     /// and one dense layer (the architecture CAM needs); `None` otherwise.
     fn gap_head(&self, layer: &str) -> Option<GapHead>;
+
+    /// [`ConvClassifier::layer_gradients`] for each image's predicted class (its highest
+    /// score, the first on ties), returned beside the gradients, length (samples,). Errors on
+    /// a non-finite score. The default costs a second forward pass (`class_scores`, then
+    /// `layer_gradients`); a model that can choose the class between its forward and backward
+    /// pass should override it.
+    fn layer_gradients_for_predicted(
+        &self,
+        images: ArrayView4<'_, f32>,
+        layer: &str,
+    ) -> Result<(LayerGradients, Vec<usize>), CoreError> {
+        let scores = self.class_scores(images)?;
+        let classes = predicted_classes(scores.view())?;
+        let lg = self.layer_gradients(images, layer, &classes)?;
+        Ok((lg, classes))
+    }
+}
+
+/// The predicted class of each row of `scores`, shape (samples, classes): the highest score,
+/// the first on ties. Errors on a non-finite score, naming the image and class.
+pub fn predicted_classes(scores: ArrayView2<'_, f32>) -> Result<Vec<usize>, CoreError> {
+    scores
+        .outer_iter()
+        .enumerate()
+        .map(|(i, row)| predicted_class(&row.to_vec(), i))
+        .collect()
+}
+
+/// The predicted class of one image's `scores` (image `image`, for messages).
+pub fn predicted_class(scores: &[f32], image: usize) -> Result<usize, CoreError> {
+    let mut best = 0;
+    for (j, &v) in scores.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(CoreError::InvalidArgument(format!(
+                "class score {v} of image {image}, class {j} is not finite"
+            )));
+        }
+        if v > scores[best] {
+            best = j;
+        }
+    }
+    Ok(best)
 }
 
 /// Checks a batch of images against a model's expected (channels, height, width).
@@ -76,4 +118,21 @@ pub fn check_images(images: &[usize], expected: [usize; 3]) -> Result<(), CoreEr
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn predicted_class_is_the_first_highest_finite_score() {
+        let scores = array![[0.1f32, 0.7, 0.7], [2.0, -1.0, 0.0]];
+        assert_eq!(predicted_classes(scores.view()).unwrap(), [1, 0]);
+        let e = predicted_classes(array![[0.0f32, 1.0], [f32::NAN, 0.0]].view())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("image 1, class 0"), "{e}");
+        assert!(predicted_class(&[f32::INFINITY], 0).is_err());
+    }
 }

@@ -421,6 +421,28 @@ fn layer_gradients_do_not_depend_on_blocking() {
 }
 
 #[test]
+fn gradients_for_the_predicted_class_take_one_pass_and_equal_the_two_pass_default() {
+    // The override picks each image's class between its forward and backward pass; the result
+    // must be what the trait's default (class_scores, then layer_gradients) gives.
+    let flat = train(CnnArch::FlattenCnn, 16, 1);
+    let (x, _) = stripes(7, 16, 21);
+    for layer in ["conv2", "conv4"] {
+        let (lg, classes) = flat.layer_gradients_for_predicted(x.view(), layer).unwrap();
+        let scores = flat.class_scores(x.view()).unwrap();
+        let want = glassbox_core::conv_classifier::predicted_classes(scores.view()).unwrap();
+        assert_eq!(classes, want, "{layer}");
+        let two_pass = flat.layer_gradients(x.view(), layer, &want).unwrap();
+        assert_eq!(lg.activations, two_pass.activations, "{layer}");
+        assert_eq!(lg.gradients, two_pass.gradients, "{layer}");
+        assert_eq!(lg.scores, two_pass.scores, "{layer}");
+    }
+    assert!(
+        flat.layer_gradients_for_predicted(x.view(), "conv9")
+            .is_err()
+    );
+}
+
+#[test]
 fn layer_gradient_errors_name_the_problem() {
     let model = Cnn::new(CnnArch::GapCnn, [1, 12, 12], names(), 1).unwrap();
     let (x, _) = stripes(2, 12, 13);

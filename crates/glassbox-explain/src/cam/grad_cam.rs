@@ -181,6 +181,72 @@ mod tests {
         }
     }
 
+    /// A model whose one-pass override explains the wrong classes must be caught, and a
+    /// correct override must give what the two-pass default gives.
+    #[test]
+    fn predicted_class_override_is_checked_against_its_scores() {
+        use glassbox_core::{ConvClassifier, CoreError, GapHead, LayerGradients};
+        struct Lying(RefCnn, bool);
+        impl ConvClassifier for Lying {
+            fn input_shape(&self) -> [usize; 3] {
+                self.0.input_shape()
+            }
+            fn n_classes(&self) -> usize {
+                self.0.n_classes()
+            }
+            fn class_names(&self) -> Vec<String> {
+                self.0.class_names()
+            }
+            fn conv_layers(&self) -> Vec<String> {
+                self.0.conv_layers()
+            }
+            fn class_scores(&self, x: ArrayView4<'_, f32>) -> Result<Array2<f32>, CoreError> {
+                self.0.class_scores(x)
+            }
+            fn layer_gradients(
+                &self,
+                x: ArrayView4<'_, f32>,
+                layer: &str,
+                classes: &[usize],
+            ) -> Result<LayerGradients, CoreError> {
+                self.0.layer_gradients(x, layer, classes)
+            }
+            fn gap_head(&self, layer: &str) -> Option<GapHead> {
+                self.0.gap_head(layer)
+            }
+            fn layer_gradients_for_predicted(
+                &self,
+                x: ArrayView4<'_, f32>,
+                layer: &str,
+            ) -> Result<(LayerGradients, Vec<usize>), CoreError> {
+                let scores = self.0.class_scores(x)?;
+                let mut classes = glassbox_core::conv_classifier::predicted_classes(scores.view())?;
+                if self.1 {
+                    classes[0] = (classes[0] + 1) % self.0.n_classes();
+                }
+                Ok((self.0.layer_gradients(x, layer, &classes)?, classes))
+            }
+        }
+        let imgs = images(3, [1, 6, 5], 40);
+        let honest = Lying(
+            RefCnn::random(33, [1, 6, 5], &[3, 4], 3, Head::Flatten, 3),
+            false,
+        );
+        let reference = RefCnn::random(33, [1, 6, 5], &[3, 4], 3, Head::Flatten, 3);
+        let a = grad_cam(&honest, imgs.view(), "conv2", None).unwrap();
+        let b = grad_cam(&reference, imgs.view(), "conv2", None).unwrap();
+        assert_eq!(a.maps, b.maps);
+        assert_eq!(a.classes, b.classes);
+        let liar = Lying(
+            RefCnn::random(33, [1, 6, 5], &[3, 4], 3, Head::Flatten, 3),
+            true,
+        );
+        let e = grad_cam(&liar, imgs.view(), "conv2", None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not the highest scores"), "{e}");
+    }
+
     #[test]
     fn unknown_layer_lists_the_conv_layers() {
         let model = RefCnn::random(35, [1, 4, 4], &[2, 2], 3, Head::Gap, 2);

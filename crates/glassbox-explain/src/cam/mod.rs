@@ -105,24 +105,8 @@ pub fn resolve_layer(
 /// Index of the largest score of each row of `scores` (samples, classes); the first on ties.
 /// Errors on non-finite scores.
 pub fn predicted_classes(scores: ArrayView2<'_, f32>) -> Result<Vec<usize>, ExplainError> {
-    scores
-        .outer_iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let mut best = 0;
-            for (j, &v) in row.iter().enumerate() {
-                if !v.is_finite() {
-                    return Err(ExplainError::Model(format!(
-                        "class score {v} of image {i}, class {j} is not finite"
-                    )));
-                }
-                if v > row[best] {
-                    best = j;
-                }
-            }
-            Ok(best)
-        })
-        .collect()
+    glassbox_core::conv_classifier::predicted_classes(scores)
+        .map_err(|e| ExplainError::Model(e.to_string()))
 }
 
 /// Checks what a model's `layer_gradients` returned for `n` images and `n_classes` classes:
@@ -262,21 +246,19 @@ pub(crate) fn gradients_for_classes(
         }
         return Ok((lg, classes));
     }
-    let classes = match classes {
-        Some(c) => c.to_vec(),
-        None => {
-            let scores = model.class_scores(images)?;
-            if scores.dim() != (n, model.n_classes()) {
-                return Err(ExplainError::Model(format!(
-                    "class_scores returned shape {:?} for {n} images, expected ({n}, {})",
-                    scores.dim(),
-                    model.n_classes()
-                )));
-            }
-            predicted_classes(scores.view())?
+    let Some(classes) = classes else {
+        // One pass where the model can choose the class between forward and backward.
+        let (lg, classes) = model.layer_gradients_for_predicted(images, layer)?;
+        check_layer_gradients(&lg, n, model.n_classes(), layer)?;
+        if classes != predicted_classes(lg.scores.view())? {
+            return Err(ExplainError::Model(format!(
+                "layer_gradients_for_predicted at layer {layer:?} returned classes that are not \
+                 the highest scores it returned"
+            )));
         }
+        return Ok((lg, classes));
     };
-    let lg = model.layer_gradients(images, layer, &classes)?;
+    let lg = model.layer_gradients(images, layer, classes)?;
     check_layer_gradients(&lg, n, model.n_classes(), layer)?;
-    Ok((lg, classes))
+    Ok((lg, classes.to_vec()))
 }

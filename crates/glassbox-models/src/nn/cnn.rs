@@ -11,7 +11,7 @@
 //! small (about 20 MB for a 200×200 image), which keeps large activations out of fresh `mmap`
 //! pages (a batch-wide 32×32×200×200 activation alone is 164 MB).
 
-use glassbox_core::conv_classifier::check_images;
+use glassbox_core::conv_classifier::{check_images, predicted_class};
 use glassbox_core::ndarray::{Array1, Array2, Array4, ArrayView4};
 use glassbox_core::{ConvClassifier, CoreError, GapHead, LayerGradients};
 use rayon::prelude::*;
@@ -474,6 +474,73 @@ impl Cnn {
             history,
         })
     }
+
+    /// Activations of conv layer `layer` and gradients of one class score per image with
+    /// respect to them (one forward and one backward pass per image, images in parallel), for
+    /// `classes` (checked by the caller) or, with `None`, each image's predicted class, chosen
+    /// between the two passes; returns the classes used.
+    fn gradients_at(
+        &self,
+        images: ArrayView4<'_, f32>,
+        layer: &str,
+        classes: Option<&[usize]>,
+    ) -> Result<(LayerGradients, Vec<usize>), CoreError> {
+        check_images(images.shape(), self.input_shape)?;
+        let t = self.conv_trace_index(layer)?;
+        let n = images.dim().0;
+        let k = self.n_classes();
+        let net = self.net.output_shape().expect("valid");
+        debug_assert_eq!(net, [k]);
+        let mut shape = self.input_shape.to_vec();
+        for l in &self.net.layers()[..t] {
+            shape = l.output_shape(&shape).expect("valid network");
+        }
+        let (ch, lh, lw) = (shape[0], shape[1], shape[2]);
+        let data = contiguous(images);
+        // Per image: the layer's activations, their gradient, the scores, the class used.
+        type PerImage = (Tensor<f32>, Tensor<f32>, Vec<f32>, usize);
+        let per: Vec<PerImage> = {
+            let [c, h, w] = self.input_shape;
+            let sample = c * h * w;
+            (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let x = Tensor::new(
+                        vec![1, c, h, w],
+                        data[i * sample..(i + 1) * sample].to_vec(),
+                    )
+                    .expect("one image");
+                    let mut trace = self.net.forward_trace(x);
+                    let scores = trace.last().expect("output").data().to_vec();
+                    let class = match classes {
+                        Some(c) => c[i],
+                        None => predicted_class(&scores, i)?,
+                    };
+                    let mut seed = Tensor::zeros(vec![1, k]);
+                    seed.data_mut()[class] = 1.0;
+                    let g = self.net.backward_to(&trace, seed, t);
+                    Ok((trace.swap_remove(t), g, scores, class))
+                })
+                .collect::<Result<_, CoreError>>()?
+        };
+        let mut acts = Vec::with_capacity(n * ch * lh * lw);
+        let mut grads = Vec::with_capacity(n * ch * lh * lw);
+        let mut scores = Vec::with_capacity(n * k);
+        let mut chosen = Vec::with_capacity(n);
+        for (a, g, sc, class) in per {
+            acts.extend_from_slice(a.data());
+            grads.extend_from_slice(g.data());
+            scores.extend_from_slice(&sc);
+            chosen.push(class);
+        }
+        let dims = (n, ch, lh, lw);
+        let lg = LayerGradients {
+            activations: Array4::from_shape_vec(dims, acts).expect("sizes"),
+            gradients: Array4::from_shape_vec(dims, grads).expect("sizes"),
+            scores: Array2::from_shape_vec((n, k), scores).expect("sizes"),
+        };
+        Ok((lg, chosen))
+    }
 }
 
 impl ConvClassifier for Cnn {
@@ -507,7 +574,7 @@ impl ConvClassifier for Cnn {
         classes: &[usize],
     ) -> Result<LayerGradients, CoreError> {
         check_images(images.shape(), self.input_shape)?;
-        let t = self.conv_trace_index(layer)?;
+        self.conv_trace_index(layer)?;
         let n = images.dim().0;
         let k = self.n_classes();
         if classes.len() != n {
@@ -523,48 +590,16 @@ impl ConvClassifier for Cnn {
                 self.class_names.join(", ")
             )));
         }
-        let net = self.net.output_shape().expect("valid");
-        debug_assert_eq!(net, [k]);
-        let mut shape = self.input_shape.to_vec();
-        for l in &self.net.layers()[..t] {
-            shape = l.output_shape(&shape).expect("valid network");
-        }
-        let (ch, lh, lw) = (shape[0], shape[1], shape[2]);
-        let data = contiguous(images);
-        let per: Vec<(Tensor<f32>, Tensor<f32>, Vec<f32>)> = {
-            let [c, h, w] = self.input_shape;
-            let sample = c * h * w;
-            (0..n)
-                .into_par_iter()
-                .map(|i| {
-                    let x = Tensor::new(
-                        vec![1, c, h, w],
-                        data[i * sample..(i + 1) * sample].to_vec(),
-                    )
-                    .expect("one image");
-                    let mut trace = self.net.forward_trace(x);
-                    let scores = trace.last().expect("output").data().to_vec();
-                    let mut seed = Tensor::zeros(vec![1, k]);
-                    seed.data_mut()[classes[i]] = 1.0;
-                    let g = self.net.backward_to(&trace, seed, t);
-                    (trace.swap_remove(t), g, scores)
-                })
-                .collect()
-        };
-        let mut acts = Vec::with_capacity(n * ch * lh * lw);
-        let mut grads = Vec::with_capacity(n * ch * lh * lw);
-        let mut scores = Vec::with_capacity(n * k);
-        for (a, g, sc) in per {
-            acts.extend_from_slice(a.data());
-            grads.extend_from_slice(g.data());
-            scores.extend_from_slice(&sc);
-        }
-        let dims = (n, ch, lh, lw);
-        Ok(LayerGradients {
-            activations: Array4::from_shape_vec(dims, acts).expect("sizes"),
-            gradients: Array4::from_shape_vec(dims, grads).expect("sizes"),
-            scores: Array2::from_shape_vec((n, k), scores).expect("sizes"),
-        })
+        Ok(self.gradients_at(images, layer, Some(classes))?.0)
+    }
+
+    /// One forward and one backward pass per image: the class is chosen between them.
+    fn layer_gradients_for_predicted(
+        &self,
+        images: ArrayView4<'_, f32>,
+        layer: &str,
+    ) -> Result<(LayerGradients, Vec<usize>), CoreError> {
+        self.gradients_at(images, layer, None)
     }
 
     fn gap_head(&self, layer: &str) -> Option<GapHead> {
