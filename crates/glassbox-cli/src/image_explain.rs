@@ -36,8 +36,9 @@ pub struct ExplainArgs {
     /// Model folder written by `glassbox image train` (weights.safetensors, architecture.json).
     #[arg(long, value_name = "DIR")]
     pub model: PathBuf,
-    /// Method: cam (gap-cnn only), grad-cam, grad-cam++, score-cam or lime (superpixels,
-    /// model-agnostic; see the LIME options).
+    /// Method: cam (gap-cnn only), grad-cam, grad-cam++, score-cam, xgrad-cam, hires-cam,
+    /// layer-cam, eigen-cam (class-agnostic) or lime (superpixels, model-agnostic; see the LIME
+    /// options).
     #[arg(long, default_value = "grad-cam", value_parser = parse_method)]
     pub method: ImageMethod,
     /// Image files to explain.
@@ -111,7 +112,10 @@ fn parse_method(s: &str) -> Result<ImageMethod, String> {
         return Ok(ImageMethod::Lime);
     }
     s.parse::<CamMethod>().map(ImageMethod::Cam).map_err(|_| {
-        format!("unknown method {s:?}; expected one of cam, grad-cam, grad-cam++, score-cam, lime")
+        format!(
+            "unknown method {s:?}; expected one of {}, lime",
+            CamMethod::all_names()
+        )
     })
 }
 

@@ -267,7 +267,7 @@ fn gap_cnn_train_then_explain() {
         ),
         (
             vec!["--method", "gradcam-xx", "--images", file.to_str().unwrap()],
-            "expected one of cam, grad-cam, grad-cam++, score-cam, lime",
+            "expected one of cam, grad-cam, grad-cam++, score-cam, xgrad-cam, hires-cam, layer-cam, eigen-cam, lime",
         ),
     ];
     for (args, want) in cases {

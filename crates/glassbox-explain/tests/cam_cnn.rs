@@ -96,6 +96,54 @@ fn every_method_runs_on_gap_cnn_with_predicted_classes() {
     }
 }
 
+/// At gap-cnn's last conv layer the gradient is spatially constant, so the successors that
+/// re-weight it (XGrad-CAM, HiResCAM) give Grad-CAM's raw maps, and LayerCAM gives the map of
+/// the positive-weight channels only.
+#[test]
+fn successors_reduce_to_grad_cam_where_the_gradient_is_constant() {
+    let m = model(CnnArch::GapCnn, 24, 13);
+    let imgs = images(4, 24, 14);
+    let opts = CamOptions::default();
+    let grad = explain_images(&m, imgs.view(), CamMethod::GradCam, None, None, &opts).unwrap();
+    let scale = grad.raw.iter().fold(0.0f32, |s, &v| s.max(v.abs()));
+    assert!(scale > 0.0);
+    for method in [CamMethod::XGradCam, CamMethod::HiResCam] {
+        let r = explain_images(&m, imgs.view(), method, None, None, &opts).unwrap();
+        assert_eq!(r.classes, grad.classes, "{method}");
+        for (a, b) in r.raw.iter().zip(&grad.raw) {
+            assert!((a - b).abs() <= 1e-5 * scale, "{method}: {a} vs {b}");
+        }
+    }
+    // LayerCAM = ReLU(Σ_k ReLU(w_k/(hw)) A^k): Grad-CAM's sum over the positive weights only.
+    let lg = m
+        .layer_gradients(imgs.view(), "conv4", &grad.classes)
+        .unwrap();
+    let positive = lg.gradients.mapv(|g| g.max(0.0));
+    let want = grad_cam_maps(lg.activations.view(), positive.view(), true).unwrap();
+    let layer = explain_images(&m, imgs.view(), CamMethod::LayerCam, None, None, &opts).unwrap();
+    for (a, b) in layer.raw.iter().zip(&want) {
+        assert!((a - b).abs() <= 1e-5 * scale, "layer-cam: {a} vs {b}");
+    }
+    // Eigen-CAM ignores the class.
+    let e0 = explain_images(
+        &m,
+        imgs.view(),
+        CamMethod::EigenCam,
+        None,
+        Some(&[0; 4]),
+        &opts,
+    );
+    let e1 = explain_images(
+        &m,
+        imgs.view(),
+        CamMethod::EigenCam,
+        None,
+        Some(&[1; 4]),
+        &opts,
+    );
+    assert_eq!(e0.unwrap().raw, e1.unwrap().raw);
+}
+
 /// With no classes given, a GAP layer's gradient is taken from the head in closed form (one
 /// pass); it must agree with backpropagation for the predicted classes, on every method.
 #[test]

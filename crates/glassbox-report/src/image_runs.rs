@@ -453,6 +453,27 @@ fn method_description(method: &str) -> String {
                         per feature map, so it is slower, but it is not disturbed by noisy \
                         gradients."
             .into(),
+        "xgrad-cam" => "XGrad-CAM (Fu et al. 2020) is Grad-CAM with each feature map's \
+                        gradient averaged with the map's own activations as weights instead of \
+                        uniformly, the weighting that two axioms of faithful attribution \
+                        (sensitivity and conservation) call for."
+            .into(),
+        "hires-cam" => "HiResCAM (Draelos & Carin 2020) multiplies each feature map by its \
+                        gradient position by position and adds them up, instead of averaging \
+                        the gradient first as Grad-CAM does; where the layer feeds the \
+                        classifier directly, the map is exactly each region's share of the \
+                        class score, so it never marks a region the network did not use."
+            .into(),
+        "layer-cam" => "LayerCAM (Jiang et al. 2021) multiplies each feature map by its positive \
+                        gradient position by position and adds them up; keeping the gradient \
+                        per position gives sharper maps at shallower layers than Grad-CAM."
+            .into(),
+        "eigen-cam" => "Eigen-CAM (Muhammad & Yeasin 2020) uses neither gradients nor the class: \
+                        it shows the first principal component of the layer's feature maps, the \
+                        spatial pattern that explains most of their variation. It is the same \
+                        for every class, so it shows what the network attends to, not why it \
+                        chose a class."
+            .into(),
         "lime" => "LIME (Ribeiro et al. 2016) treats the network as a black box: it cuts the \
                    image into superpixels (SLIC: small regions of similar brightness), shows the \
                    network many copies with random superpixels greyed out, and fits a weighted \

@@ -9,10 +9,13 @@ use glassbox_core::{ConvClassifier, SaliencyMap};
 use rayon::prelude::*;
 
 use super::cam::cam;
+use super::eigen_cam::eigen_cam;
 use super::grad_cam::grad_cam;
 use super::grad_cam_plus_plus::grad_cam_plus_plus;
+use super::hires_cam::{hires_cam, layer_cam};
 use super::score_cam::{DEFAULT_SCORE_CAM_BATCH, score_cam};
 use super::upsample::{normalize_min_max, upsample_bicubic};
+use super::xgrad_cam::xgrad_cam;
 use super::{RawMaps, check_inputs, resolve_layer};
 use crate::ExplainError;
 
@@ -27,25 +30,47 @@ pub enum CamMethod {
     GradCamPlusPlus,
     /// Score-CAM (Wang et al. 2020).
     ScoreCam,
+    /// XGrad-CAM (Fu et al. 2020).
+    XGradCam,
+    /// HiResCAM (Draelos & Carin 2020).
+    HiResCam,
+    /// LayerCAM (Jiang et al. 2021).
+    LayerCam,
+    /// Eigen-CAM (Muhammad & Yeasin 2020); class-agnostic.
+    EigenCam,
 }
 
 impl CamMethod {
     /// All methods, in the order above.
-    pub const ALL: [CamMethod; 4] = [
+    pub const ALL: [CamMethod; 8] = [
         CamMethod::Cam,
         CamMethod::GradCam,
         CamMethod::GradCamPlusPlus,
         CamMethod::ScoreCam,
+        CamMethod::XGradCam,
+        CamMethod::HiResCam,
+        CamMethod::LayerCam,
+        CamMethod::EigenCam,
     ];
 
-    /// The method's command-line name: `cam`, `grad-cam`, `grad-cam++`, `score-cam`.
+    /// The method's command-line name: `cam`, `grad-cam`, `grad-cam++`, `score-cam`,
+    /// `xgrad-cam`, `hires-cam`, `layer-cam`, `eigen-cam`.
     pub fn name(self) -> &'static str {
         match self {
             CamMethod::Cam => "cam",
             CamMethod::GradCam => "grad-cam",
             CamMethod::GradCamPlusPlus => "grad-cam++",
             CamMethod::ScoreCam => "score-cam",
+            CamMethod::XGradCam => "xgrad-cam",
+            CamMethod::HiResCam => "hires-cam",
+            CamMethod::LayerCam => "layer-cam",
+            CamMethod::EigenCam => "eigen-cam",
         }
+    }
+
+    /// The names of all methods, comma-separated (for messages).
+    pub fn all_names() -> String {
+        CamMethod::ALL.map(CamMethod::name).join(", ")
     }
 }
 
@@ -59,7 +84,7 @@ impl FromStr for CamMethod {
     type Err = ExplainError;
 
     /// Parses a [`CamMethod::name`] (case-insensitive; `gradcam`, `grad-cam-pp`,
-    /// `gradcam++` and `scorecam` are accepted too).
+    /// `gradcam++` and the other names without their hyphen are accepted too).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "cam" => Ok(CamMethod::Cam),
@@ -68,8 +93,13 @@ impl FromStr for CamMethod {
                 Ok(CamMethod::GradCamPlusPlus)
             }
             "score-cam" | "scorecam" => Ok(CamMethod::ScoreCam),
+            "xgrad-cam" | "xgradcam" => Ok(CamMethod::XGradCam),
+            "hires-cam" | "hirescam" => Ok(CamMethod::HiResCam),
+            "layer-cam" | "layercam" => Ok(CamMethod::LayerCam),
+            "eigen-cam" | "eigencam" => Ok(CamMethod::EigenCam),
             _ => Err(ExplainError::InvalidArgument(format!(
-                "unknown CAM method {s:?}; expected one of cam, grad-cam, grad-cam++, score-cam"
+                "unknown CAM method {s:?}; expected one of {}",
+                CamMethod::all_names()
             ))),
         }
     }
@@ -157,6 +187,10 @@ pub fn explain_images(
             CamMethod::ScoreCam => {
                 score_cam(model, chunk, &layer, cls, options.score_cam_batch_size)?
             }
+            CamMethod::XGradCam => xgrad_cam(model, chunk, &layer, cls)?,
+            CamMethod::HiResCam => hires_cam(model, chunk, &layer, cls)?,
+            CamMethod::LayerCam => layer_cam(model, chunk, &layer, cls)?,
+            CamMethod::EigenCam => eigen_cam(model, chunk, &layer, cls)?,
         };
         if let Some(first) = parts.first()
             && first.maps.shape()[1..] != part.maps.shape()[1..]

@@ -8,23 +8,32 @@
 //! * [`grad_cam`]: Grad-CAM (Selvaraju et al. 2017), any conv layer of any network.
 //! * [`grad_cam_plus_plus`]: Grad-CAM++ (Chattopadhyay et al. 2018).
 //! * [`score_cam`]: Score-CAM (Wang et al. 2020), gradient-free, batched forward passes.
+//! * [`xgrad_cam`]: XGrad-CAM (Fu et al. 2020), activation-weighted gradients.
+//! * [`hires_cam`]: HiResCAM (Draelos & Carin 2020) and LayerCAM (Jiang et al. 2021),
+//!   element-wise gradient × activation.
+//! * [`eigen_cam`]: Eigen-CAM (Muhammad & Yeasin 2020), the first principal component of the
+//!   feature maps, class-agnostic.
 //! * [`upsample`]: bicubic upsampling of the low-resolution maps and min-max normalisation.
 //! * [`faithfulness`]: deletion / insertion curves and their AUC (Petsiuk et al. 2018), and the
 //!   rank correlation of the model-randomisation sanity check (Adebayo et al. 2018).
 //! * [`explain`]: the common entry point [`explain_images`] with [`CamMethod`].
 //!
-//! Maps are computed per image as `ReLU(Σ_k weight_k · A^k)` over the conv layer's feature maps
-//! `A^k` (CAM omits the ReLU, as in its paper); the methods differ only in the weights.
+//! Most maps are computed per image as `ReLU(Σ_k weight_k · A^k)` over the conv layer's feature
+//! maps `A^k` (CAM omits the ReLU, as in its paper) and differ only in the weights; HiResCAM and
+//! LayerCAM weight every position, Eigen-CAM projects on a principal direction.
 
 // `cam::cam`: one file per algorithm, named after it, CAM included.
 #[allow(clippy::module_inception)]
 pub mod cam;
+pub mod eigen_cam;
 pub mod explain;
 pub mod faithfulness;
 pub mod grad_cam;
 pub mod grad_cam_plus_plus;
+pub mod hires_cam;
 pub mod score_cam;
 pub mod upsample;
+pub mod xgrad_cam;
 
 #[cfg(test)]
 pub(crate) mod test_models;
