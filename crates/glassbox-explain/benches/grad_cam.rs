@@ -2,7 +2,8 @@
 //! `flatten-cnn` for 6 classes and 1×200×200 images (the NEU walk-through's shapes), 32 random
 //! images. Target (issue 5): Grad-CAM for 32 images ≤ 0.8 s on 2 threads (pytorch-grad-cam:
 //! 1.64 s on this machine type). Score-CAM needs one forward pass per image and channel
-//! (64 for conv4), so it is timed on 4 images.
+//! (64 for conv4), so it is timed on 4 images; the other successors (XGrad-CAM, HiResCAM,
+//! LayerCAM, Eigen-CAM) on 2 threads only.
 //! Run: `cargo bench -p glassbox-explain --bench grad_cam`. Prints a table (median of
 //! `REPS` after a warm-up).
 
@@ -93,6 +94,19 @@ fn main() {
                 .unwrap();
             });
             row("Grad-CAM++, predicted class", 32, t);
+            if threads == 2 {
+                for method in [
+                    CamMethod::XGradCam,
+                    CamMethod::HiResCam,
+                    CamMethod::LayerCam,
+                    CamMethod::EigenCam,
+                ] {
+                    let t = time(&pool, REPS, || {
+                        explain_images(&model, images.view(), method, None, None, &opts).unwrap();
+                    });
+                    row(&format!("{method}, predicted class"), 32, t);
+                }
+            }
             if arch == CnnArch::GapCnn {
                 let t = time(&pool, REPS, || {
                     explain_images(&model, images.view(), CamMethod::Cam, None, None, &opts)
