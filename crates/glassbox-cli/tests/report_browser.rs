@@ -339,6 +339,7 @@ fn static_references(html: &str) -> Vec<String> {
         let ok = match name.as_str() {
             "src" => {
                 value.starts_with("data:image/png;base64,")
+                    || value.starts_with("data:image/jpeg;base64,")
                     || value.starts_with("data:image/svg+xml;base64,")
             }
             "href" => value.starts_with('#'),

@@ -224,6 +224,16 @@ impl Figure {
             .how_to_read(d.how_to_read))
     }
 
+    /// Embeds the figure as JPEG when that is smaller (see [`Image::to_jpeg`]): for figures made
+    /// of photographs and heat maps (CAM and LIME panels and grids), which PNG stores poorly.
+    pub fn photo(mut self) -> Result<Figure, ReportError> {
+        let name = self.source.clone().unwrap_or_else(|| self.title.clone());
+        self.image = self
+            .image
+            .to_jpeg(crate::image::PHOTO_JPEG_QUALITY, &name)?;
+        Ok(self)
+    }
+
     /// Sets what the figure shows (one or two plain sentences).
     pub fn shows(mut self, text: impl Into<String>) -> Figure {
         self.shows = text.into();

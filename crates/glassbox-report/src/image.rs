@@ -1,7 +1,9 @@
 //! Images embedded in the page as `data:` URIs, checked before they are embedded.
 //!
 //! PNGs are checked for their signature and IHDR chunk (the pixel size also becomes the `<img>`'s
-//! width/height, so the layout does not jump while the page decodes). SVGs are embedded through
+//! width/height, so the layout does not jump while the page decodes). Photographic figures can
+//! be re-encoded as JPEG ([`Image::to_jpeg`]), which keeps image-heavy reports several times
+//! smaller. SVGs are embedded through
 //! `<img>` too, never inline: an image-context SVG cannot run scripts or fetch anything.
 
 use std::path::Path;
@@ -16,7 +18,12 @@ pub enum ImageFormat {
     Png,
     /// SVG (`image/svg+xml`).
     Svg,
+    /// JPEG (`image/jpeg`): only made by [`Image::to_jpeg`] from a checked PNG.
+    Jpeg,
 }
+
+/// JPEG quality of [`Image::to_jpeg`]: high enough that the text in a figure stays crisp.
+pub const PHOTO_JPEG_QUALITY: u8 = 88;
 
 /// An image ready to be embedded: its bytes, format and (for PNG) pixel size.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,9 +112,43 @@ impl Image {
         self.format
     }
 
-    /// (width, height) in pixels for PNG; `None` for SVG.
+    /// (width, height) in pixels for PNG and JPEG; `None` for SVG.
     pub fn size(&self) -> Option<(u32, u32)> {
         self.size
+    }
+
+    /// The encoded bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// A PNG re-encoded as JPEG at `quality` (1-100) when that is smaller, else the PNG
+    /// unchanged (and SVGs unchanged). For photographic figures (images, heat maps), where PNG
+    /// is several times larger than a JPEG that looks the same; `name` appears in errors.
+    pub fn to_jpeg(&self, quality: u8, name: &str) -> Result<Image, ReportError> {
+        if self.format != ImageFormat::Png {
+            return Ok(self.clone());
+        }
+        let bad = |message: String| ReportError::BadImage {
+            source_name: name.to_string(),
+            expected: "PNG".into(),
+            message,
+        };
+        let decoded = image::load_from_memory_with_format(&self.bytes, image::ImageFormat::Png)
+            .map_err(|e| bad(format!("cannot decode: {e}")))?
+            .into_rgb8();
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
+            .encode_image(&decoded)
+            .map_err(|e| bad(format!("cannot encode as JPEG: {e}")))?;
+        if out.len() >= self.bytes.len() {
+            return Ok(self.clone());
+        }
+        Ok(Image {
+            bytes: out,
+            format: ImageFormat::Jpeg,
+            size: self.size,
+        })
     }
 
     /// The `data:` URI with the image base64-encoded (contains only `[A-Za-z0-9+/=:;,]` and the
@@ -116,6 +157,7 @@ impl Image {
         let mime = match self.format {
             ImageFormat::Png => "image/png",
             ImageFormat::Svg => "image/svg+xml",
+            ImageFormat::Jpeg => "image/jpeg",
         };
         format!("data:{mime};base64,{}", base64(&self.bytes))
     }
@@ -154,6 +196,50 @@ pub(crate) mod tests {
         let truncated = TINY_PNG[..TINY_PNG.len() - 12].to_vec();
         let err = Image::png(truncated, "cut.png").unwrap_err();
         assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    /// A noisy RGB image: PNG compresses it badly, JPEG well.
+    fn noisy_png(w: u32, h: u32) -> Vec<u8> {
+        let mut state = 1u32;
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let n = (state >> 24) as u8 / 4;
+            image::Rgb([(x * 3) as u8 / 2 + n, (y * 2) as u8 + n, 128 + n])
+        });
+        let mut bytes = Vec::new();
+        img.write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn photographic_png_becomes_a_smaller_jpeg_of_the_same_size() {
+        let png = Image::png(noisy_png(96, 64), "noisy.png").unwrap();
+        let jpeg = png.to_jpeg(PHOTO_JPEG_QUALITY, "noisy.png").unwrap();
+        assert_eq!(jpeg.format(), ImageFormat::Jpeg);
+        assert_eq!(jpeg.size(), Some((96, 64)));
+        assert!(jpeg.bytes().len() < png.bytes().len());
+        assert!(jpeg.data_uri().starts_with("data:image/jpeg;base64,/9j/"));
+        // It decodes to the same size and close colours.
+        let back = image::load_from_memory(jpeg.bytes()).unwrap().into_rgb8();
+        let orig = image::load_from_memory(png.bytes()).unwrap().into_rgb8();
+        assert_eq!(back.dimensions(), (96, 64));
+        let err: f64 = back
+            .as_raw()
+            .iter()
+            .zip(orig.as_raw())
+            .map(|(a, b)| (*a as f64 - *b as f64).abs())
+            .sum::<f64>()
+            / back.as_raw().len() as f64;
+        assert!(err < 8.0, "mean error {err}");
+        // Same input, same bytes.
+        assert_eq!(png.to_jpeg(PHOTO_JPEG_QUALITY, "n").unwrap(), jpeg);
+        // A tiny flat PNG is already smaller than any JPEG: kept.
+        let tiny = Image::png(TINY_PNG.to_vec(), "tiny.png").unwrap();
+        assert_eq!(tiny.to_jpeg(PHOTO_JPEG_QUALITY, "tiny.png").unwrap(), tiny);
     }
 
     #[test]

@@ -590,7 +590,8 @@ pub(crate) fn explain_section(
          the background, the image border or a label.",
         )
     };
-    let grid_figure = Figure::from_file(format!("Heat maps of every image ({method})"), &grid)?;
+    let grid_figure =
+        Figure::from_file(format!("Heat maps of every image ({method})"), &grid)?.photo()?;
     section = section.figure(if lime {
         grid_figure
             .shows(
@@ -833,7 +834,9 @@ fn panel_figures(
             Some(t) => format!("a {t} image that the network took for {predicted}"),
             None => format!("predicted as {predicted}"),
         };
-        let figure = Figure::from_file(format!("Panel: {file}"), &path)?.source(panel.to_string());
+        let figure = Figure::from_file(format!("Panel: {file}"), &path)?
+            .photo()?
+            .source(panel.to_string());
         section = section.figure(if method == "lime" {
             figure
                 .shows(format!(
