@@ -161,11 +161,18 @@ pub fn red_blue_diverging(t: f64) -> [u8; 3] {
         0x053061, 0x2166ac, 0x4393c3, 0x92c5de, 0xd1e5f0, 0xf7f7f7, 0xfddbc7, 0xf4a582, 0xd6604d,
         0xb2182b, 0x67001f,
     ];
-    let x = clamp01(t) * 10.0;
-    let i = (x.floor() as usize).min(9);
+    hex_ramp(&HEX, t)
+}
+
+/// Linear interpolation through equally spaced `0xRRGGBB` anchors (at least two), `t` in
+/// [0, 1] (clamped; NaN is 0).
+fn hex_ramp(hex: &[u32], t: f64) -> [u8; 3] {
+    let last = hex.len() - 1;
+    let x = clamp01(t) * last as f64;
+    let i = (x.floor() as usize).min(last - 1);
     let f = x - i as f64;
     let ch = |v: u32, s: u32| ((v >> s) & 0xff) as f64;
-    let mix = |s: u32| (ch(HEX[i], s) + (ch(HEX[i + 1], s) - ch(HEX[i], s)) * f).round() as u8;
+    let mix = |s: u32| (ch(hex[i], s) + (ch(hex[i + 1], s) - ch(hex[i], s)) * f).round() as u8;
     [mix(16), mix(8), mix(0)]
 }
 
@@ -174,12 +181,7 @@ pub fn blues(t: f64) -> [u8; 3] {
     const HEX: [u32; 9] = [
         0xf7fbff, 0xdeebf7, 0xc6dbef, 0x9ecae1, 0x6baed6, 0x4292c6, 0x2171b5, 0x08519c, 0x08306b,
     ];
-    let x = clamp01(t) * 8.0;
-    let i = (x.floor() as usize).min(7);
-    let f = x - i as f64;
-    let ch = |v: u32, s: u32| ((v >> s) & 0xff) as f64;
-    let mix = |s: u32| (ch(HEX[i], s) + (ch(HEX[i + 1], s) - ch(HEX[i], s)) * f).round() as u8;
-    [mix(16), mix(8), mix(0)]
+    hex_ramp(&HEX, t)
 }
 
 #[cfg(test)]

@@ -11,12 +11,9 @@ use glassbox_core::ndarray::{Array2, ArrayView2};
 use crate::PlotError;
 use crate::colormap;
 use crate::figure::Figure;
-use crate::font::{HAlign, VAlign};
 use crate::frame::{self, PAD, TITLE_BAND};
-use crate::saliency::{
-    HEADING_SIZE, ROW_HEADING_BAND, draw_tile_row, tile_row_layout, tile_row_width,
-};
-use crate::scene::{INK, Scene};
+use crate::saliency::{draw_tile_row, image_heading, stack_rows, tile_row_layout, tile_row_width};
+use crate::scene::Scene;
 
 /// Superpixel boundaries (skimage's `mark_boundaries`, yellow) are drawn in this colour.
 const BOUNDARY: [u8; 3] = [255, 255, 0];
@@ -140,17 +137,14 @@ pub struct LimePanel<'a> {
 impl LimePanel<'_> {
     /// The one-line heading: name, true class, prediction, class explained, surrogate R².
     pub fn heading(&self) -> String {
-        let mut h = self.name.clone();
-        if let Some(t) = &self.true_class {
-            h.push_str(&format!(" · true: {t}"));
-        }
-        h.push_str(&format!(
-            " · predicted: {} ({:.3})",
-            self.predicted, self.score
-        ));
-        if self.explained != self.predicted {
-            h.push_str(&format!(" · weights for: {}", self.explained));
-        }
+        let mut h = image_heading(
+            &self.name,
+            self.true_class.as_deref(),
+            &self.predicted,
+            self.score,
+            &self.explained,
+            "weights for",
+        );
         h.push_str(&format!(" · surrogate R² {:.2}", self.fidelity));
         h
     }
@@ -265,44 +259,20 @@ pub fn lime_panel(panel: &LimePanel<'_>) -> Result<Figure, PlotError> {
 
 /// Several LIME panels stacked, one row per image (all images of one size), under `title`.
 pub fn lime_grid(panels: &[LimePanel<'_>], title: &str) -> Result<Figure, PlotError> {
-    const P: &str = "LIME grid";
-    let Some(first) = panels.first() else {
-        return Err(PlotError::input(P, "no images to show"));
-    };
     for p in panels {
         p.validate()?;
-        if p.image.dim() != first.image.dim() {
-            return Err(PlotError::input(
-                P,
-                format!(
-                    "'{}' is {:?} but '{}' is {:?} (height, width); a grid needs one size",
-                    p.name,
-                    p.image.dim(),
-                    first.name,
-                    first.image.dim()
-                ),
-            ));
-        }
     }
-    let width = tile_row_width(first.image.dim()).max(420.0);
-    let mut s = Scene::default();
-    let mut y = TITLE_BAND;
-    for p in panels {
-        let heading = frame::fit_text(&p.heading(), HEADING_SIZE, true, width - 2.0 * PAD);
-        s.text_full(
-            (PAD, y + 4.0),
-            heading,
-            HEADING_SIZE,
-            INK,
-            true,
-            HAlign::Left,
-            VAlign::Top,
-            false,
-        );
-        y = draw_row(&mut s, p, y + ROW_HEADING_BAND) + 16.0;
-    }
-    frame::title(&mut s, title, 0.0, width, width);
-    Ok(Figure::new(title, width, y - 16.0 + PAD, s))
+    let Some(first) = panels.first() else {
+        return Err(PlotError::input("LIME grid", "no images to show"));
+    };
+    stack_rows(
+        "LIME grid",
+        panels,
+        title,
+        tile_row_width(first.image.dim()).max(420.0),
+        |p| (p.name.clone(), p.image.dim(), p.heading()),
+        |s, p, top| Ok(draw_row(s, p, top)),
+    )
 }
 
 #[cfg(test)]

@@ -170,18 +170,14 @@ pub struct CamPanel<'a> {
 impl CamPanel<'_> {
     /// The one-line heading: name, true class, prediction with its probability, class explained.
     pub fn heading(&self) -> String {
-        let mut h = self.name.clone();
-        if let Some(t) = &self.true_class {
-            h.push_str(&format!(" · true: {t}"));
-        }
-        h.push_str(&format!(
-            " · predicted: {} ({:.3})",
-            self.predicted, self.score
-        ));
-        if self.explained != self.predicted {
-            h.push_str(&format!(" · map for: {}", self.explained));
-        }
-        h
+        image_heading(
+            &self.name,
+            self.true_class.as_deref(),
+            &self.predicted,
+            self.score,
+            &self.explained,
+            "map for",
+        )
     }
 
     fn validate(&self) -> Result<(), PlotError> {
@@ -216,6 +212,28 @@ impl CamPanel<'_> {
     }
 }
 
+/// The heading of an explained image: its name, true class (when known), prediction with its
+/// probability, and — when it differs from the prediction — the class explained, introduced by
+/// `explained_label`.
+pub(crate) fn image_heading(
+    name: &str,
+    true_class: Option<&str>,
+    predicted: &str,
+    score: f64,
+    explained: &str,
+    explained_label: &str,
+) -> String {
+    let mut h = name.to_string();
+    if let Some(t) = true_class {
+        h.push_str(&format!(" · true: {t}"));
+    }
+    h.push_str(&format!(" · predicted: {predicted} ({score:.3})"));
+    if explained != predicted {
+        h.push_str(&format!(" · {explained_label}: {explained}"));
+    }
+    h
+}
+
 /// Tile size in logical pixels for an image of `h × w`: integer enlargement of small images up
 /// to [`TILE`], proportional shrinking of large ones.
 pub(crate) fn tile_size(h: usize, w: usize) -> (f64, f64) {
@@ -234,10 +252,10 @@ const GAP: f64 = 12.0;
 /// Band above each row of tiles for the column titles.
 const COLUMN_TITLE_BAND: f64 = 22.0;
 /// Band above a grid row for its heading.
-pub(crate) const ROW_HEADING_BAND: f64 = 22.0;
+const ROW_HEADING_BAND: f64 = 22.0;
 const COLORBAR_W: f64 = 12.0;
 const COLORBAR_BAND: f64 = 50.0;
-pub(crate) const HEADING_SIZE: f64 = 13.0;
+const HEADING_SIZE: f64 = 13.0;
 const TILE_TITLE_SIZE: f64 = 12.0;
 
 /// Where a row's four tiles go: `x` of each tile, the tiles' top, and their size.
@@ -379,30 +397,52 @@ pub fn cam_panel(panel: &CamPanel<'_>) -> Result<Figure, PlotError> {
 /// Several CAM panels stacked, one row per image (all images must have one size), under
 /// `title`; each row has its own heading line.
 pub fn cam_grid(panels: &[CamPanel<'_>], title: &str) -> Result<Figure, PlotError> {
-    const P: &str = "CAM grid";
-    let Some(first) = panels.first() else {
-        return Err(PlotError::input(P, "no images to show"));
-    };
     for p in panels {
         p.validate()?;
-        if p.image.dim() != first.image.dim() {
+    }
+    let Some(first) = panels.first() else {
+        return Err(PlotError::input("CAM grid", "no images to show"));
+    };
+    stack_rows(
+        "CAM grid",
+        panels,
+        title,
+        row_width(first).max(420.0),
+        |p| (p.name.clone(), p.image.dim(), p.heading()),
+        draw_row,
+    )
+}
+
+/// Stacks one row per item under `title`, each row under its own heading line: the shared
+/// layout of the CAM and LIME grids. `describe` gives an item's name, image size (height,
+/// width) and heading; all sizes must agree (`what` names the grid in errors). `draw` draws an
+/// item's tiles from a top coordinate and returns their bottom.
+pub(crate) fn stack_rows<T>(
+    what: &'static str,
+    items: &[T],
+    title: &str,
+    width: f64,
+    describe: impl Fn(&T) -> (String, (usize, usize), String),
+    mut draw: impl FnMut(&mut Scene, &T, f64) -> Result<f64, PlotError>,
+) -> Result<Figure, PlotError> {
+    let Some(first) = items.first() else {
+        return Err(PlotError::input(what, "no images to show"));
+    };
+    let (first_name, first_dim, _) = describe(first);
+    let mut s = Scene::default();
+    let mut y = TITLE_BAND;
+    for item in items {
+        let (name, dim, heading) = describe(item);
+        if dim != first_dim {
             return Err(PlotError::input(
-                P,
+                what,
                 format!(
-                    "'{}' is {:?} but '{}' is {:?} (height, width); a grid needs one size",
-                    p.name,
-                    p.image.dim(),
-                    first.name,
-                    first.image.dim()
+                    "'{name}' is {dim:?} but '{first_name}' is {first_dim:?} (height, width); \
+                     a grid needs one size"
                 ),
             ));
         }
-    }
-    let width = row_width(first).max(420.0);
-    let mut s = Scene::default();
-    let mut y = TITLE_BAND;
-    for p in panels {
-        let heading = frame::fit_text(&p.heading(), HEADING_SIZE, true, width - 2.0 * PAD);
+        let heading = frame::fit_text(&heading, HEADING_SIZE, true, width - 2.0 * PAD);
         s.text_full(
             (PAD, y + 4.0),
             heading,
@@ -413,7 +453,7 @@ pub fn cam_grid(panels: &[CamPanel<'_>], title: &str) -> Result<Figure, PlotErro
             VAlign::Top,
             false,
         );
-        y = draw_row(&mut s, p, y + ROW_HEADING_BAND)? + 16.0;
+        y = draw(&mut s, item, y + ROW_HEADING_BAND)? + 16.0;
     }
     frame::title(&mut s, title, 0.0, width, width);
     Ok(Figure::new(title, width, y - 16.0 + PAD, s))

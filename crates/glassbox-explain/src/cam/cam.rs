@@ -11,7 +11,7 @@ use glassbox_core::ConvClassifier;
 use glassbox_core::GapHead;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView4};
 
-use super::{RawMaps, activations_and_classes, check_inputs, weighted_maps};
+use super::{RawMaps, activation_method, weighted_maps};
 use crate::ExplainError;
 
 /// CAM maps from activations (samples, channels, h, w) and the GAP head's dense weights:
@@ -62,7 +62,6 @@ pub fn cam(
     layer: &str,
     classes: Option<&[usize]>,
 ) -> Result<RawMaps, ExplainError> {
-    check_inputs(model, images, classes)?;
     let head = model.gap_head(layer).ok_or_else(|| no_gap_head(layer))?;
     if head.weights.dim().0 != model.n_classes() || head.bias.len() != model.n_classes() {
         return Err(ExplainError::Model(format!(
@@ -72,12 +71,8 @@ pub fn cam(
             model.n_classes()
         )));
     }
-    let (lg, classes) = activations_and_classes(model, images, layer, classes)?;
-    let maps = cam_maps(lg.activations.view(), &head, &classes)?;
-    Ok(RawMaps {
-        maps,
-        classes,
-        scores: lg.scores,
+    activation_method(model, images, layer, classes, |activations, classes| {
+        cam_maps(activations, &head, classes)
     })
 }
 

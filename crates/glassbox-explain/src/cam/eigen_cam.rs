@@ -17,7 +17,7 @@ use glassbox_core::ConvClassifier;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView3, ArrayView4, Axis};
 use rayon::prelude::*;
 
-use super::{RawMaps, activations_and_classes, check_inputs};
+use super::{RawMaps, activation_method};
 use crate::ExplainError;
 
 /// Eigenvalues and eigenvectors of the symmetric matrix `a` (n × n): returns the eigenvalues
@@ -108,22 +108,18 @@ pub fn eigen_cam(
     layer: &str,
     classes: Option<&[usize]>,
 ) -> Result<RawMaps, ExplainError> {
-    check_inputs(model, images, classes)?;
-    let (lg, classes) = activations_and_classes(model, images, layer, classes)?;
-    let (n, _, h, w) = lg.activations.dim();
-    let maps: Vec<Vec<f32>> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            eigen_cam_map(lg.activations.index_axis(Axis(0), i))
-                .iter()
-                .map(|&v| v.max(0.0) as f32)
-                .collect()
-        })
-        .collect();
-    Ok(RawMaps {
-        maps: Array3::from_shape_vec((n, h, w), maps.concat()).expect("n maps of h x w"),
-        classes,
-        scores: lg.scores,
+    activation_method(model, images, layer, classes, |activations, _| {
+        let (n, _, h, w) = activations.dim();
+        let maps: Vec<Vec<f32>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                eigen_cam_map(activations.index_axis(Axis(0), i))
+                    .iter()
+                    .map(|&v| v.max(0.0) as f32)
+                    .collect()
+            })
+            .collect();
+        Ok(Array3::from_shape_vec((n, h, w), maps.concat()).expect("n maps of h x w"))
     })
 }
 

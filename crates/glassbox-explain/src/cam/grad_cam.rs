@@ -9,7 +9,7 @@
 use glassbox_core::ConvClassifier;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView4, Axis};
 
-use super::{RawMaps, check_inputs, gradients_for_classes, weighted_maps};
+use super::{RawMaps, check_same_shape, gradient_method, weighted_maps};
 use crate::ExplainError;
 
 /// Grad-CAM channel weights `α`, shape (samples, channels): the spatial mean of `gradients`
@@ -38,32 +38,21 @@ pub fn grad_cam_maps(
     gradients: ArrayView4<'_, f32>,
     relu: bool,
 ) -> Result<Array3<f32>, ExplainError> {
-    if activations.dim() != gradients.dim() {
-        return Err(ExplainError::InvalidArgument(format!(
-            "Grad-CAM: activations {:?} and gradients {:?} differ in shape",
-            activations.dim(),
-            gradients.dim()
-        )));
-    }
+    check_same_shape("Grad-CAM", activations, gradients)?;
     let alpha = grad_cam_weights(gradients);
     weighted_maps(activations, alpha.view(), relu)
 }
 
 /// Grad-CAM for `images` (samples, C, H, W) at conv layer `layer`, explaining `classes`
-/// (length samples) or, when `None`, each image's predicted class (one extra forward pass).
+/// (length samples) or, when `None`, each image's predicted class.
 pub fn grad_cam(
     model: &dyn ConvClassifier,
     images: ArrayView4<'_, f32>,
     layer: &str,
     classes: Option<&[usize]>,
 ) -> Result<RawMaps, ExplainError> {
-    check_inputs(model, images, classes)?;
-    let (lg, classes) = gradients_for_classes(model, images, layer, classes)?;
-    let maps = grad_cam_maps(lg.activations.view(), lg.gradients.view(), true)?;
-    Ok(RawMaps {
-        maps,
-        classes,
-        scores: lg.scores,
+    gradient_method(model, images, layer, classes, |lg| {
+        grad_cam_maps(lg.activations.view(), lg.gradients.view(), true)
     })
 }
 
@@ -71,17 +60,9 @@ pub fn grad_cam(
 mod tests {
     use super::*;
     use crate::cam::cam::cam;
-    use crate::cam::test_models::{Head, RefCnn};
+    use crate::cam::test_models::{Head, RefCnn, random_images as images};
     use crate::cam::{CamMethod, CamOptions, explain_images};
     use glassbox_core::ndarray::{Array3, Array4};
-    use glassbox_core::rng::Rng;
-
-    fn images(n: usize, shape: [usize; 3], seed: u64) -> Array4<f32> {
-        let mut rng = Rng::new(seed);
-        Array4::from_shape_fn((n, shape[0], shape[1], shape[2]), |_| {
-            rng.uniform(0.0, 1.0) as f32
-        })
-    }
 
     /// On a GAP net ∂y^c/∂A^k = w_k^c/(h·w) everywhere, so Grad-CAM before the ReLU is CAM/(h·w).
     #[test]

@@ -18,9 +18,9 @@
 //! negative) a non-positive denominator, contribute 0. The map is `ReLU(Σ_k w_k A^k)`.
 
 use glassbox_core::ConvClassifier;
-use glassbox_core::ndarray::{Array2, Array3, ArrayView4, Axis};
+use glassbox_core::ndarray::{Array2, Array3, ArrayView4};
 
-use super::{RawMaps, check_inputs, gradients_for_classes, weighted_maps};
+use super::{RawMaps, channel_weights, gradient_method, weighted_maps};
 use crate::ExplainError;
 
 /// Grad-CAM++ channel weights, shape (samples, channels), from activations and gradients
@@ -29,23 +29,9 @@ pub fn grad_cam_plus_plus_weights(
     activations: ArrayView4<'_, f32>,
     gradients: ArrayView4<'_, f32>,
 ) -> Result<Array2<f64>, ExplainError> {
-    if activations.dim() != gradients.dim() {
-        return Err(ExplainError::InvalidArgument(format!(
-            "Grad-CAM++: activations {:?} and gradients {:?} differ in shape",
-            activations.dim(),
-            gradients.dim()
-        )));
-    }
-    let (n, k, _, _) = activations.dim();
-    let mut weights = Array2::<f64>::zeros((n, k));
-    for ((i, c), wt) in weights.indexed_iter_mut() {
-        let a = activations.index_axis(Axis(0), i);
-        let a = a.index_axis(Axis(0), c);
-        let g = gradients.index_axis(Axis(0), i);
-        let g = g.index_axis(Axis(0), c);
+    channel_weights("Grad-CAM++", activations, gradients, |a, g| {
         let s: f64 = a.iter().map(|&v| v as f64).sum();
-        *wt = g
-            .iter()
+        g.iter()
             .map(|&gij| {
                 let gij = gij as f64;
                 let denom = 2.0 + s * gij;
@@ -55,9 +41,8 @@ pub fn grad_cam_plus_plus_weights(
                     0.0
                 }
             })
-            .sum();
-    }
-    Ok(weights)
+            .sum()
+    })
 }
 
 /// Grad-CAM++ maps `ReLU(Σ_k w_k A^k)`, (samples, h, w), from activations and gradients
@@ -71,20 +56,15 @@ pub fn grad_cam_plus_plus_maps(
 }
 
 /// Grad-CAM++ for `images` (samples, C, H, W) at conv layer `layer`, explaining `classes`
-/// (length samples) or, when `None`, each image's predicted class (one extra forward pass).
+/// (length samples) or, when `None`, each image's predicted class.
 pub fn grad_cam_plus_plus(
     model: &dyn ConvClassifier,
     images: ArrayView4<'_, f32>,
     layer: &str,
     classes: Option<&[usize]>,
 ) -> Result<RawMaps, ExplainError> {
-    check_inputs(model, images, classes)?;
-    let (lg, classes) = gradients_for_classes(model, images, layer, classes)?;
-    let maps = grad_cam_plus_plus_maps(lg.activations.view(), lg.gradients.view())?;
-    Ok(RawMaps {
-        maps,
-        classes,
-        scores: lg.scores,
+    gradient_method(model, images, layer, classes, |lg| {
+        grad_cam_plus_plus_maps(lg.activations.view(), lg.gradients.view())
     })
 }
 

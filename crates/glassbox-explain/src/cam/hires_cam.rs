@@ -16,7 +16,7 @@ use glassbox_core::ConvClassifier;
 use glassbox_core::ndarray::{Array3, ArrayView4, Axis};
 use rayon::prelude::*;
 
-use super::{RawMaps, check_inputs, gradients_for_classes};
+use super::{RawMaps, check_same_shape, gradient_method};
 use crate::ExplainError;
 
 /// `Σ_k g(∂y/∂A^k) ⊙ A^k` per image and position, then optionally a ReLU; `activations` and
@@ -28,13 +28,7 @@ pub fn gradient_product_maps(
     positive_gradients: bool,
     relu: bool,
 ) -> Result<Array3<f32>, ExplainError> {
-    if activations.dim() != gradients.dim() {
-        return Err(ExplainError::InvalidArgument(format!(
-            "activations {:?} and gradients {:?} differ in shape",
-            activations.dim(),
-            gradients.dim()
-        )));
-    }
+    check_same_shape("HiResCAM / LayerCAM", activations, gradients)?;
     let (n, k, h, w) = activations.dim();
     let maps: Vec<Vec<f32>> = (0..n)
         .into_par_iter()
@@ -67,18 +61,13 @@ fn product_cam(
     classes: Option<&[usize]>,
     positive_gradients: bool,
 ) -> Result<RawMaps, ExplainError> {
-    check_inputs(model, images, classes)?;
-    let (lg, classes) = gradients_for_classes(model, images, layer, classes)?;
-    let maps = gradient_product_maps(
-        lg.activations.view(),
-        lg.gradients.view(),
-        positive_gradients,
-        true,
-    )?;
-    Ok(RawMaps {
-        maps,
-        classes,
-        scores: lg.scores,
+    gradient_method(model, images, layer, classes, |lg| {
+        gradient_product_maps(
+            lg.activations.view(),
+            lg.gradients.view(),
+            positive_gradients,
+            true,
+        )
     })
 }
 
@@ -108,16 +97,8 @@ pub fn layer_cam(
 mod tests {
     use super::*;
     use crate::cam::grad_cam::grad_cam;
-    use crate::cam::test_models::{Head, RefCnn};
-    use glassbox_core::ndarray::{Array4, array};
-    use glassbox_core::rng::Rng;
-
-    fn images(n: usize, shape: [usize; 3], seed: u64) -> Array4<f32> {
-        let mut rng = Rng::new(seed);
-        Array4::from_shape_fn((n, shape[0], shape[1], shape[2]), |_| {
-            rng.uniform(0.0, 1.0) as f32
-        })
-    }
+    use crate::cam::test_models::{Head, RefCnn, random_images as images};
+    use glassbox_core::ndarray::array;
 
     /// Flatten + dense head: the pre-ReLU HiResCAM map is each position's share of the score.
     #[test]

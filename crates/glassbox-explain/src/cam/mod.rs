@@ -86,6 +86,81 @@ pub fn weighted_maps(
     Ok(out)
 }
 
+/// Errors unless `activations` and `gradients` (samples, channels, h, w) have one shape;
+/// `method` names the caller in the message.
+pub(crate) fn check_same_shape(
+    method: &str,
+    activations: ArrayView4<'_, f32>,
+    gradients: ArrayView4<'_, f32>,
+) -> Result<(), ExplainError> {
+    if activations.dim() != gradients.dim() {
+        return Err(ExplainError::InvalidArgument(format!(
+            "{method}: activations {:?} and gradients {:?} differ in shape",
+            activations.dim(),
+            gradients.dim()
+        )));
+    }
+    Ok(())
+}
+
+/// Channel weights `f(A^k, ∂y/∂A^k)` of every image and channel, shape (samples, channels),
+/// from activations and gradients of one shape (samples, channels, h, w); `method` names the
+/// caller in errors.
+pub(crate) fn channel_weights(
+    method: &str,
+    activations: ArrayView4<'_, f32>,
+    gradients: ArrayView4<'_, f32>,
+    f: impl Fn(ArrayView2<'_, f32>, ArrayView2<'_, f32>) -> f64,
+) -> Result<Array2<f64>, ExplainError> {
+    check_same_shape(method, activations, gradients)?;
+    let (n, k, _, _) = activations.dim();
+    let mut weights = Array2::<f64>::zeros((n, k));
+    for ((i, c), wt) in weights.indexed_iter_mut() {
+        let a = activations.index_axis(Axis(0), i);
+        let g = gradients.index_axis(Axis(0), i);
+        *wt = f(a.index_axis(Axis(0), c), g.index_axis(Axis(0), c));
+    }
+    Ok(weights)
+}
+
+/// The skeleton of every gradient-based method: check the inputs, get the layer's activations
+/// and the gradients for `classes` (or the predicted classes), turn them into maps.
+pub(crate) fn gradient_method(
+    model: &dyn ConvClassifier,
+    images: ArrayView4<'_, f32>,
+    layer: &str,
+    classes: Option<&[usize]>,
+    maps: impl FnOnce(&LayerGradients) -> Result<Array3<f32>, ExplainError>,
+) -> Result<RawMaps, ExplainError> {
+    check_inputs(model, images, classes)?;
+    let (lg, classes) = gradients_for_classes(model, images, layer, classes)?;
+    let maps = maps(&lg)?;
+    Ok(RawMaps {
+        maps,
+        classes,
+        scores: lg.scores,
+    })
+}
+
+/// The skeleton of the methods that need the activations but not the gradients (CAM,
+/// Score-CAM, Eigen-CAM): `maps` gets the activations and the classes explained.
+pub(crate) fn activation_method(
+    model: &dyn ConvClassifier,
+    images: ArrayView4<'_, f32>,
+    layer: &str,
+    classes: Option<&[usize]>,
+    maps: impl FnOnce(ArrayView4<'_, f32>, &[usize]) -> Result<Array3<f32>, ExplainError>,
+) -> Result<RawMaps, ExplainError> {
+    check_inputs(model, images, classes)?;
+    let (lg, classes) = activations_and_classes(model, images, layer, classes)?;
+    let maps = maps(lg.activations.view(), &classes)?;
+    Ok(RawMaps {
+        maps,
+        classes,
+        scores: lg.scores,
+    })
+}
+
 /// The conv layer to explain: `layer` when it is one of the model's conv layers, else an error
 /// listing them; `None` picks the last conv layer.
 pub fn resolve_layer(
@@ -219,9 +294,11 @@ pub(crate) fn activations_and_classes(
 }
 
 /// Runs `layer_gradients` for the given classes, or for the predicted classes when `classes`
-/// is `None`. Finding the predicted class costs one extra forward pass, except where `layer`
-/// feeds a GAP + Dense head: there the gradient is known in closed form from the head's
-/// contract `y^c = b_c + Σ_k w_k^c mean(A^k)`, namely `∂y^c/∂A^k(x, y) = w_k^c / (h·w)` at every
+/// is `None`. For the predicted classes the model's `layer_gradients_for_predicted` is used
+/// (one pass for glassbox's CNN, which picks the class between forward and backward; two for
+/// models that keep the trait's default), except where `layer` feeds a GAP + Dense head: there
+/// the gradient is known in closed form from the head's contract
+/// `y^c = b_c + Σ_k w_k^c mean(A^k)`, namely `∂y^c/∂A^k(x, y) = w_k^c / (h·w)` at every
 /// position, so one pass (for a placeholder class) gives the activations and scores and the
 /// predicted class's gradient is built from the head (tested equal to backpropagation).
 pub(crate) fn gradients_for_classes(

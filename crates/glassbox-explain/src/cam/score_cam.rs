@@ -15,11 +15,11 @@
 //! as the model's own scores do not depend on its batch).
 
 use glassbox_core::ConvClassifier;
-use glassbox_core::ndarray::{Array2, Array3, Array4, ArrayView2, ArrayView4, Axis, Zip};
+use glassbox_core::ndarray::{Array2, Array4, ArrayView2, ArrayView4, Axis, Zip};
 use rayon::prelude::*;
 
 use super::upsample::{normalize_min_max, upsample_bicubic};
-use super::{RawMaps, activations_and_classes, check_inputs, weighted_maps};
+use super::{RawMaps, activation_method, weighted_maps};
 use crate::ExplainError;
 
 /// Masked images scored per forward pass by default.
@@ -129,15 +129,10 @@ pub fn score_cam(
     classes: Option<&[usize]>,
     batch: usize,
 ) -> Result<RawMaps, ExplainError> {
-    check_inputs(model, images, classes)?;
-    let (lg, classes) = activations_and_classes(model, images, layer, classes)?;
-    let scores = score_cam_scores(model, images, lg.activations.view(), &classes, batch)?;
-    let weights = softmax_rows(&scores);
-    let maps: Array3<f32> = weighted_maps(lg.activations.view(), weights.view(), true)?;
-    Ok(RawMaps {
-        maps,
-        classes,
-        scores: lg.scores,
+    activation_method(model, images, layer, classes, |activations, classes| {
+        let scores = score_cam_scores(model, images, activations, classes, batch)?;
+        let weights = softmax_rows(&scores);
+        weighted_maps(activations, weights.view(), true)
     })
 }
 

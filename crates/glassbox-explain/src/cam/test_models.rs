@@ -8,6 +8,14 @@ use glassbox_core::ndarray::{Array1, Array2, Array3, Array4, ArrayView3, ArrayVi
 use glassbox_core::rng::Rng;
 use glassbox_core::{ConvClassifier, CoreError, GapHead, LayerGradients};
 
+/// `n` images of `shape` (channels, height, width) with seeded uniform pixels in [0, 1).
+pub(crate) fn random_images(n: usize, shape: [usize; 3], seed: u64) -> Array4<f32> {
+    let mut rng = Rng::new(seed);
+    Array4::from_shape_fn((n, shape[0], shape[1], shape[2]), |_| {
+        rng.uniform(0.0, 1.0) as f32
+    })
+}
+
 /// One "same"-padded, stride-1 convolution with an odd square kernel.
 #[derive(Clone, Debug)]
 pub(crate) struct RefConv {

@@ -9,9 +9,9 @@
 //! (tested); the paper derives the weights from the sensitivity and conservation axioms.
 
 use glassbox_core::ConvClassifier;
-use glassbox_core::ndarray::{Array2, ArrayView4, Axis};
+use glassbox_core::ndarray::{Array2, ArrayView4};
 
-use super::{RawMaps, check_inputs, gradients_for_classes, weighted_maps};
+use super::{RawMaps, channel_weights, gradient_method, weighted_maps};
 use crate::ExplainError;
 
 /// XGrad-CAM channel weights, shape (samples, channels), from activations and gradients, both
@@ -20,30 +20,18 @@ pub fn xgrad_cam_weights(
     activations: ArrayView4<'_, f32>,
     gradients: ArrayView4<'_, f32>,
 ) -> Result<Array2<f64>, ExplainError> {
-    if activations.dim() != gradients.dim() {
-        return Err(ExplainError::InvalidArgument(format!(
-            "XGrad-CAM: activations {:?} and gradients {:?} differ in shape",
-            activations.dim(),
-            gradients.dim()
-        )));
-    }
-    let (n, k, _, _) = activations.dim();
-    let mut alpha = Array2::<f64>::zeros((n, k));
-    for ((i, c), a) in alpha.indexed_iter_mut() {
-        let act = activations.index_axis(Axis(0), i);
-        let grad = gradients.index_axis(Axis(0), i);
-        let (act, grad) = (act.index_axis(Axis(0), c), grad.index_axis(Axis(0), c));
+    channel_weights("XGrad-CAM", activations, gradients, |act, grad| {
         let total: f64 = act.iter().map(|&v| v as f64).sum();
-        if total != 0.0 {
-            let dot: f64 = act
-                .iter()
-                .zip(grad.iter())
-                .map(|(&x, &g)| x as f64 * g as f64)
-                .sum();
-            *a = dot / total;
+        if total == 0.0 {
+            return 0.0;
         }
-    }
-    Ok(alpha)
+        let dot: f64 = act
+            .iter()
+            .zip(grad.iter())
+            .map(|(&x, &g)| x as f64 * g as f64)
+            .sum();
+        dot / total
+    })
 }
 
 /// XGrad-CAM for `images` (samples, C, H, W) at conv layer `layer`, explaining `classes`
@@ -54,14 +42,9 @@ pub fn xgrad_cam(
     layer: &str,
     classes: Option<&[usize]>,
 ) -> Result<RawMaps, ExplainError> {
-    check_inputs(model, images, classes)?;
-    let (lg, classes) = gradients_for_classes(model, images, layer, classes)?;
-    let alpha = xgrad_cam_weights(lg.activations.view(), lg.gradients.view())?;
-    let maps = weighted_maps(lg.activations.view(), alpha.view(), true)?;
-    Ok(RawMaps {
-        maps,
-        classes,
-        scores: lg.scores,
+    gradient_method(model, images, layer, classes, |lg| {
+        let alpha = xgrad_cam_weights(lg.activations.view(), lg.gradients.view())?;
+        weighted_maps(lg.activations.view(), alpha.view(), true)
     })
 }
 
