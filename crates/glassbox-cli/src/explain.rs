@@ -93,7 +93,7 @@ pub enum OutputArg {
     /// additive for every method).
     Margin,
     /// Class probabilities (imported binary-logistic or softmax classifiers, with
-    /// interventional TreeSHAP).
+    /// interventional TreeSHAP, KernelSHAP or LIME).
     Probability,
 }
 
@@ -474,10 +474,14 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     } = &prepared;
     let probability = args.output == OutputArg::Probability;
     let (predictions, output_names) = if probability {
-        if args.method != Method::InterventionalTreeShap {
+        if !matches!(
+            args.method,
+            Method::InterventionalTreeShap | Method::KernelShap | Method::Lime
+        ) {
             bail!(
-                "--output probability works with --method interventional-tree-shap (probabilities \
-                 are not additive under the trees' path-dependent expectations); {} explains the margin",
+                "--output probability works with --method interventional-tree-shap, kernel-shap \
+                 or lime (probabilities are not additive under the trees' path-dependent \
+                 expectations); {} explains the margin",
                 args.method.name()
             );
         }

@@ -98,6 +98,31 @@ fn background_file(prepared: &Prepared, path: &std::path::Path) -> Result<Array2
     }
 }
 
+/// A classifier's probabilities as a model: the sigmoid of one margin, the softmax of several
+/// (what `--output probability` explains with the model-agnostic methods).
+struct Probabilities<'a>(&'a dyn Predict);
+
+impl Predict for Probabilities<'_> {
+    fn n_features(&self) -> usize {
+        self.0.n_features()
+    }
+    fn n_outputs(&self) -> usize {
+        self.0.n_outputs()
+    }
+    fn predict(
+        &self,
+        x: glassbox_core::ndarray::ArrayView2<'_, f64>,
+    ) -> std::result::Result<Array2<f64>, glassbox_core::CoreError> {
+        Ok(crate::explain_files::to_probabilities(&self.0.predict(x)?))
+    }
+}
+
+/// Whether the per-row agnostic methods explain probabilities (`--output probability`; the
+/// caller has checked that the model is a classifier whose probabilities glassbox reproduces).
+fn explains_probability(args: &ExplainArgs) -> bool {
+    args.output == crate::explain::OutputArg::Probability
+}
+
 /// KernelSHAP values of every explained row; returns them and the number of background rows.
 /// Checks local accuracy (exact by construction) before anything is written.
 pub fn kernel_shap(
@@ -105,7 +130,19 @@ pub fn kernel_shap(
     args: &ExplainArgs,
     quiet: bool,
 ) -> Result<(ShapValues, usize)> {
-    let model: &dyn Predict = prepared.model.as_ref();
+    let probability = explains_probability(args);
+    let proba;
+    let model: &dyn Predict = if probability {
+        proba = Probabilities(prepared.model.as_ref());
+        &proba
+    } else {
+        prepared.model.as_ref()
+    };
+    let predictions = if probability {
+        crate::explain_files::to_probabilities(&prepared.predictions)
+    } else {
+        prepared.predictions.clone()
+    };
     let (background, weights) = kernel_background(prepared, args)?;
     let m = prepared.x.ncols();
     let min = KernelShap::min_nsamples(m);
@@ -117,12 +154,13 @@ pub fn kernel_shap(
         );
     }
     // Tree models evaluate the coalitions by walking each tree once per background row: the
-    // same values (bit for bit), several times faster than synthetic rows.
+    // same values (bit for bit), several times faster than synthetic rows. (Their margins: a
+    // probability is not a sum over trees, so it goes through the generic path.)
     let ks = match &prepared.ensemble {
-        Some(ensemble) => {
+        Some(ensemble) if !probability => {
             KernelShap::for_tree_ensemble(ensemble, background.view(), weights.as_deref())
         }
-        None => KernelShap::new(model, background.view(), weights.as_deref()),
+        _ => KernelShap::new(model, background.view(), weights.as_deref()),
     };
     let mut ks = ks.context("KernelSHAP background")?.seed(args.seed);
     if let Some(ns) = args.nsamples {
@@ -150,7 +188,7 @@ pub fn kernel_shap(
     // Efficiency: sum phi = f(x) - E[f(background)] exactly, up to rounding.
     for i in 0..shap.values.dim().0 {
         for (o, e) in expected.iter().enumerate() {
-            let diff = prepared.predictions[[i, o]] - e;
+            let diff = predictions[[i, o]] - e;
             let col = shap.values.index_axis(Axis(0), i);
             let phi = col.column(o);
             let sum: f64 = phi.sum();
@@ -196,7 +234,13 @@ pub fn lime(
     staging: &Staging,
     quiet: bool,
 ) -> Result<(ShapValues, f64)> {
-    let model: &dyn Predict = prepared.model.as_ref();
+    let proba;
+    let model: &dyn Predict = if explains_probability(args) {
+        proba = Probabilities(prepared.model.as_ref());
+        &proba
+    } else {
+        prepared.model.as_ref()
+    };
     if args.lime_samples < 2 {
         bail!(
             "--lime-samples {}: LIME needs at least 2 samples (the row and one perturbation)",
@@ -204,6 +248,26 @@ pub fn lime(
         );
     }
     let (n, m) = prepared.x.dim();
+    // LIME's perturbations and bins need a value in every cell (imported models read missing
+    // ones); say where the first hole is instead of failing inside the statistics.
+    for (rows, what) in [
+        (&prepared.x, "explained"),
+        (&prepared.background_pool, "training"),
+    ] {
+        if let Some(((i, j), _)) = rows.indexed_iter().find(|(_, v)| v.is_nan()) {
+            let row = if what == "explained" {
+                format!("row '{}'", prepared.table.row_ids[i])
+            } else {
+                format!("data row {}", i + 1)
+            };
+            bail!(
+                "{}: LIME cannot perturb missing values ({what} {row}, column '{}' is empty); \
+                 drop incomplete rows, or use --method kernel-shap, which handles them",
+                args.table.data.display(),
+                prepared.table.feature_names[j]
+            );
+        }
+    }
     let mode = match args.lime_mode {
         LimeModeArg::Quartile => LimeMode::Quartile,
         LimeModeArg::Continuous => LimeMode::Continuous {

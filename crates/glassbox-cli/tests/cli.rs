@@ -512,3 +512,95 @@ fn permutation_importance_scores_accuracy_for_imported_classifiers() {
     assert!(err.contains("class labels 0..1"), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn kernel_shap_of_probabilities_equals_exact_interventional_tree_shap() {
+    // Four features: KernelSHAP enumerates all 14 coalitions, so with the same background rows
+    // it must give the exact Shapley values of E_b[sigmoid(f(x_S, b))], which interventional
+    // TreeSHAP computes in probability space by another algorithm.
+    let tmp = tempfile::tempdir().unwrap();
+    let (ks, it) = (tmp.path().join("ks"), tmp.path().join("it"));
+    let common = ["--output", "probability", "--background", "20"];
+    let (ok, err) = explain_fixture(
+        "xgb_binary.json",
+        &ks,
+        &[&["--method", "kernel-shap"][..], &common].concat(),
+    );
+    assert!(ok, "{err}");
+    let (ok, err) = explain_fixture(
+        "xgb_binary.json",
+        &it,
+        &[&["--method", "interventional-tree-shap"][..], &common].concat(),
+    );
+    assert!(ok, "{err}");
+    let (header, a) = read_csv(&ks.join("shap_values.csv"));
+    let (header_b, b) = read_csv(&it.join("shap_values.csv"));
+    assert_eq!(header, header_b);
+    assert_eq!(a.len(), b.len());
+    let m = header.len() - 3;
+    for (ra, rb) in a.iter().zip(&b) {
+        assert_eq!(ra[0], rb[0]);
+        let va: Vec<f64> = ra[1..].iter().map(|s| s.parse().unwrap()).collect();
+        let vb: Vec<f64> = rb[1..].iter().map(|s| s.parse().unwrap()).collect();
+        for j in 0..m + 2 {
+            assert!(
+                (va[j] - vb[j]).abs() <= 1e-9,
+                "row {} column {}: {} vs {}",
+                ra[0],
+                header[j + 1],
+                va[j],
+                vb[j]
+            );
+        }
+        assert!((0.0..=1.0).contains(&va[m + 1]), "not a probability");
+    }
+    // LIME needs complete rows: the fixture has missing cells, named in the error...
+    let lime = [
+        "--method",
+        "lime",
+        "--output",
+        "probability",
+        "--lime-samples",
+        "200",
+    ];
+    let out = tmp.path().join("lime");
+    let (ok, err) = explain_fixture("xgb_binary.json", &out, &lime);
+    assert!(!ok);
+    assert!(err.contains("LIME cannot perturb missing values"), "{err}");
+    assert!(err.contains("column 'pressure'"), "{err}");
+    assert!(!out.exists());
+    // ...and on the complete rows it explains the probability.
+    let text = std::fs::read_to_string(gbdt_fixture("data.csv")).unwrap();
+    let complete: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("NaN") && !l.contains(",,") && !l.ends_with(','))
+        .collect();
+    let data = tmp.path().join("complete.csv");
+    std::fs::write(&data, complete.join("\n") + "\n").unwrap();
+    let (ok, err) = run(glassbox()
+        .args(["explain", "--model"])
+        .arg(gbdt_fixture("xgb_binary.json"))
+        .arg("--data")
+        .arg(&data)
+        .args(["--target", "y", "--out"])
+        .arg(&out)
+        .args(lime));
+    assert!(ok, "{err}");
+    let (_, rows) = read_csv(&out.join("lime.csv"));
+    for r in &rows {
+        let p: f64 = r[1].parse().unwrap();
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "LIME explained {p}, not a probability"
+        );
+    }
+    // tree-shap still refuses probabilities.
+
+    let (ok, err) = explain_fixture(
+        "xgb_binary.json",
+        &tmp.path().join("ts"),
+        &["--method", "tree-shap", "--output", "probability"],
+    );
+    assert!(!ok);
+    assert!(err.contains("kernel-shap"), "{err}");
+}
