@@ -404,6 +404,7 @@ fn cnn_run(
                 arch,
                 epochs: args.quick.then_some(1),
                 lr_schedule: crate::image::ScheduleArg::Cosine,
+                augment: crate::image::AugmentArg::None,
                 batch_size: 32,
                 lr: 1e-3,
                 seed: SEED,

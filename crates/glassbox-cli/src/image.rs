@@ -11,7 +11,7 @@ use glassbox_data::{
     load_image_folder,
 };
 use glassbox_models::ModelError;
-use glassbox_models::nn::{Cnn, CnnArch, CnnEpochReport, CnnParams, LrSchedule};
+use glassbox_models::nn::{Augment, Cnn, CnnArch, CnnEpochReport, CnnParams, LrSchedule};
 use serde::Serialize;
 
 use crate::image_explain::{self, ExplainArgs};
@@ -87,6 +87,11 @@ pub struct ImageTrainArgs {
     /// Learning-rate schedule: cosine decay to ~0 over the run, or constant.
     #[arg(long, value_enum, default_value_t = ScheduleArg::Cosine)]
     pub lr_schedule: ScheduleArg,
+    /// Data augmentation: none, or random left-right / top-bottom mirroring of each training
+    /// image per epoch (for textures such as steel surfaces, whose class does not depend on
+    /// the side they are seen from).
+    #[arg(long, value_enum, default_value_t = AugmentArg::None)]
+    pub augment: AugmentArg,
     /// Images per mini-batch.
     #[arg(long, default_value_t = 32)]
     pub batch_size: usize,
@@ -116,6 +121,24 @@ pub enum ScheduleArg {
     Cosine,
     /// The same rate for every step (Keras' default).
     Constant,
+}
+
+/// Data augmentation choices.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AugmentArg {
+    /// The training images as they are.
+    None,
+    /// Random left-right and top-bottom mirroring (each with probability 1/2, seeded).
+    Flips,
+}
+
+impl From<AugmentArg> for Augment {
+    fn from(a: AugmentArg) -> Augment {
+        match a {
+            AugmentArg::None => Augment::None,
+            AugmentArg::Flips => Augment::Flips,
+        }
+    }
 }
 
 impl From<ScheduleArg> for LrSchedule {
@@ -255,6 +278,7 @@ pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageMetric
         arch: args.arch.into(),
         epochs: args.epochs(),
         lr_schedule: args.lr_schedule.into(),
+        augment: args.augment.into(),
         batch_size: args.batch_size,
         learning_rate: args.lr,
         seed: args.seed,

@@ -71,7 +71,8 @@ pub struct ExplainArgs {
     /// (1: the classifier head; 0 skips the check).
     #[arg(long, default_value_t = 1)]
     pub randomize_top: usize,
-    /// Seed of the re-initialised weights (and of the split of a --data folder without manifest).
+    /// Seed of the re-initialised weights, of LIME's perturbations, and of the split of a --data
+    /// folder without a recorded test set or manifest.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     #[command(flatten)]
@@ -89,7 +90,7 @@ pub struct ExplainArgs {
 /// What `image explain` computes: a CAM-family map at a conv layer, or LIME over superpixels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImageMethod {
-    /// CAM, Grad-CAM, Grad-CAM++ or Score-CAM.
+    /// A CAM-family method (CAM, Grad-CAM and its successors).
     Cam(CamMethod),
     /// LIME with SLIC superpixels.
     Lime,

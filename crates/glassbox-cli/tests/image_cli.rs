@@ -590,4 +590,35 @@ fn metrics_record_the_threads_training_ran_on() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(json(&model.join("metrics.json"))["threads"], 1);
+
+    // Augmentation is recorded with the settings, and changes the training.
+    let flipped = tmp.path().join("flips");
+    let (ok, err) = run(glassbox()
+        .args([
+            "image",
+            "train",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--augment",
+            "flips",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&flipped));
+    assert!(ok, "{err}");
+    assert_eq!(
+        json(&flipped.join("metrics.json"))["params"]["augment"],
+        "flips"
+    );
+    assert_eq!(
+        json(&model.join("metrics.json"))["params"]["augment"],
+        "none"
+    );
+    assert_ne!(
+        std::fs::read(flipped.join("weights.safetensors")).unwrap(),
+        std::fs::read(model.join("weights.safetensors")).unwrap()
+    );
 }

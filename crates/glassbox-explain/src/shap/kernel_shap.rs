@@ -161,8 +161,9 @@ impl<'m> KernelShap<'m> {
 
     /// An explainer for a tree ensemble: the same estimator, values bit-identical to
     /// [`KernelShap::new`] with the ensemble as the model, but each row's coalitions are
-    /// evaluated together by one walk of every tree per background row (~10x faster on deep
-    /// forests). Arguments as for [`KernelShap::new`].
+    /// evaluated together by one walk of every tree per background row (3.9x faster than batched
+    /// prediction on a 100-tree, depth-30 forest with 500 coalitions and 10 background rows).
+    /// Arguments as for [`KernelShap::new`].
     pub fn for_tree_ensemble(
         ensemble: &'m TreeEnsemble,
         background: ArrayView2<'_, f64>,

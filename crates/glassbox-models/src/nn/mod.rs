@@ -38,7 +38,7 @@ pub use cnn::{Cnn, CnnArch, cnn_specs};
 pub use cnn_io::{
     CNN_ARCHITECTURE_FILE, CNN_FORMAT, CNN_VERSION, CNN_WEIGHTS_FILE, CnnArchitecture,
 };
-pub use cnn_train::{CnnEpochReport, CnnParams, CnnStepReport, LrSchedule};
+pub use cnn_train::{Augment, CnnEpochReport, CnnParams, CnnStepReport, LrSchedule};
 pub use conv2d::Conv2d;
 pub use cross_entropy::{softmax, softmax_cross_entropy};
 pub use dense::Dense;
