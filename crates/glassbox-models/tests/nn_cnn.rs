@@ -15,8 +15,8 @@ use glassbox_core::ndarray::{Array4, Axis, s};
 use glassbox_core::rng::Rng;
 use glassbox_models::ModelError;
 use glassbox_models::nn::{
-    CNN_ARCHITECTURE_FILE, CNN_WEIGHTS_FILE, Cnn, CnnArch, CnnArchitecture, CnnEpochReport,
-    CnnParams, CnnStepReport, LayerSpec, LrSchedule, Tensor,
+    Augment, CNN_ARCHITECTURE_FILE, CNN_WEIGHTS_FILE, Cnn, CnnArch, CnnArchitecture,
+    CnnEpochReport, CnnParams, CnnStepReport, LayerSpec, LrSchedule, Tensor,
 };
 
 fn stripes(n: usize, side: usize, seed: u64) -> (Array4<f32>, Vec<usize>) {
@@ -119,20 +119,28 @@ fn flatten_cnn_learns_stripes() {
 #[test]
 fn training_is_reproducible_and_independent_of_the_thread_count() {
     let (x, y) = stripes(20, 12, 5);
-    let fit = |threads: usize| {
+    let fit_with = |threads: usize, augment: Augment| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap()
             .install(|| {
-                quick_params(CnnArch::GapCnn, 2)
-                    .fit(x.view(), &y, &names(), None, &mut |_| {}, &mut |_| {})
-                    .unwrap()
+                CnnParams {
+                    augment,
+                    ..quick_params(CnnArch::GapCnn, 2)
+                }
+                .fit(x.view(), &y, &names(), None, &mut |_| {}, &mut |_| {})
+                .unwrap()
             })
     };
+    let fit = |threads: usize| fit_with(threads, Augment::None);
     let (a, b) = (fit(1), fit(3));
     assert_eq!(a.weights_bytes(), b.weights_bytes());
     assert_eq!(a.history(), b.history());
+    // Augmented training too: its draws are per image and epoch, not per thread.
+    let (f1, f3) = (fit_with(1, Augment::Flips), fit_with(3, Augment::Flips));
+    assert_eq!(f1.weights_bytes(), f3.weights_bytes());
+    assert_ne!(f1.weights_bytes(), a.weights_bytes());
     // A different seed gives different weights.
     let c = CnnParams {
         seed: 8,
