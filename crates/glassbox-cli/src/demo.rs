@@ -1,10 +1,11 @@
 //! `glassbox demo`: the whole walk-through on the bundled data, in one output folder with one
 //! self-contained `report.html`.
 //!
-//! Stages: the molding table (random forest + TreeSHAP, MLP + DeepSHAP), then the NEU images
-//! (gap-cnn and flatten-cnn, CAM, Grad-CAM and LIME panels with their faithfulness evidence),
-//! then the report. The CNNs come from the bundled trained runs in `data/models/` unless `--retrain` is
-//! given (training both on 2 cores takes a while; the bundled runs were made by exactly the
+//! Stages: the molding table (random forest + TreeSHAP, permutation importance and partial
+//! dependence, MLP + DeepSHAP), then the NEU images (gap-cnn and flatten-cnn, CAM, Grad-CAM and
+//! LIME panels with their faithfulness evidence), then the report. The CNNs come from the
+//! bundled trained runs in `data/models/` unless `--retrain` is given (training both on 2 cores
+//! takes a while; the bundled runs were made by exactly the
 //! `glassbox image train` call `--retrain` makes). Every stage writes an ordinary run folder, so
 //! `glassbox report --run` can rebuild the page.
 
@@ -114,7 +115,7 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     }
     let staging = Staging::new(&args.out, args.force)?;
     let mut stages = Stages {
-        total: 11,
+        total: 12,
         done: Vec::new(),
         quiet,
     };
@@ -133,6 +134,21 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     stages.run("molding: TreeSHAP for the forest", || {
         explain(&table, &forest_dir, Method::TreeShap, &forest_shap, quiet)
     })?;
+    let forest_permutation = staging.path("molding-forest-permutation");
+    let forest_pdp = staging.path("molding-forest-pdp");
+    stages.run(
+        "molding: permutation importance and partial dependence for the forest",
+        || {
+            explain(
+                &table,
+                &forest_dir,
+                Method::Permutation,
+                &forest_permutation,
+                quiet,
+            )?;
+            explain(&table, &forest_dir, Method::Pdp, &forest_pdp, quiet)
+        },
+    )?;
     let mlp_dir = staging.path("molding-mlp");
     let mlp = stages.run("molding: train the neural network (MLP)", || {
         train_model(&table, &mlp_dir, ModelKind::Mlp, args.quick, quiet)
@@ -187,7 +203,14 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
                 started.elapsed().as_secs_f64(),
                 &done,
             ));
-        for dir in [&forest_dir, &forest_shap, &mlp_dir, &mlp_shap] {
+        for dir in [
+            &forest_dir,
+            &forest_shap,
+            &forest_permutation,
+            &forest_pdp,
+            &mlp_dir,
+            &mlp_shap,
+        ] {
             report = report.run_dir(dir)?;
         }
         for (_, dir, _) in &image_runs {
@@ -249,7 +272,7 @@ fn overview(
             "R² {:.5}, RMSE {:.2} g on {} test parts",
             forest.test.r2, forest.test.rmse, forest.test.n
         ),
-        "TreeSHAP (exact)".into(),
+        "TreeSHAP (exact), permutation importance, partial dependence".into(),
     ])
     .cells([
         "neural network, MLP (regression)".to_string(),

@@ -485,6 +485,8 @@ fn demo_quick_runs_every_stage_and_its_report_renders() {
     for run in [
         "molding-forest",
         "molding-forest-tree-shap",
+        "molding-forest-permutation",
+        "molding-forest-pdp",
         "molding-mlp",
         "molding-mlp-deep-shap",
         "neu-gap-cnn",
@@ -515,6 +517,8 @@ fn demo_quick_runs_every_stage_and_its_report_renders() {
         "DeepSHAP",
         "Grad-CAM",
         "LIME (Ribeiro",
+        "Permutation importance run",
+        "Partial dependence run",
     ] {
         assert!(html.contains(heading), "report lacks {heading:?}");
     }

@@ -154,3 +154,39 @@ fn unwritable_output_is_a_clear_error_and_leaves_nothing() {
     assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "x");
     assert_eq!(names(tmp.path()), ["blocker", "data.csv", "run"]);
 }
+
+#[test]
+fn permutation_and_partial_dependence_runs_get_their_sections() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = train_run(tmp.path());
+    let data = tmp.path().join("data.csv");
+    let (perm, pdp) = (tmp.path().join("perm"), tmp.path().join("pdp"));
+    for (method, out) in [("permutation", &perm), ("pdp", &pdp)] {
+        let (ok, err) = gb!(
+            "explain", "--model", run, "--data", data, "--method", method, "--out", out
+        );
+        assert!(ok, "{method}: {err}");
+    }
+    let page = tmp.path().join("report.html");
+    // The parent folder expands to its run folders, the global ones included.
+    let (ok, err) = gb!("report", "--run", tmp.path(), "--out", page);
+    assert!(ok, "{err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    for expected in [
+        "Permutation importance run perm",
+        "Permutation importance (drop in R²)",
+        "Importance per feature",
+        "R² before shuffling",
+        "Partial dependence run pdp",
+        "<h3>Partial dependence: a</h3>",
+        "individual conditional expectation",
+    ] {
+        assert!(html.contains(expected), "missing {expected:?}");
+    }
+    // A damaged permutation run: one line naming the missing file, nothing written.
+    std::fs::remove_file(perm.join("permutation_importance.png")).unwrap();
+    let page2 = tmp.path().join("report2.html");
+    let (ok, err) = gb!("report", "--run", perm, "--out", page2);
+    one_line_error(ok, &err, &["perm", "permutation_importance.png is missing"]);
+    assert!(!page2.exists());
+}

@@ -20,8 +20,9 @@ pub enum ReportError {
     /// A folder holds none of the files a glassbox run writes.
     #[error(
         "{dir} is not a glassbox run folder: it has no metrics.json (from `glassbox train` or \
-         `glassbox image train`), explanation.json (from `glassbox explain`) or summary.json \
-         (from `glassbox image explain`), nor sub-folders that have them"
+         `glassbox image train`), explanation.json, importance.json or partial_dependence.csv \
+         (from `glassbox explain`) or summary.json (from `glassbox image explain`), nor \
+         sub-folders that have them"
     )]
     NotARun {
         /// The folder that was read.

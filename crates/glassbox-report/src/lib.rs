@@ -27,6 +27,7 @@ mod document;
 mod error;
 mod escape;
 mod figures;
+mod global_runs;
 mod image;
 mod image_runs;
 mod render;

@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
 use crate::figures::describe_figure;
+use crate::global_runs;
 use crate::image_runs;
 
 /// Formats a number for a table: up to 6 significant digits, scientific for very large or small
@@ -219,6 +220,8 @@ fn is_run_dir(dir: &Path) -> bool {
     dir.join("metrics.json").is_file()
         || dir.join("explanation.json").is_file()
         || image_runs::is_explain_summary(&dir.join("summary.json"))
+        || global_runs::is_permutation_run(dir)
+        || global_runs::is_pdp_run(dir)
 }
 
 /// The run folders `dir` stands for: itself when it is a run (or missing, or not a folder, so
@@ -267,12 +270,19 @@ pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
     let is_train = has("metrics.json");
     let is_explain = has("explanation.json");
     let is_image_explain = !is_train && !is_explain && has("summary.json");
-    if !is_train && !is_explain && !is_image_explain {
-        return Err(ReportError::NotARun {
-            dir: dir.to_path_buf(),
-        });
-    }
     let name = folder_name(dir);
+    if !is_train && !is_explain && !is_image_explain {
+        let section = if global_runs::is_permutation_run(dir) {
+            global_runs::permutation_section(dir, &name)?
+        } else if global_runs::is_pdp_run(dir) {
+            global_runs::pdp_section(dir, &name, &files)?
+        } else {
+            return Err(ReportError::NotARun {
+                dir: dir.to_path_buf(),
+            });
+        };
+        return Ok(finish(dir, section, &files, &[]));
+    }
     if is_image_explain {
         let (section, folders) = image_runs::explain_section(dir, &name)?;
         return Ok(finish(dir, section, &files, &folders));
