@@ -29,6 +29,7 @@ mod escape;
 mod figures;
 mod global_runs;
 mod image;
+mod image_explain_runs;
 mod image_runs;
 mod render;
 mod runs;

@@ -21,6 +21,7 @@ use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
 use crate::figures::describe_figure;
 use crate::global_runs;
+use crate::image_explain_runs;
 use crate::image_runs;
 
 /// Formats a number for a table: up to 6 significant digits, scientific for very large or small
@@ -284,7 +285,7 @@ pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
         return Ok(finish(dir, section, &files, &[]));
     }
     if is_image_explain {
-        let (section, folders) = image_runs::explain_section(dir, &name)?;
+        let (section, folders) = image_explain_runs::explain_section(dir, &name)?;
         return Ok(finish(dir, section, &files, &folders));
     }
     let metrics = if is_train {
