@@ -674,13 +674,20 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     write_json(&staging.path("explanation.json"), &summary)?;
     let dir = staging.commit()?;
     if !quiet {
+        // Exact methods were checked for local accuracy; the approximate ones report how far
+        // their values are from adding up to the model output.
+        let accuracy = match (exact, completeness_gap) {
+            (true, _) | (false, None) => format!("local accuracy max rel. error {max_rel:.1e}"),
+            (false, Some(gap)) => {
+                format!("relative gap to the model output {gap:.2e} (approximate)")
+            }
+        };
         eprintln!(
-            "{}: {} rows x {} features in {:.2} s, local accuracy max rel. error {:.1e} -> {}",
+            "{}: {} rows x {} features in {:.2} s, {accuracy} -> {}",
             summary.method,
             summary.n_rows,
             summary.features.len(),
             seconds,
-            max_rel,
             crate::output::final_path(&dir).display()
         );
     }
