@@ -676,11 +676,9 @@ pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, Summary)> {
     if !quiet {
         // Exact methods were checked for local accuracy; the approximate ones report how far
         // their values are from adding up to the model output.
-        let accuracy = match (exact, completeness_gap) {
-            (true, _) | (false, None) => format!("local accuracy max rel. error {max_rel:.1e}"),
-            (false, Some(gap)) => {
-                format!("relative gap to the model output {gap:.2e} (approximate)")
-            }
+        let accuracy = match completeness_gap {
+            None => format!("local accuracy max rel. error {max_rel:.1e}"),
+            Some(gap) => format!("relative gap to the model output {gap:.2e} (approximate)"),
         };
         eprintln!(
             "{}: {} rows x {} features in {:.2} s, {accuracy} -> {}",
