@@ -17,6 +17,7 @@ use glassbox_explain::importance::permutation::{Scoring, permutation_importance}
 use glassbox_explain::lime::tabular::{LimeMode, LimeTabular};
 use glassbox_explain::shap::kernel_shap::KernelShap;
 use glassbox_explain::shap::kmeans::kmeans;
+use glassbox_explain::shap::output::OutputSpace;
 use serde::Serialize;
 
 use crate::explain::{ExplainArgs, Method, Prepared, Summary};
@@ -154,13 +155,17 @@ pub fn kernel_shap(
         );
     }
     // Tree models evaluate the coalitions by walking each tree once per background row: the
-    // same values (bit for bit), several times faster than synthetic rows. (Their margins: a
-    // probability is not a sum over trees, so it goes through the generic path.)
+    // same values (bit for bit), several times faster than synthetic rows.
     let ks = match &prepared.ensemble {
-        Some(ensemble) if !probability => {
-            KernelShap::for_tree_ensemble(ensemble, background.view(), weights.as_deref())
+        Some(ensemble) => {
+            let space = if probability {
+                OutputSpace::Probability
+            } else {
+                OutputSpace::Margin
+            };
+            KernelShap::for_tree_ensemble_in(ensemble, space, background.view(), weights.as_deref())
         }
-        _ => KernelShap::new(model, background.view(), weights.as_deref()),
+        None => KernelShap::new(model, background.view(), weights.as_deref()),
     };
     let mut ks = ks.context("KernelSHAP background")?.seed(args.seed);
     if let Some(ns) = args.nsamples {

@@ -8,12 +8,14 @@
 
 mod interventional_common;
 
+use glassbox_core::Predict;
 use glassbox_core::TreeEnsemble;
 use glassbox_core::ndarray::Array2;
 use glassbox_core::rng::Rng;
 use glassbox_explain::shap::ShapValues;
 use glassbox_explain::shap::kernel_shap::KernelShap;
 use glassbox_explain::shap::kmeans::kmeans;
+use glassbox_explain::shap::output::OutputSpace;
 use interventional_common::*;
 
 #[track_caller]
@@ -136,4 +138,87 @@ fn tree_walk_enumerating_every_coalition_gives_exact_shapley_values() {
             }
         }
     }
+}
+
+/// The ensemble's probabilities (sigmoid of one margin, softmax of several) as a model.
+struct Probabilities<'a>(&'a TreeEnsemble);
+
+impl Predict for Probabilities<'_> {
+    fn n_features(&self) -> usize {
+        self.0.n_features
+    }
+    fn n_outputs(&self) -> usize {
+        self.0.n_outputs
+    }
+    fn predict(
+        &self,
+        x: glassbox_core::ndarray::ArrayView2<'_, f64>,
+    ) -> Result<Array2<f64>, glassbox_core::CoreError> {
+        let f = OutputSpace::Probability
+            .transform(self.0.n_outputs)
+            .unwrap();
+        let mut y = self.0.predict(x)?;
+        for mut row in y.rows_mut() {
+            let m = row.to_vec();
+            for (o, v) in row.iter_mut().enumerate() {
+                *v = f(&m, o);
+            }
+        }
+        Ok(y)
+    }
+}
+
+#[test]
+fn tree_walk_in_probability_space_equals_the_generic_path_bit_for_bit() {
+    let mut rng = Rng::new(31);
+    for case in 0..30 {
+        let m = 2 + rng.below(7);
+        let k = [1, 3][case % 2];
+        let depth = 1 + rng.below(6);
+        let e = random_ensemble(&mut rng, m, k, 6, depth, false);
+        let x = to_array(&random_rows(&mut rng, 3, m, case % 3 == 0), m);
+        let nb = 1 + rng.below(5);
+        let bg = to_array(&random_rows(&mut rng, nb, m, case % 3 == 0), m);
+        let ns = Some(
+            (2 * m + 2)
+                .max(((1usize << m) - 2) / 2)
+                .min((1usize << m) - 2),
+        );
+        let mut walk =
+            KernelShap::for_tree_ensemble_in(&e, OutputSpace::Probability, bg.view(), None)
+                .unwrap()
+                .seed(case as u64);
+        let proba = Probabilities(&e);
+        let mut generic = KernelShap::new(&proba, bg.view(), None)
+            .unwrap()
+            .seed(case as u64);
+        if let Some(n) = ns {
+            walk = walk.nsamples(n);
+            generic = generic.nsamples(n);
+        }
+        let a = walk.explain(x.view()).unwrap();
+        let b = generic.explain(x.view()).unwrap();
+        assert_bit_identical(&a, &b, &format!("probability case {case} (m {m}, k {k})"));
+        // Efficiency in probability space: base + sum = p(x).
+        let p = proba.predict(x.view()).unwrap();
+        for i in 0..3 {
+            for o in 0..k {
+                let sum: f64 = (0..m).map(|j| a.values[[i, j, o]]).sum();
+                assert_close(a.base_values[[i, o]] + sum, p[[i, o]], 1e-12, "efficiency");
+            }
+        }
+    }
+    // Margin space is the plain tree walk.
+    let e = random_ensemble(&mut rng, 4, 2, 4, 4, false);
+    let x = to_array(&random_rows(&mut rng, 2, 4, false), 4);
+    let bg = to_array(&random_rows(&mut rng, 3, 4, false), 4);
+    let a = KernelShap::for_tree_ensemble_in(&e, OutputSpace::Margin, bg.view(), None)
+        .unwrap()
+        .explain(x.view())
+        .unwrap();
+    let b = KernelShap::for_tree_ensemble(&e, bg.view(), None)
+        .unwrap()
+        .explain(x.view())
+        .unwrap();
+    assert_bit_identical(&a, &b, "margin space");
 }

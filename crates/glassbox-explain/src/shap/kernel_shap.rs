@@ -38,6 +38,7 @@ use rayon::prelude::*;
 use super::ShapValues;
 use super::kernel_shap_trees::coalition_values;
 use super::kernel_shap_wls::{constrained_wls, select_aic, select_num_features};
+use super::output::OutputSpace;
 use crate::ExplainError;
 
 /// Largest number of synthetic rows sent to the model in one `predict` call.
@@ -65,10 +66,7 @@ pub enum L1Reg {
 /// KernelSHAP explainer for one model and background set. Build with [`KernelShap::new`], tune
 /// with the builder methods, call [`KernelShap::explain`].
 pub struct KernelShap<'m> {
-    model: &'m dyn Predict,
-    /// The model as trees, when it is one: coalitions are then evaluated by walking each tree
-    /// once per background row ([`super::kernel_shap_trees`]) instead of as synthetic rows.
-    trees: Option<&'m TreeEnsemble>,
+    model: Queried<'m>,
     background: Array2<f64>,
     weights: Vec<f64>,
     /// Model output on each background row, (background rows, outputs).
@@ -91,6 +89,54 @@ impl std::fmt::Debug for KernelShap<'_> {
     }
 }
 
+/// A map from a tree ensemble's margins (one row, all outputs) to output `o` of the explained
+/// space (see [`OutputSpace::transform`]).
+type Link = fn(&[f64], usize) -> f64;
+
+/// What KernelSHAP queries: any model, or a tree ensemble (whose coalitions are then evaluated
+/// by walking each tree once per background row, [`super::kernel_shap_trees`]) with its margins
+/// optionally passed through a link.
+#[derive(Clone, Copy)]
+enum Queried<'m> {
+    Model(&'m dyn Predict),
+    Trees(&'m TreeEnsemble, Option<Link>),
+}
+
+impl Queried<'_> {
+    fn n_features(&self) -> usize {
+        match self {
+            Queried::Model(m) => m.n_features(),
+            Queried::Trees(e, _) => e.n_features,
+        }
+    }
+
+    fn n_outputs(&self) -> usize {
+        match self {
+            Queried::Model(m) => m.n_outputs(),
+            Queried::Trees(e, _) => e.n_outputs,
+        }
+    }
+
+    /// Outputs for `x` (samples, features): (samples, outputs).
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, ExplainError> {
+        match self {
+            Queried::Model(m) => Ok(m.predict(x)?),
+            Queried::Trees(e, link) => {
+                let mut y = e.predict(x)?;
+                if let Some(link) = link {
+                    for mut row in y.rows_mut() {
+                        let margins = row.to_vec();
+                        for (o, v) in row.iter_mut().enumerate() {
+                            *v = link(&margins, o);
+                        }
+                    }
+                }
+                Ok(y)
+            }
+        }
+    }
+}
+
 impl<'m> KernelShap<'m> {
     /// An explainer for `model` with `background`, shape (background rows, features), and
     /// optional non-negative `background_weights`, length (background rows,) (e.g. the cluster
@@ -98,6 +144,14 @@ impl<'m> KernelShap<'m> {
     /// to get the base value `E[f(background)]`.
     pub fn new(
         model: &'m dyn Predict,
+        background: ArrayView2<'_, f64>,
+        background_weights: Option<&[f64]>,
+    ) -> Result<Self, ExplainError> {
+        Self::build(Queried::Model(model), background, background_weights)
+    }
+
+    fn build(
+        model: Queried<'m>,
         background: ArrayView2<'_, f64>,
         background_weights: Option<&[f64]>,
     ) -> Result<Self, ExplainError> {
@@ -148,7 +202,6 @@ impl<'m> KernelShap<'m> {
             .collect();
         Ok(KernelShap {
             model,
-            trees: None,
             background,
             weights,
             fb,
@@ -169,9 +222,30 @@ impl<'m> KernelShap<'m> {
         background: ArrayView2<'_, f64>,
         background_weights: Option<&[f64]>,
     ) -> Result<Self, ExplainError> {
-        let mut ks = Self::new(ensemble, background, background_weights)?;
-        ks.trees = Some(ensemble);
-        Ok(ks)
+        Self::build(
+            Queried::Trees(ensemble, None),
+            background,
+            background_weights,
+        )
+    }
+
+    /// [`KernelShap::for_tree_ensemble`] in output space `space`: with
+    /// [`OutputSpace::Probability`] the game is `v(S) = E_b[p(x_S, b)]` for the classifier's
+    /// probability `p` (sigmoid of one margin, softmax of several), the link applied to each
+    /// synthetic row's margins before the average, so the values add up to the probability.
+    /// Bit-identical to [`KernelShap::new`] with a model that returns those probabilities.
+    pub fn for_tree_ensemble_in(
+        ensemble: &'m TreeEnsemble,
+        space: OutputSpace,
+        background: ArrayView2<'_, f64>,
+        background_weights: Option<&[f64]>,
+    ) -> Result<Self, ExplainError> {
+        let link = space.transform(ensemble.n_outputs);
+        Self::build(
+            Queried::Trees(ensemble, link),
+            background,
+            background_weights,
+        )
     }
 
     /// Number of coalitions evaluated per row (shap's `nsamples`; default `2 M + 2048`, capped
@@ -296,11 +370,12 @@ impl<'m> KernelShap<'m> {
         let mut rng = Rng::derive(self.seed, row as u64);
         let coal = coalitions(mv, nsamples, &mut rng);
         let nc = coal.weights.len();
-        let ey = match self.trees {
-            Some(ensemble) => {
+        let ey = match self.model {
+            Queried::Trees(ensemble, link) => {
                 let mut ey = vec![0.0; nc * k];
                 coalition_values(
                     ensemble,
+                    link,
                     x,
                     bg.view(),
                     &self.weights,
@@ -317,7 +392,7 @@ impl<'m> KernelShap<'m> {
                 }
                 ey
             }
-            None => self.synthetic_row_values(row, x, fx, &varying, &coal)?,
+            Queried::Model(_) => self.synthetic_row_values(row, x, fx, &varying, &coal)?,
         };
 
         let fraction = nc as f64 / max_samples as f64;

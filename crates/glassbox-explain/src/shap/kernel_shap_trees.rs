@@ -15,13 +15,17 @@
 //!
 //! The sums are accumulated in the same order as [`TreeEnsemble::predict`] (base offset, then
 //! tree by tree) and then over the background in row order, so the coalition values are
-//! bit-identical to the generic path's; `tests/kernel_shap_trees.rs` checks that.
+//! bit-identical to the generic path's; `tests/kernel_shap_trees.rs` checks that. Each
+//! (coalition, background row) cell holds a whole synthetic row's margins, so a link such as
+//! the classifier's probability is applied to the cell before the average, exactly as a model
+//! returning probabilities would be.
 
 use glassbox_core::TreeEnsemble;
 use glassbox_core::ndarray::{ArrayView1, ArrayView2};
 
 /// `out[c * k + o] = sum_b weights[b] * f_o(x on S_c, background row b elsewhere)` for every
-/// coalition `c` and output `o` of `ensemble` (k outputs).
+/// coalition `c` and output `o` of `ensemble` (k outputs), `f` the ensemble's margins or, with
+/// `link`, `link(margins, o)` (e.g. the probability).
 ///
 /// * `x`: the explained row, shape (features,).
 /// * `background`: shape (background rows, features); `weights`: length (background rows,).
@@ -30,8 +34,10 @@ use glassbox_core::ndarray::{ArrayView1, ArrayView2};
 /// * `masks`: shape (coalitions, `varying.len()`) row-major; `masks[c * mv + t]` says whether
 ///   `varying[t]` is in coalition `c`.
 /// * `out`: shape (coalitions, outputs) row-major, overwritten.
+#[allow(clippy::too_many_arguments)] // one call site; the arguments are the game's parts
 pub(crate) fn coalition_values(
     ensemble: &TreeEnsemble,
+    link: Option<fn(&[f64], usize) -> f64>,
     x: ArrayView1<'_, f64>,
     background: ArrayView2<'_, f64>,
     weights: &[f64],
@@ -123,6 +129,15 @@ pub(crate) fn coalition_values(
                         hi = mid;
                     }
                 }
+            }
+        }
+    }
+    if let Some(link) = link {
+        let mut margins = vec![0.0; k];
+        for cell in f.chunks_exact_mut(k) {
+            margins.copy_from_slice(cell);
+            for (o, v) in cell.iter_mut().enumerate() {
+                *v = link(&margins, o);
             }
         }
     }
