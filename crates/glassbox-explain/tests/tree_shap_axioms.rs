@@ -40,7 +40,12 @@ fn scale(sv: &ShapValues, i: usize, o: usize) -> f64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // A fixed seed keeps CI deterministic; the committed regressions file replays past failures.
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7ee5_4a9),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn local_accuracy(seed in any::<u64>(), m in 1usize..12, k in 1usize..4, n_trees in 1usize..8, depth in 1usize..10) {

@@ -235,6 +235,29 @@ fn feature_count_mismatches() {
     );
 }
 
+/// A corrupt feature count must be refused before anything is sized by it (a mutated file
+/// that declared 4 billion features made a caller allocate 100 GB).
+#[test]
+fn implausible_feature_counts() {
+    expect_err(
+        &edit(
+            XB,
+            "\"num_class\": \"0\", \"num_feature\": \"2\"",
+            "\"num_class\": \"0\", \"num_feature\": \"4294967295\"",
+        ),
+        Kind::Format,
+        &[
+            "implausible learner_model_param.num_feature = 4294967295",
+            "at most 10000000",
+        ],
+    );
+    expect_err(
+        &edit(LG, "max_feature_idx=2\n", "max_feature_idx=10000000\n"),
+        Kind::Format,
+        &["implausible max_feature_idx = 10000000"],
+    );
+}
+
 #[test]
 fn broken_structure() {
     expect_err(

@@ -169,7 +169,13 @@ fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+    // A fixed seed keeps CI deterministic (a random one found the 4-billion-feature file only
+    // once in many runs); the cargo-fuzz targets in fuzz/ explore without a seed or a limit.
+    #![proptest_config(ProptestConfig {
+        cases: 600,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x61a5_5b0c),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn mutated_fixtures_never_panic(

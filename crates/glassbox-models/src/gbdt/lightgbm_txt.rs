@@ -151,8 +151,11 @@ pub fn parse_lightgbm_text(
     if per_iter == 0 || per_iter > 100_000 {
         return Err(cx.format(format!("num_tree_per_iteration = {per_iter} is not valid")));
     }
-    if max_feature_idx >= 100_000_000 {
-        return Err(cx.format(format!("implausible max_feature_idx = {max_feature_idx}")));
+    if max_feature_idx >= super::MAX_FEATURES {
+        return Err(cx.format(format!(
+            "implausible max_feature_idx = {max_feature_idx} (at most {} features)",
+            super::MAX_FEATURES
+        )));
     }
     let n_features = max_feature_idx + 1;
 

@@ -11,6 +11,11 @@ pub mod imported;
 pub mod lightgbm_txt;
 pub mod xgboost_json;
 
+/// Most input features an imported model may declare. Corrupt files can declare billions,
+/// and everything downstream (input checks, explanations) holds rows of this width; real boosted
+/// models stay far below (hashed text features reach a few million).
+pub const MAX_FEATURES: usize = 10_000_000;
+
 pub use detect::{detect_format, load_boosted, parse_boosted};
 pub use imported::{BoostedFormat, ImportedModel, Objective};
 pub use lightgbm_txt::parse_lightgbm_text;

@@ -214,6 +214,12 @@ pub fn parse_xgboost_json(
     if num_feature == 0 {
         return Err(format_err("learner_model_param.num_feature is 0".into()));
     }
+    if num_feature > super::MAX_FEATURES {
+        return Err(format_err(format!(
+            "implausible learner_model_param.num_feature = {num_feature} (at most {} features)",
+            super::MAX_FEATURES
+        )));
+    }
     let num_class = param_usize(param, "num_class")
         .map_err(|m| format_err(format!("learner_model_param.num_class: {m}")))?
         .unwrap_or(0);
