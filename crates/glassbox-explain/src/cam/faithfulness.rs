@@ -22,6 +22,7 @@ use glassbox_core::ConvClassifier;
 use glassbox_core::ndarray::{Array3, Array4, ArrayView2, ArrayView3, ArrayView4, Axis};
 use rayon::prelude::*;
 
+use super::checked_class_scores;
 use crate::ExplainError;
 
 /// What removed pixels become (deletion) or what insertion starts from.
@@ -239,16 +240,7 @@ pub fn faithfulness_curves(
                     }
                 }
             }
-            let scores = model.class_scores(batch.view())?;
-            if scores.dim() != (chunk.len(), model.n_classes()) {
-                return Err(ExplainError::Model(format!(
-                    "class_scores returned shape {:?} for {} images, expected ({}, {})",
-                    scores.dim(),
-                    chunk.len(),
-                    chunk.len(),
-                    model.n_classes()
-                )));
-            }
+            let scores = checked_class_scores(model, batch.view())?;
             chunk
                 .iter()
                 .enumerate()

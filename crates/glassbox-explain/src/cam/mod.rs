@@ -103,6 +103,24 @@ pub(crate) fn check_same_shape(
     Ok(())
 }
 
+/// The model's pre-softmax scores for `images` (samples, C, H, W), checked to be
+/// (samples, classes).
+pub(crate) fn checked_class_scores(
+    model: &dyn ConvClassifier,
+    images: ArrayView4<'_, f32>,
+) -> Result<Array2<f32>, ExplainError> {
+    let n = images.dim().0;
+    let scores = model.class_scores(images)?;
+    if scores.dim() != (n, model.n_classes()) {
+        return Err(ExplainError::Model(format!(
+            "class_scores returned shape {:?} for {n} images, expected ({n}, {})",
+            scores.dim(),
+            model.n_classes()
+        )));
+    }
+    Ok(scores)
+}
+
 /// Channel weights `f(A^k, ∂y/∂A^k)` of every image and channel, shape (samples, channels),
 /// from activations and gradients of one shape (samples, channels, h, w); `method` names the
 /// caller in errors.

@@ -19,7 +19,7 @@ use glassbox_core::ndarray::{Array2, Array4, ArrayView2, ArrayView4, Axis, Zip};
 use rayon::prelude::*;
 
 use super::upsample::{normalize_min_max, upsample_bicubic};
-use super::{RawMaps, activation_method, weighted_maps};
+use super::{RawMaps, activation_method, checked_class_scores, weighted_maps};
 use crate::ExplainError;
 
 /// Masked images scored per forward pass by default.
@@ -77,16 +77,7 @@ pub fn score_cam_scores(
                         .for_each(|o, &x, &m| *o = (x as f64 * m) as f32);
                 }
             }
-            let scores = model.class_scores(masked.view())?;
-            if scores.dim() != (chunk.len(), model.n_classes()) {
-                return Err(ExplainError::Model(format!(
-                    "class_scores returned shape {:?} for {} images, expected ({}, {})",
-                    scores.dim(),
-                    chunk.len(),
-                    chunk.len(),
-                    model.n_classes()
-                )));
-            }
+            let scores = checked_class_scores(model, masked.view())?;
             chunk
                 .iter()
                 .enumerate()
