@@ -42,3 +42,65 @@ pub fn spinner(label: &str, quiet: bool) -> ProgressBar {
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
 }
+
+/// The library's [`glassbox::Progress`] drawn as indicatif bars (a spinner when the length is
+/// unknown); hidden when `quiet`. Each stage gets a fresh bar.
+#[allow(dead_code)] // wired into the commands by the façade work in progress
+pub struct Bars {
+    quiet: bool,
+    current: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+#[allow(dead_code)]
+impl Bars {
+    /// Bars on stderr, hidden when `quiet`.
+    pub fn new(quiet: bool) -> Bars {
+        Bars {
+            quiet,
+            current: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn with_bar(&self, f: impl FnOnce(&ProgressBar)) {
+        if let Some(pb) = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            f(pb);
+        }
+    }
+}
+
+impl glassbox::Progress for Bars {
+    fn start(&self, label: &str, len: Option<u64>) {
+        let pb = match len {
+            Some(n) => bar(n, label, self.quiet),
+            None => spinner(label, self.quiet),
+        };
+        let old = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(pb);
+        if let Some(old) = old {
+            old.finish_and_clear();
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        self.with_bar(|pb| pb.inc(n));
+    }
+
+    fn finish(&self) {
+        if let Some(pb) = self
+            .current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            pb.finish_and_clear();
+        }
+    }
+}

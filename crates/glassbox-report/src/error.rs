@@ -5,6 +5,9 @@ use std::path::PathBuf;
 /// An error while reading run folders, embedding images or writing the report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// A run-folder file does not match its typed record (names the file and the field).
+    #[error(transparent)]
+    Record(#[from] glassbox::Error),
     /// A run folder given to the report does not exist.
     #[error("run folder {dir} does not exist")]
     RunDirMissing {

@@ -1,0 +1,196 @@
+//! Run folders: all-or-nothing output folders and the atomic CSV/JSON writers every run uses.
+//!
+//! A run writes into a hidden staging folder beside the requested one ([`Staging`]) and renames
+//! it into place only when everything succeeded, so a failed run never leaves a half-filled
+//! output folder (and each file inside is itself written atomically). Paths recorded inside a
+//! run are the final ones ([`final_path`]), never the staging name.
+
+use std::path::{Path, PathBuf};
+
+use glassbox_core::atomic::{write_atomic, write_atomic_with};
+
+use crate::{Error, Result};
+
+/// A staging folder that becomes `final_dir` on [`Staging::commit`] and is removed on drop
+/// otherwise.
+#[derive(Debug)]
+pub struct Staging {
+    final_dir: PathBuf,
+    dir: PathBuf,
+    force: bool,
+    committed: bool,
+}
+
+impl Staging {
+    /// Checks that `final_dir` may be written (absent or empty, or `force`) and creates the
+    /// staging folder `.NAME.partial-PID` beside it.
+    pub fn new(final_dir: &Path, force: bool) -> Result<Staging> {
+        if final_dir.exists() {
+            if !final_dir.is_dir() {
+                return Err(Error::Settings(format!(
+                    "output path {} exists and is not a folder",
+                    final_dir.display()
+                )));
+            }
+            let non_empty = std::fs::read_dir(final_dir)
+                .map_err(|e| Error::io(final_dir, e))?
+                .next()
+                .is_some();
+            if non_empty && !force {
+                return Err(Error::Settings(format!(
+                    "output folder {} exists and is not empty; choose another --out or pass --force to replace it",
+                    final_dir.display()
+                )));
+            }
+        }
+        let parent = match final_dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let name = final_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "out".into());
+        let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).ok();
+        }
+        std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        Ok(Staging {
+            final_dir: final_dir.to_path_buf(),
+            dir,
+            force,
+            committed: false,
+        })
+    }
+
+    /// Path of `name` inside the staging folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// The staging folder itself.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The folder this becomes on commit.
+    pub fn final_dir(&self) -> &Path {
+        &self.final_dir
+    }
+
+    /// Moves the staging folder into place (replacing an existing folder when forced).
+    pub fn commit(mut self) -> Result<PathBuf> {
+        if self.final_dir.exists() {
+            debug_assert!(self.force || dir_is_empty(&self.final_dir));
+            std::fs::remove_dir_all(&self.final_dir).map_err(|e| Error::io(&self.final_dir, e))?;
+        }
+        std::fs::rename(&self.dir, &self.final_dir).map_err(|e| Error::io(&self.final_dir, e))?;
+        self.committed = true;
+        Ok(self.final_dir.clone())
+    }
+}
+
+fn dir_is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false)
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// `path` as it will read once every staging folder in it is committed: each component
+/// `.NAME.partial-PID` becomes `NAME`. Files written inside a staging folder record where their
+/// inputs will be, not a temporary, process-specific name.
+pub fn final_path(path: &Path) -> PathBuf {
+    path.components()
+        .map(|c| {
+            let s = c.as_os_str().to_string_lossy();
+            match s
+                .strip_prefix('.')
+                .and_then(|rest| rest.rsplit_once(".partial-"))
+            {
+                Some((name, pid)) if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) => {
+                    std::ffi::OsString::from(name)
+                }
+                _ => c.as_os_str().to_os_string(),
+            }
+        })
+        .collect()
+}
+
+/// Writes a CSV with a header and rows of already-formatted fields, atomically.
+pub fn write_csv(
+    path: &Path,
+    header: &[String],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<()> {
+    write_atomic_with(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(header).map_err(std::io::Error::other)?;
+        for row in rows {
+            csv.write_record(&row).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })
+    .map_err(Error::from)
+}
+
+/// Writes `value` as pretty JSON with a final newline, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+    text.push('\n');
+    Ok(write_atomic(path, text.as_bytes())?)
+}
+
+/// Formats a float with the shortest representation that round-trips (the number format of
+/// every CSV glassbox writes).
+pub fn num(v: f64) -> String {
+    format!("{v}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staging_components_are_renamed() {
+        assert_eq!(
+            final_path(Path::new("/tmp/.demo.partial-123/run/model.json")),
+            PathBuf::from("/tmp/demo/run/model.json")
+        );
+        assert_eq!(
+            final_path(Path::new(".x.partial-/a")),
+            PathBuf::from(".x.partial-/a")
+        );
+        assert_eq!(final_path(Path::new("rel/file")), PathBuf::from("rel/file"));
+    }
+
+    #[test]
+    fn staging_is_removed_unless_committed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("run");
+        let staging = Staging::new(&out, false).unwrap();
+        let dir = staging.dir().to_path_buf();
+        write_json(&staging.path("a.json"), &1).unwrap();
+        drop(staging);
+        assert!(!dir.exists() && !out.exists());
+        let staging = Staging::new(&out, false).unwrap();
+        write_json(&staging.path("a.json"), &1).unwrap();
+        assert_eq!(staging.commit().unwrap(), out);
+        assert_eq!(std::fs::read_to_string(out.join("a.json")).unwrap(), "1\n");
+        assert!(
+            Staging::new(&out, false).is_err(),
+            "non-empty without force"
+        );
+        assert!(Staging::new(&out, true).is_ok());
+    }
+}
