@@ -10,6 +10,9 @@ pub trait Progress: Sync {
     fn advance(&self, n: u64);
     /// The current stage is done.
     fn finish(&self);
+    /// A line worth keeping once the bars are gone (e.g. one per training epoch); ignored by
+    /// default.
+    fn note(&self, _line: &str) {}
 }
 
 /// Progress that goes nowhere (the default for library callers).

@@ -1,0 +1,278 @@
+//! [`explain_images`]: the one explain entry point for images. CAM-family maps or LIME
+//! superpixel weights, the deletion/insertion curves and the model-randomisation check.
+
+use glassbox_core::ndarray::{Array2, Array3, ArrayView4};
+use glassbox_explain::cam::faithfulness::{
+    Faithfulness, FaithfulnessOptions, deletion_insertion, randomization_rank_correlation,
+};
+use glassbox_explain::cam::{self, CamMethod, CamOptions, resolve_layer};
+use glassbox_explain::lime::image_classifier::{ClassifierLime, ClassifierLimeSettings};
+use glassbox_models::nn::Cnn;
+
+use super::lime::{lime_all, lime_maps};
+use super::{ImageExplainSettings, ImageInputs, ImageMethod, ImageModel, LimeSettings};
+use crate::{Error, Progress, Result};
+
+/// The `layer` that LIME explanations name: LIME perturbs the input, not a layer.
+pub const LIME_LAYER: &str = "input superpixels";
+
+/// The maps of one model, by method family.
+#[derive(Clone, Debug)]
+pub enum MapDetail {
+    /// A CAM-family result: the raw maps at the layer's resolution, shape (samples, h, w).
+    Cam {
+        /// Raw maps before upsampling and normalisation, (samples, h, w).
+        raw: Array3<f32>,
+    },
+    /// One LIME explanation per image (segments, weights of every class, fidelity).
+    Lime(Vec<ClassifierLime>),
+}
+
+/// The explanation of a batch of images.
+#[derive(Clone, Debug)]
+pub struct ImageExplanation {
+    /// The method.
+    pub method: ImageMethod,
+    /// The conv layer explained ([`LIME_LAYER`] for LIME).
+    pub layer: String,
+    /// The settings it ran with (LIME's filled in with their defaults for LIME).
+    pub settings: ImageExplainSettings,
+    /// The maps at the input size, (samples, H, W): CAM-family maps min-max normalised to
+    /// [0, 1], LIME weights of the explained class painted onto their superpixels.
+    pub maps: Array3<f64>,
+    /// Method-specific detail (raw CAM maps or the LIME explanations).
+    pub detail: MapDetail,
+    /// The class each map explains, length samples.
+    pub explained: Vec<usize>,
+    /// The model's class probabilities, (samples, classes).
+    pub probabilities: Array2<f32>,
+    /// The predicted class per image, length samples.
+    pub predicted: Vec<usize>,
+    /// Deletion and insertion curves per image (`None` when `steps` is 0).
+    pub faithfulness: Option<Vec<Faithfulness>>,
+    /// Parameter layers re-initialised for the randomisation check (empty: not run).
+    pub randomized_layers: Vec<String>,
+    /// Per image, the Spearman correlation of its map with the randomised model's (`None`
+    /// inside: a constant map); `None` when the check did not run.
+    pub randomization: Option<Vec<Option<f64>>>,
+}
+
+impl ImageExplanation {
+    /// Size of the raw maps, (height, width): the layer's resolution for the CAM family, the
+    /// image size for LIME.
+    pub fn raw_map_size(&self) -> (usize, usize) {
+        match &self.detail {
+            MapDetail::Cam { raw } => (raw.dim().1, raw.dim().2),
+            MapDetail::Lime(_) => (self.maps.dim().1, self.maps.dim().2),
+        }
+    }
+}
+
+/// What a run needs once the settings are checked against the model.
+struct Plan {
+    method: ImageMethod,
+    layer: String,
+    lime: Option<ClassifierLimeSettings>,
+}
+
+/// Checks `settings` against `model` and `method`: a setting that does not apply (`layer`
+/// with LIME, LIME settings with the CAM family) or is out of range is an
+/// [`Error::Settings`] naming the CLI flag.
+pub fn check_settings(
+    model: &ImageModel,
+    method: ImageMethod,
+    settings: &ImageExplainSettings,
+) -> Result<()> {
+    plan(model, method, settings).map(|_| ())
+}
+
+fn plan(model: &ImageModel, method: ImageMethod, settings: &ImageExplainSettings) -> Result<Plan> {
+    if !(0.0..=1.0).contains(&settings.alpha) {
+        return Err(Error::Settings(format!(
+            "--alpha {}: must be between 0 and 1",
+            settings.alpha
+        )));
+    }
+    if let Some(c) = settings.class
+        && c >= model.class_names().len()
+    {
+        return Err(Error::Settings(format!(
+            "--class {c}: the model has {} classes",
+            model.class_names().len()
+        )));
+    }
+    let (layer, lime) = match method {
+        ImageMethod::Lime => {
+            if settings.layer.is_some() {
+                return Err(Error::Settings(
+                    "--layer does not apply to LIME, which perturbs superpixels of the input \
+                     image; drop it (or use --method grad-cam for a layer's map)"
+                        .into(),
+                ));
+            }
+            let lime = settings.lime.clone().unwrap_or_default();
+            lime.check()?;
+            (
+                LIME_LAYER.to_string(),
+                Some(lime.classifier_settings(settings.seed)),
+            )
+        }
+        ImageMethod::Cam(m) => {
+            if settings.lime.is_some() {
+                return Err(Error::Settings(format!(
+                    "the LIME settings (--lime-samples, --segments, --compactness, \
+                     --hide-color, --top) apply to --method lime only, not {m}; drop them"
+                )));
+            }
+            let layer = resolve_layer(model.cnn(), settings.layer.as_deref())?;
+            if m == CamMethod::Cam {
+                model.check_cam_layer(&layer)?;
+            }
+            (layer, None)
+        }
+    };
+    Ok(Plan {
+        method,
+        layer,
+        lime,
+    })
+}
+
+/// Explains `inputs` with `method` on `model`: the maps, the model's predictions, and (as
+/// `settings` ask) the deletion/insertion curves and the randomisation check. Refuses
+/// settings that do not apply to the method (see [`check_settings`]).
+pub fn explain_images(
+    model: &ImageModel,
+    inputs: &ImageInputs,
+    method: ImageMethod,
+    settings: &ImageExplainSettings,
+    progress: &dyn Progress,
+) -> Result<ImageExplanation> {
+    let plan = plan(model, method, settings)?;
+    if inputs.is_empty() {
+        return Err(Error::Input("no images to explain".into()));
+    }
+    let images = inputs.batch.images.view();
+    let classes = settings.class.map(|c| vec![c; inputs.len()]);
+    let (maps, detail, explained) =
+        compute(model.cnn(), images, &plan, classes.as_deref(), progress, "")?;
+    let probabilities = model.cnn().predict_proba(images)?;
+    let predicted = super::argmax_rows(probabilities.view());
+    let faithfulness = curves(model.cnn(), images, &maps, &explained, settings, progress)?;
+    let (randomized_layers, randomization) =
+        randomization(model.cnn(), images, &plan, &maps, &explained, settings, progress)?;
+    let mut settings = settings.clone();
+    if method.is_lime() {
+        settings.lime.get_or_insert_with(LimeSettings::default);
+    }
+    Ok(ImageExplanation {
+        method,
+        layer: plan.layer,
+        settings,
+        maps,
+        detail,
+        explained,
+        probabilities,
+        predicted,
+        faithfulness,
+        randomized_layers,
+        randomization,
+    })
+}
+
+/// The maps of `model` for `classes` (`None`: predicted), with their detail and the classes
+/// they explain; `what` labels the progress (the randomised model's pass).
+fn compute(
+    model: &Cnn,
+    images: ArrayView4<'_, f32>,
+    plan: &Plan,
+    classes: Option<&[usize]>,
+    progress: &dyn Progress,
+    what: &str,
+) -> Result<(Array3<f64>, MapDetail, Vec<usize>)> {
+    let n = images.dim().0;
+    match (plan.method, &plan.lime) {
+        (ImageMethod::Cam(method), _) => {
+            progress.start(
+                &format!("{method} on {n} image(s){what}, layer {}", plan.layer),
+                None,
+            );
+            let r = cam::explain_images(
+                model,
+                images,
+                method,
+                Some(&plan.layer),
+                classes,
+                &CamOptions::default(),
+            )?;
+            progress.finish();
+            Ok((r.saliency.maps, MapDetail::Cam { raw: r.raw }, r.classes))
+        }
+        (ImageMethod::Lime, lime) => {
+            let lime = lime.as_ref().ok_or_else(|| {
+                Error::Settings("LIME needs its settings (checked before the run)".into())
+            })?;
+            progress.start(&format!("lime{what}"), Some(n as u64));
+            let l = lime_all(model, images, classes, lime, progress)?;
+            progress.finish();
+            let explained = l.iter().map(|e| e.class).collect();
+            Ok((lime_maps(&l), MapDetail::Lime(l), explained))
+        }
+    }
+}
+
+/// Deletion and insertion curves (`None` when `settings.steps` is 0).
+fn curves(
+    model: &Cnn,
+    images: ArrayView4<'_, f32>,
+    maps: &Array3<f64>,
+    explained: &[usize],
+    settings: &ImageExplainSettings,
+    progress: &dyn Progress,
+) -> Result<Option<Vec<Faithfulness>>> {
+    if settings.steps == 0 {
+        return Ok(None);
+    }
+    progress.start(
+        &format!("deletion/insertion curves, {} steps", settings.steps),
+        None,
+    );
+    let opts = FaithfulnessOptions {
+        steps: settings.steps,
+        ..FaithfulnessOptions::default()
+    };
+    let f = deletion_insertion(model, images, maps.view(), explained, &opts)?;
+    progress.finish();
+    Ok(Some(f))
+}
+
+/// The randomisation check: the maps of the model with its top `settings.randomize_top`
+/// parameter layers re-initialised, for the same classes, rank-correlated with `maps`.
+fn randomization(
+    model: &Cnn,
+    images: ArrayView4<'_, f32>,
+    plan: &Plan,
+    maps: &Array3<f64>,
+    explained: &[usize],
+    settings: &ImageExplainSettings,
+    progress: &dyn Progress,
+) -> Result<(Vec<String>, Option<Vec<Option<f64>>>)> {
+    let k = settings.randomize_top;
+    if k == 0 {
+        return Ok((Vec::new(), None));
+    }
+    let layers = model.param_layers();
+    let random = model
+        .with_reinitialized_top(k, settings.seed)
+        .map_err(|e| Error::Settings(format!("--randomize-top: {e}")))?;
+    let (random_maps, _, _) = compute(
+        &random,
+        images,
+        plan,
+        Some(explained),
+        progress,
+        " (randomised model)",
+    )?;
+    let corr = randomization_rank_correlation(maps.view(), random_maps.view())?;
+    Ok((layers[layers.len() - k..].to_vec(), Some(corr)))
+}

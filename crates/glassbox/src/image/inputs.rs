@@ -1,0 +1,227 @@
+//! [`ImageInputs`]: the images to explain, with their true classes where known, loaded as the
+//! model needs them (its input size, grayscale).
+
+use std::path::{Path, PathBuf};
+
+use glassbox_data::{
+    DataError, ImageBatch, ImageDataset, ImageFolderOptions, ImageLoadOptions, load_image_files,
+    load_image_folder,
+};
+
+use super::ImageModel;
+use crate::{Error, Result};
+
+/// How an image folder is split when it has no recorded or manifest split.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FolderSettings {
+    /// Share of each class held out for testing when the folder has no manifest.csv.
+    pub test_fraction: f64,
+    /// Split at random even if the folder has a manifest.csv.
+    pub ignore_manifest: bool,
+}
+
+impl Default for FolderSettings {
+    fn default() -> Self {
+        FolderSettings {
+            test_fraction: 0.2,
+            ignore_manifest: false,
+        }
+    }
+}
+
+/// Loads and splits an image folder (`load` as for the loader, `seed` for a random split).
+pub fn load_folder(
+    data: &Path,
+    folder: &FolderSettings,
+    seed: u64,
+    load: ImageLoadOptions,
+) -> Result<ImageDataset> {
+    let opts = ImageFolderOptions {
+        load,
+        use_manifest: !folder.ignore_manifest,
+        test_fraction: folder.test_fraction,
+        seed,
+    };
+    Ok(load_image_folder(data, &opts)?)
+}
+
+/// How test images are taken from an image folder for an explanation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FolderSelection {
+    /// Test images per class (the first ones, in the record's or the folder's order).
+    pub per_class: usize,
+    /// The split of a folder without a recorded test set (see [`FolderSettings`]).
+    pub folder: FolderSettings,
+    /// Seed of that split.
+    pub seed: u64,
+}
+
+impl Default for FolderSelection {
+    fn default() -> Self {
+        FolderSelection {
+            per_class: 2,
+            folder: FolderSettings::default(),
+            seed: 42,
+        }
+    }
+}
+
+/// The images to explain: a batch (samples, 1, H, W) at the model's input size, each image's
+/// true class where known, and notes on what loading changed.
+#[derive(Clone, Debug)]
+pub struct ImageInputs {
+    /// The images, their paths and what loading did to them.
+    pub batch: ImageBatch,
+    /// True class index per image, length samples (`None` where unknown).
+    pub truth: Vec<Option<usize>>,
+    /// Plain-language notes for the user (colour conversions, resizes, a folder that does
+    /// not hold the recorded test images).
+    pub notes: Vec<String>,
+}
+
+impl ImageInputs {
+    /// Loads image files for `model` (resized to its input size when `resize`, else refused
+    /// at another size). A parent folder named after a class is taken as the true class.
+    pub fn from_files(model: &ImageModel, files: &[PathBuf], resize: bool) -> Result<ImageInputs> {
+        let batch = load_image_files(files, &model.load_options(resize)).map_err(size_hint)?;
+        let names = model.class_names();
+        let truth = batch
+            .paths
+            .iter()
+            .map(|p| {
+                let parent = p.parent()?.file_name()?.to_str()?;
+                names.iter().position(|n| n == parent)
+            })
+            .collect();
+        let notes = load_notes(&[&batch]);
+        Ok(ImageInputs {
+            batch,
+            truth,
+            notes,
+        })
+    }
+
+    /// Takes test images of every class from the folder `data`: the test images the model's
+    /// run recorded (its `test_predictions.csv`) when the folder holds them all, else the
+    /// folder's own test split (manifest.csv, or `selection.folder` with `selection.seed`).
+    ///
+    /// Preferring the record matters: a new split (another seed or test fraction than
+    /// training used) could hand the explanation images the model was trained on.
+    pub fn from_folder(
+        model: &ImageModel,
+        data: &Path,
+        selection: &FolderSelection,
+        resize: bool,
+    ) -> Result<ImageInputs> {
+        if selection.per_class == 0 {
+            return Err(Error::Settings("--per-class must be at least 1".into()));
+        }
+        let load = model.load_options(resize);
+        if let Some((paths, labels)) = recorded_test_images(model, data, selection.per_class) {
+            let batch = load_image_files(&paths, &load).map_err(size_hint)?;
+            let notes = load_notes(&[&batch]);
+            let truth = labels.into_iter().map(Some).collect();
+            return Ok(ImageInputs {
+                batch,
+                truth,
+                notes,
+            });
+        }
+        let mut notes = Vec::new();
+        if model.test_predictions().is_some() {
+            notes.push(format!(
+                "{} does not hold the test images recorded in {}; taking its own test split",
+                data.display(),
+                model.dir().join(super::model::TEST_PREDICTIONS_FILE).display()
+            ));
+        }
+        let ds = load_folder(data, &selection.folder, selection.seed, load).map_err(|e| match e {
+            Error::Data(d) => size_hint(d),
+            e => e,
+        })?;
+        let names = model.class_names();
+        if ds.class_names != names {
+            return Err(Error::Input(format!(
+                "{}: the folder's classes [{}] differ from the model's [{}]",
+                data.display(),
+                ds.class_names.join(", "),
+                names.join(", ")
+            )));
+        }
+        let sel = ds.test.first_per_class(selection.per_class, names.len());
+        notes.extend(load_notes(&[&sel.batch]));
+        let truth = sel.labels.iter().map(|&l| Some(l)).collect();
+        Ok(ImageInputs {
+            batch: sel.batch,
+            truth,
+            notes,
+        })
+    }
+
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.batch.len()
+    }
+
+    /// True when there is no image.
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty()
+    }
+}
+
+/// A size error with the hint of the option that resizes.
+fn size_hint(e: DataError) -> Error {
+    match e {
+        e @ DataError::ImageSize { .. } => Error::Input(format!("{e} (--resize)")),
+        e => e.into(),
+    }
+}
+
+/// The recorded test images of `model` found again under `data`: the first `k` of each class
+/// (in the record's order), classes in the model's order, as (paths, labels). `None` without a
+/// record, or when some recorded test image is not at `data/<class>/<file name>`.
+fn recorded_test_images(
+    model: &ImageModel,
+    data: &Path,
+    k: usize,
+) -> Option<(Vec<PathBuf>, Vec<usize>)> {
+    let names = model.class_names();
+    let mut rows = Vec::new();
+    for p in model.test_predictions()? {
+        let path = data.join(&names[p.label]).join(p.file.file_name()?);
+        if !path.is_file() {
+            return None;
+        }
+        rows.push((path, p.label));
+    }
+    let mut chosen = Vec::new();
+    for c in 0..names.len() {
+        chosen.extend(rows.iter().filter(|(_, l)| *l == c).take(k).cloned());
+    }
+    Some(chosen.into_iter().unzip())
+}
+
+/// What loading changed in `batches` (colour conversions, resizes), as notes for the user.
+pub fn load_notes(batches: &[&ImageBatch]) -> Vec<String> {
+    let color: Vec<&Path> = batches
+        .iter()
+        .flat_map(|b| b.converted_from_color())
+        .collect();
+    let resized: Vec<&Path> = batches.iter().flat_map(|b| b.resized()).collect();
+    let mut notes = Vec::new();
+    if let Some(first) = color.first() {
+        notes.push(format!(
+            "{} colour image(s) converted to grayscale (luma), e.g. {}",
+            color.len(),
+            first.display()
+        ));
+    }
+    if let Some(first) = resized.first() {
+        notes.push(format!(
+            "{} image(s) resized, e.g. {}",
+            resized.len(),
+            first.display()
+        ));
+    }
+    notes
+}
