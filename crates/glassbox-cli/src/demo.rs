@@ -14,12 +14,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use glassbox::image::ImageMethod;
 use glassbox_explain::cam::CamMethod;
 use glassbox_report::{Note, Report, Section, Table};
 
 use crate::explain::{ExplainArgs, Method, Rows};
 use crate::image::{ArchArg, FolderArgs, ImageTrainArgs};
-use crate::image_explain::ImageMethod;
 use crate::output::Staging;
 use crate::table_args::TableArgs;
 use crate::train::{ForestArgs, MlpArgs, ModelKind, TrainArgs};
@@ -526,7 +526,7 @@ fn explain_images(
                 ignore_manifest: false,
             },
             lime: crate::image_explain_lime::LimeArgs {
-                lime_samples: if quick { 100 } else { 500 },
+                lime_samples: lime.then_some(if quick { 100 } else { 500 }),
                 ..Default::default()
             },
             out: out.to_path_buf(),

@@ -45,13 +45,11 @@ pub fn spinner(label: &str, quiet: bool) -> ProgressBar {
 
 /// The library's [`glassbox::Progress`] drawn as indicatif bars (a spinner when the length is
 /// unknown); hidden when `quiet`. Each stage gets a fresh bar.
-#[allow(dead_code)] // wired into the commands by the façade work in progress
 pub struct Bars {
     quiet: bool,
     current: std::sync::Mutex<Option<ProgressBar>>,
 }
 
-#[allow(dead_code)]
 impl Bars {
     /// Bars on stderr, hidden when `quiet`.
     pub fn new(quiet: bool) -> Bars {
@@ -91,6 +89,15 @@ impl glassbox::Progress for Bars {
 
     fn advance(&self, n: u64) {
         self.with_bar(|pb| pb.inc(n));
+    }
+
+    fn note(&self, line: &str) {
+        let guard = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref() {
+            Some(pb) => pb.println(line),
+            None if !self.quiet => eprintln!("{line}"),
+            None => {}
+        }
     }
 
     fn finish(&self) {
