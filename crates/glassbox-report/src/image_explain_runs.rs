@@ -7,12 +7,13 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use glassbox::records::image::{ImageExplainSummary, ImageSummaryEntry};
+use glassbox::records::read_record;
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
-use crate::image_runs::{get_usize, opt_number, strings};
-use crate::runs::{format_number, get_f64, get_str, read_json, require, value_text};
+use crate::image_runs::{lacks_method, opt_number};
+use crate::runs::{format_number, require};
 
 const EXPLAIN_WHY: &str = "`glassbox image explain` writes it with summary.json";
 
@@ -87,17 +88,17 @@ fn method_description(method: &str) -> String {
 /// The `panels/<stem>.png` of an image entry, as written by `image explain`; only a plain
 /// relative path inside the run folder counts, so that a doctored summary cannot make the
 /// report embed a file from elsewhere.
-fn panel_of(entry: &Value) -> Option<&str> {
-    get_str(entry, "panel").filter(|p| {
-        !p.is_empty()
-            && Path::new(p)
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)))
-    })
+fn panel_of(entry: &ImageSummaryEntry) -> Option<&str> {
+    let p = entry.panel.as_str();
+    (!p.is_empty()
+        && Path::new(p)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_))))
+    .then_some(p)
 }
 
 /// The curve file of an entry: `curves/` + the panel's file name.
-fn curve_of(entry: &Value) -> Option<String> {
+fn curve_of(entry: &ImageSummaryEntry) -> Option<String> {
     let panel = panel_of(entry)?;
     let file = panel.rsplit('/').next()?;
     Some(format!("curves/{file}"))
@@ -113,32 +114,25 @@ pub(crate) fn explain_section(
     name: &str,
 ) -> Result<(Section, Vec<(String, usize)>), ReportError> {
     let summary_path = dir.join("summary.json");
-    let what = "glassbox image explanation summary (summary.json)";
-    let s = read_json(&summary_path, what)?;
-    let Some(method) = get_str(&s, "method") else {
+    if lacks_method(&summary_path) {
         return Err(ReportError::BadJson {
             path: summary_path,
-            what: what.into(),
+            what: "glassbox image explanation summary (summary.json)".into(),
             message: "no \"method\" field".into(),
         });
-    };
+    }
+    let s: ImageExplainSummary = read_record(&summary_path)?;
+    let method = s.method.as_str();
     let grid = require(dir, "grid.png", EXPLAIN_WHY)?;
-    let images: Vec<&Value> = s
-        .get("images")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    let steps = get_usize(&s, "faithfulness_steps").unwrap_or(0);
+    let images: Vec<&ImageSummaryEntry> = s.images.iter().collect();
+    let steps = s.faithfulness_steps;
     let first_curve = match images.first().and_then(|e| curve_of(e)) {
         Some(curve) if steps > 0 => Some(require(dir, &curve, EXPLAIN_WHY)?),
         _ => None,
     };
-    let layer = get_str(&s, "layer").unwrap_or("?");
-    let arch = get_str(&s, "arch").unwrap_or("CNN");
-    let raw = s
-        .get("raw_map_size")
-        .and_then(Value::as_array)
-        .and_then(|a| Some((a.first()?.as_u64()?, a.get(1)?.as_u64()?)));
+    let layer = s.layer.as_str();
+    let arch = s.arch.as_str();
+    let raw = Some((s.raw_map_size.0 as u64, s.raw_map_size.1 as u64));
 
     let lime = method == "lime";
     let mut section = Section::new(format!("Image explanation run {name} ({method})"));
@@ -149,8 +143,9 @@ pub(crate) fn explain_section(
              chosen, the weights explain the class the network predicted for that image.",
             images.len(),
             if images.len() == 1 { "" } else { "s" },
-            s.get("lime")
-                .and_then(|l| Some((get_usize(l, "samples")?, get_usize(l, "segments")?)))
+            s.lime
+                .as_ref()
+                .map(|l| (l.samples, l.segments))
                 .map_or_else(String::new, |(n, k)| format!(
                     ", with {n} perturbed copies of each image and about {k} superpixels"
                 )),
@@ -231,7 +226,7 @@ pub(crate) fn explain_section(
          the image's own structure.",
     );
     section = section.table(means_table(&s, steps));
-    if let Some(rho) = get_f64(&s, &["mean_randomization_spearman"])
+    if let Some(rho) = s.mean_randomization_spearman
         && rho > 0.5
     {
         section = section.note(Note::warning(format!(
@@ -242,9 +237,7 @@ pub(crate) fn explain_section(
         )));
     }
     if let (Some(first), Some(curve)) = (images.first(), first_curve) {
-        let file = get_str(first, "file")
-            .map(file_name_of)
-            .unwrap_or("the first image");
+        let file = file_name_of(&first.file);
         section = section.figure(
             Figure::from_file(format!("Deletion and insertion curves ({file})"), &curve)?
                 .source(curve_of(first).unwrap_or_default())
@@ -277,12 +270,12 @@ pub(crate) fn explain_section(
     Ok((section, folders))
 }
 
-fn per_image_table(images: &[&Value]) -> Table {
+fn per_image_table(images: &[&ImageSummaryEntry]) -> Table {
     // The explained class gets its own column only when it differs from the prediction
     // somewhere (`--class`); otherwise it would repeat the predicted column.
     let explained_differs = images
         .iter()
-        .any(|e| get_str(e, "explained_class") != get_str(e, "predicted_class"));
+        .any(|e| e.explained_class != e.predicted_class);
     let mut header = vec![
         "file",
         "true class",
@@ -296,69 +289,63 @@ fn per_image_table(images: &[&Value]) -> Table {
         header.insert(4, "explained class");
     }
     // LIME runs record each surrogate's fit.
-    let has_r2 = images
-        .iter()
-        .any(|e| get_f64(e, &["surrogate_r2"]).is_some());
+    let has_r2 = images.iter().any(|e| e.surrogate_r2.is_some());
     if has_r2 {
         header.push("surrogate R² (high = faithful)");
     }
     let mut table = Table::grid("Per image", header);
     for e in images {
         let mut row = vec![
-            get_str(e, "file")
-                .map(file_name_of)
-                .unwrap_or("?")
-                .to_string(),
-            get_str(e, "true_class").unwrap_or("—").to_string(),
-            get_str(e, "predicted_class").unwrap_or("?").to_string(),
-            opt_number(get_f64(e, &["probability"])),
-            opt_number(get_f64(e, &["deletion_auc"])),
-            opt_number(get_f64(e, &["insertion_auc"])),
-            get_f64(e, &["randomization_spearman"])
+            file_name_of(&e.file).to_string(),
+            e.true_class.as_deref().unwrap_or("—").to_string(),
+            e.predicted_class.clone(),
+            format_number(e.probability),
+            opt_number(e.deletion_auc),
+            opt_number(e.insertion_auc),
+            e.randomization_spearman
                 .map_or_else(|| "— (a map is constant)".into(), format_number),
         ];
         if explained_differs {
-            row.insert(4, get_str(e, "explained_class").unwrap_or("?").to_string());
+            row.insert(4, e.explained_class.clone());
         }
         if has_r2 {
-            row.push(opt_number(get_f64(e, &["surrogate_r2"])));
+            row.push(opt_number(e.surrogate_r2));
         }
         table = table.cells(row);
     }
     table
 }
 
-fn means_table(s: &Value, steps: usize) -> Table {
+fn means_table(s: &ImageExplainSummary, steps: usize) -> Table {
     let mut t = Table::key_value("Means over the images");
     if steps > 0 {
         t = t
             .row(
                 "deletion AUC (low = good)",
-                opt_number(get_f64(s, &["mean_deletion_auc"])),
+                opt_number(s.mean_deletion_auc),
             )
             .row(
                 "insertion AUC (high = good)",
-                opt_number(get_f64(s, &["mean_insertion_auc"])),
+                opt_number(s.mean_insertion_auc),
             );
     } else {
         t = t.row("deletion / insertion", "not computed (--steps 0)");
     }
-    let layers = strings(s, "randomized_layers");
-    if layers.is_empty() {
+    if s.randomized_layers.is_empty() {
         t = t.row("randomisation check", "not run (--randomize-top 0)");
     } else {
         t = t
             .row(
                 "randomisation Spearman (low = good)",
-                opt_number(get_f64(s, &["mean_randomization_spearman"])),
+                opt_number(s.mean_randomization_spearman),
             )
-            .row("layers re-initialised", layers.join(", "));
+            .row("layers re-initialised", s.randomized_layers.join(", "));
     }
     t
 }
 
 fn explain_settings(
-    s: &Value,
+    s: &ImageExplainSummary,
     method: &str,
     layer: &str,
     arch: &str,
@@ -366,20 +353,16 @@ fn explain_settings(
     steps: usize,
 ) -> Table {
     let mut t = Table::key_value("Settings").row("method", method.to_string());
-    if let Some(l) = s.get("lime").filter(|l| l.is_object()) {
-        for (key, label) in [
-            ("samples", "perturbed copies per image"),
-            ("segments", "superpixels asked of SLIC"),
-            ("compactness", "SLIC compactness"),
-            ("hide_color", "switched-off superpixels become"),
-            ("top", "superpixels marked in the top tiles"),
-            ("seed", "seed"),
-        ] {
-            if let Some(v) = l.get(key) {
-                t = t.row(label, value_text(v));
-            }
-        }
-        if let Some(r2) = get_f64(s, &["mean_surrogate_r2"]) {
+    if let Some(l) = &s.lime {
+        let n = |v: f64| format_number(v);
+        t = t
+            .row("perturbed copies per image", n(l.samples as f64))
+            .row("superpixels asked of SLIC", n(l.segments as f64))
+            .row("SLIC compactness", n(l.compactness))
+            .row("switched-off superpixels become", l.hide_color.clone())
+            .row("superpixels marked in the top tiles", n(l.top as f64))
+            .row("seed", n(l.seed as f64));
+        if let Some(r2) = s.mean_surrogate_r2 {
             t = t.row("mean surrogate R²", format_number(r2));
         }
         t = t.row("architecture", arch.to_string());
@@ -391,17 +374,12 @@ fn explain_settings(
             t = t.row("raw map size (width × height)", format!("{w} × {h}"));
         }
     }
-    if let Some(m) = get_str(s, "model") {
-        t = t.row("model folder", m.to_string());
+    t = t.row("model folder", s.model.clone());
+    if !s.class_names.is_empty() {
+        t = t.row("classes", s.class_names.join(", "));
     }
-    let classes = strings(s, "class_names");
-    if !classes.is_empty() {
-        t = t.row("classes", classes.join(", "));
-    }
-    if let Some(a) = s.get("alpha") {
-        t = t.row("overlay opacity (alpha)", value_text(a));
-    }
-    t.row("deletion/insertion steps", steps.to_string())
+    t.row("overlay opacity (alpha)", format_number(s.alpha))
+        .row("deletion/insertion steps", steps.to_string())
 }
 
 /// Up to [`MAX_PANELS`] panels: the first image, and the first misclassified one if any (the
@@ -409,25 +387,24 @@ fn explain_settings(
 fn panel_figures(
     dir: &Path,
     mut section: Section,
-    images: &[&Value],
+    images: &[&ImageSummaryEntry],
     method: &str,
 ) -> Result<Section, ReportError> {
-    let mut chosen: Vec<&Value> = images.first().copied().into_iter().collect();
-    if let Some(wrong) = images.iter().skip(1).find(|e| {
-        matches!(
-            (get_str(e, "true_class"), get_str(e, "predicted_class")),
-            (Some(t), Some(p)) if t != p
-        )
-    }) {
+    let mut chosen: Vec<&ImageSummaryEntry> = images.first().copied().into_iter().collect();
+    if let Some(wrong) = images
+        .iter()
+        .skip(1)
+        .find(|e| e.true_class.as_ref().is_some_and(|t| *t != e.predicted_class))
+    {
         chosen.push(wrong);
     }
     chosen.truncate(MAX_PANELS);
     for e in chosen {
         let Some(panel) = panel_of(e) else { continue };
         let path = require(dir, panel, EXPLAIN_WHY)?;
-        let file = get_str(e, "file").map(file_name_of).unwrap_or(panel);
-        let predicted = get_str(e, "predicted_class").unwrap_or("?");
-        let verdict = match get_str(e, "true_class") {
+        let file = file_name_of(&e.file);
+        let predicted = e.predicted_class.as_str();
+        let verdict = match e.true_class.as_deref() {
             Some(t) if t == predicted => format!("a {t} image, classified correctly"),
             Some(t) => format!("a {t} image that the network took for {predicted}"),
             None => format!("predicted as {predicted}"),
@@ -473,13 +450,71 @@ fn panel_figures(
 mod tests {
     use super::*;
 
+    fn entry(panel: &str) -> ImageSummaryEntry {
+        ImageSummaryEntry {
+            file: "a.png".into(),
+            panel: panel.into(),
+            true_class: None,
+            predicted_class: "x".into(),
+            probability: 0.5,
+            explained_class: "x".into(),
+            explained_probability: 0.5,
+            deletion_auc: None,
+            insertion_auc: None,
+            randomization_spearman: None,
+            surrogate_r2: None,
+            superpixels: None,
+        }
+    }
+
     #[test]
     fn curves_sit_beside_their_panels_and_paths_stay_inside_the_run() {
         assert_eq!(
-            curve_of(&serde_json::json!({"panel": "panels/000_a.png"})).unwrap(),
+            curve_of(&entry("panels/000_a.png")).unwrap(),
             "curves/000_a.png"
         );
-        assert_eq!(panel_of(&serde_json::json!({"panel": "../x.png"})), None);
-        assert_eq!(panel_of(&serde_json::json!({"panel": "/etc/x.png"})), None);
+        assert_eq!(panel_of(&entry("../x.png")), None);
+        assert_eq!(panel_of(&entry("/etc/x.png")), None);
+    }
+
+    /// A real explanation run (Grad-CAM of the bundled CNN on one NEU image) reads, and the
+    /// same run with a field renamed by hand is an error naming the file and the field.
+    #[test]
+    fn a_renamed_summary_field_is_an_error_naming_file_and_field() {
+        use glassbox::image::{
+            ImageExplainSettings, ImageInputs, ImageModel, explain_images,
+            write_image_explanation,
+        };
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data");
+        let model = ImageModel::load(&Path::new(data).join("models/neu-gap-cnn")).unwrap();
+        let image = Path::new(data).join("neu/patches/patches_260.png");
+        let inputs = ImageInputs::from_files(&model, &[image], false).unwrap();
+        let settings = ImageExplainSettings {
+            steps: 2,
+            randomize_top: 0,
+            ..ImageExplainSettings::default()
+        };
+        let method = "grad-cam".parse().unwrap();
+        let e = explain_images(&model, &inputs, method, &settings, &glassbox::NoProgress).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let run = tmp.path().join("run");
+        std::fs::create_dir(&run).unwrap();
+        write_image_explanation(&e, &model, &inputs, &run, &glassbox::NoProgress).unwrap();
+        crate::run_section(&run).unwrap();
+
+        let path = run.join("summary.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"insertion_auc\"", "\"insertion_area\"")).unwrap();
+        let msg = crate::run_section(&run).unwrap_err().to_string();
+        assert!(
+            msg.contains("summary.json") && msg.contains("insertion_area"),
+            "{msg}"
+        );
+        std::fs::write(&path, text.replace("\"mean_insertion_auc\"", "\"mean_ins\"")).unwrap();
+        let msg = crate::run_section(&run).unwrap_err().to_string();
+        assert!(
+            msg.contains("summary.json") && msg.contains("mean_ins"),
+            "{msg}"
+        );
     }
 }

@@ -8,28 +8,63 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use glassbox::records::image::{CnnArchitecture, ImageTrainMetrics, LayerSpec};
+use glassbox::records::read_record;
+use glassbox::models::nn::LrSchedule;
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
-use crate::runs::{
-    format_number, format_seconds, get_f64, get_str, read_json, require, value_text,
-};
+use crate::runs::{format_number, format_seconds, require};
 
 const TRAIN_WHY: &str = "`glassbox image train` writes it with metrics.json";
 
-/// True for the `metrics.json` of `glassbox image train` (it has a top-level `test_accuracy`).
-pub(crate) fn is_training_metrics(metrics: &Value) -> bool {
-    metrics.get("test_accuracy").is_some_and(Value::is_number)
+/// Just enough of a `metrics.json` to tell an image training run (it has a numeric
+/// `test_accuracy`) from a table run; the run itself is then read strictly.
+#[derive(serde::Deserialize)]
+struct TrainProbe {
+    #[allow(dead_code)]
+    test_accuracy: f64,
+}
+
+/// Just enough of a `summary.json` to tell an image explanation run (it has a `method`
+/// string); the run itself is then read strictly.
+#[derive(serde::Deserialize)]
+struct ExplainProbe {
+    #[allow(dead_code)]
+    method: String,
+}
+
+fn probe<T: serde::de::DeserializeOwned>(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .is_some_and(|t| serde_json::from_str::<T>(&t).is_ok())
+}
+
+/// True when `dir/metrics.json` is that of `glassbox image train` (it has a top-level
+/// `test_accuracy`).
+pub(crate) fn is_training_run(dir: &Path) -> bool {
+    probe::<TrainProbe>(&dir.join("metrics.json"))
 }
 
 /// True when `path` is a `summary.json` of `glassbox image explain` (a JSON object with a
 /// `method` string); used to find runs inside a folder, so anything unreadable is simply not one.
 pub(crate) fn is_explain_summary(path: &Path) -> bool {
+    probe::<ExplainProbe>(path)
+}
+
+/// Just enough of a JSON object to tell whether it has a `method` at all.
+#[derive(serde::Deserialize)]
+struct MethodProbe {
+    method: Option<serde::de::IgnoredAny>,
+}
+
+/// True when `path` is a JSON object without a `method` (a summary of something else, or a
+/// damaged one): the report then says so rather than listing every other missing field.
+pub(crate) fn lacks_method(path: &Path) -> bool {
     std::fs::read_to_string(path)
         .ok()
-        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        .is_some_and(|v| v.get("method").is_some_and(Value::is_string))
+        .and_then(|t| serde_json::from_str::<MethodProbe>(&t).ok())
+        .is_some_and(|p| p.method.is_none())
 }
 
 /// `x` (a share in [0, 1]) as a percentage with one decimal ("88.7%").
@@ -43,21 +78,6 @@ fn pct(x: f64) -> String {
 
 pub(crate) fn opt_number(v: Option<f64>) -> String {
     v.map_or_else(|| "—".into(), format_number)
-}
-
-pub(crate) fn get_usize(v: &Value, key: &str) -> Option<usize> {
-    v.get(key)?.as_u64().map(|n| n as usize)
-}
-
-pub(crate) fn strings(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// `dir/stem.png`, else `dir/stem.svg`; a missing figure is named by its PNG.
@@ -85,255 +105,218 @@ fn arch_description(arch: &str) -> String {
 }
 
 /// The layers of `architecture.json` in one line ("conv 3×3 ×32 → ReLU → max-pool 2 → ...").
-fn layer_line(layers: &[Value]) -> String {
+fn layer_line(layers: &[LayerSpec]) -> String {
     layers
         .iter()
-        .map(|l| {
-            let n = |k: &str| l.get(k).and_then(Value::as_u64).unwrap_or(0);
-            match get_str(l, "type").unwrap_or("?") {
-                "conv2d" => format!("conv {0}×{0} ×{1}", n("kernel_size"), n("out_channels")),
-                "relu" => "ReLU".into(),
-                "max_pool2d" => format!("max-pool {}", n("size")),
-                "global_avg_pool" => "global average pool".into(),
-                "flatten" => "flatten".into(),
-                "dense" => format!("dense {}", n("units")),
-                other => other.to_string(),
-            }
+        .map(|l| match l {
+            LayerSpec::Conv2d {
+                out_channels,
+                kernel_size,
+                ..
+            } => format!("conv {kernel_size}×{kernel_size} ×{out_channels}"),
+            LayerSpec::Relu => "ReLU".into(),
+            LayerSpec::MaxPool2d { size } => format!("max-pool {size}"),
+            LayerSpec::GlobalAvgPool => "global average pool".into(),
+            LayerSpec::Flatten => "flatten".into(),
+            LayerSpec::Dense { units, .. } => format!("dense {units}"),
         })
         .collect::<Vec<_>>()
         .join(" → ")
 }
 
+/// The `format` of a JSON model file, read before the file's own record so that a file of
+/// another kind is named as such.
+#[derive(serde::Deserialize)]
+struct FormatProbe {
+    format: Option<String>,
+}
+
 /// Reads `architecture.json` and checks that it is a glassbox CNN file.
-fn read_architecture(path: &Path) -> Result<Value, ReportError> {
-    let what = "glassbox CNN architecture file (architecture.json)";
-    let a = read_json(path, what)?;
-    if get_str(&a, "format") != Some("glassbox-cnn") {
+fn read_architecture(path: &Path) -> Result<CnnArchitecture, ReportError> {
+    let format = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<FormatProbe>(&t).ok())
+        .and_then(|p| p.format);
+    if format.is_some_and(|f| f != "glassbox-cnn") {
         return Err(ReportError::BadJson {
             path: path.to_path_buf(),
-            what: what.into(),
+            what: "glassbox CNN architecture file (architecture.json)".into(),
             message: "\"format\" is not \"glassbox-cnn\"".into(),
         });
     }
-    Ok(a)
+    Ok(read_record(path)?)
 }
 
-/// The section of a `glassbox image train` run; `metrics` is its parsed `metrics.json`.
-pub(crate) fn training_section(
-    dir: &Path,
-    name: &str,
-    metrics: &Value,
-) -> Result<Section, ReportError> {
+/// The section of a `glassbox image train` run, read from its `metrics.json` and
+/// `architecture.json` records.
+pub(crate) fn training_section(dir: &Path, name: &str) -> Result<Section, ReportError> {
+    let metrics: ImageTrainMetrics = read_record(&dir.join("metrics.json"))?;
     let arch_path = require(dir, "architecture.json", TRAIN_WHY)?;
     require(dir, "weights.safetensors", TRAIN_WHY)?;
     let history_fig = figure_file(dir, "training_history", TRAIN_WHY)?;
     let confusion_fig = figure_file(dir, "confusion_matrix", TRAIN_WHY)?;
     let arch_json = read_architecture(&arch_path)?;
-
-    let arch = get_str(metrics, "arch")
-        .or_else(|| get_str(&arch_json, "arch"))
-        .unwrap_or("CNN")
-        .to_string();
-    let mut classes = strings(metrics, "class_names");
-    if classes.is_empty() {
-        classes = strings(&arch_json, "class_names");
+    let m = &metrics;
+    let classes = if m.class_names.is_empty() {
+        &arch_json.class_names
+    } else {
+        &m.class_names
+    };
+    let mut section = Section::new(format!("Image training run {name}"))
+        .text(training_intro(m, classes))
+        .table(accuracy_table(m));
+    section = per_class_blocks(section, m);
+    if m.train_accuracy - m.test_accuracy > 0.1 {
+        section = section.note(Note::warning(format!(
+            "Training accuracy ({}) is far above test accuracy ({}): the network has partly \
+             memorised its training images, and the test figure is the one to trust.",
+            pct(m.train_accuracy),
+            pct(m.test_accuracy)
+        )));
     }
-    let test_acc = get_f64(metrics, &["test_accuracy"]).unwrap_or(f64::NAN);
-    let train_acc = get_f64(metrics, &["train_accuracy"]);
-    let count =
-        |v: Option<usize>| v.map_or_else(|| "an unknown number of".into(), |n| n.to_string());
-    let n_train = get_usize(metrics, "n_train");
-    let n_test = get_usize(metrics, "n_test");
-    let size = metrics
-        .get("image_size")
-        .and_then(Value::as_array)
-        .and_then(|s| Some((s.first()?.as_u64()?, s.get(1)?.as_u64()?)));
+    if !classes.is_empty() && m.test_accuracy < 1.5 / classes.len() as f64 {
+        section = section.note(Note::warning(format!(
+            "Test accuracy {} is close to guessing among {} classes ({}): the heat maps of \
+             this network would explain a model that has not learned the classes.",
+            pct(m.test_accuracy),
+            classes.len(),
+            pct(1.0 / classes.len() as f64)
+        )));
+    }
+    let timings = Table::key_value("Timings")
+        .row(
+            "training (all epochs, with the per-epoch test pass)",
+            format_seconds(m.train_seconds),
+        )
+        .row(
+            "per optimiser step (one mini-batch)",
+            format_seconds(m.seconds_per_step),
+        )
+        .row("worker threads", m.threads.to_string());
+    Ok(section
+        .table(training_settings(m, &arch_json))
+        .table(timings)
+        .figure(history_figure(&history_fig)?)
+        .figure(confusion_figure(&confusion_fig, m, classes)?))
+}
 
-    let mut section = Section::new(format!("Image training run {name}"));
-    let mut intro = format!(
+fn training_intro(m: &ImageTrainMetrics, classes: &[String]) -> String {
+    let (h, w) = m.image_size;
+    format!(
         "A convolutional network ({}) trained on {} images of {} classes{} reached {} \
          accuracy on {} held-out test images: that is the share of test images whose class it \
          named correctly. The test images were never used to adjust the network, so this is an \
-         honest estimate of how it does on new images of the same kind.",
-        arch_description(&arch),
-        count(n_train),
+         honest estimate of how it does on new images of the same kind. Every image was read \
+         as {w}×{h} grayscale pixels scaled to [0, 1].",
+        arch_description(&m.arch),
+        m.n_train,
         classes.len(),
         if classes.is_empty() {
             String::new()
         } else {
             format!(" ({})", classes.join(", "))
         },
-        pct(test_acc),
-        count(n_test),
-    );
-    if let Some((h, w)) = size {
-        intro.push_str(&format!(
-            " Every image was read as {w}×{h} grayscale pixels scaled to [0, 1]."
-        ));
-    }
-    section = section.text(intro);
+        pct(m.test_accuracy),
+        m.n_test,
+    )
+}
 
-    let mut quality = Table::grid("Accuracy", ["", "training images", "test images"]);
-    quality = quality
+fn accuracy_table(m: &ImageTrainMetrics) -> Table {
+    Table::grid("Accuracy", ["", "training images", "test images"])
         .cells([
             "accuracy".to_string(),
-            train_acc.map_or_else(|| "—".into(), pct),
-            pct(test_acc),
+            pct(m.train_accuracy),
+            pct(m.test_accuracy),
         ])
         .cells([
             "images".to_string(),
-            n_train.map_or_else(|| "—".into(), |n| n.to_string()),
-            n_test.map_or_else(|| "—".into(), |n| n.to_string()),
+            m.n_train.to_string(),
+            m.n_test.to_string(),
         ])
         .cells([
             "mean cross-entropy loss (lower is better)".to_string(),
             "—".into(),
-            opt_number(get_f64(metrics, &["test_loss"])),
-        ]);
-    section = section.table(quality);
-
-    let per_class: Vec<&Value> = metrics
-        .get("per_class")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    if !per_class.is_empty() {
-        section = section.text(
-            "Per class: precision is the share of the images the network called this class \
-             that really were this class (low precision = false alarms); recall is the share of \
-             this class's test images that the network found (low recall = missed defects).",
-        );
-        let mut table = Table::grid(
-            "Per-class precision and recall (test images)",
-            ["class", "test images", "precision", "recall"],
-        );
-        let mut never_predicted = Vec::new();
-        for c in &per_class {
-            let class = get_str(c, "class").unwrap_or("?").to_string();
-            let precision = match c.get("precision") {
-                Some(Value::Number(n)) => n.as_f64().map_or_else(|| "—".into(), pct),
-                _ => {
-                    never_predicted.push(class.clone());
-                    "— (never predicted)".into()
-                }
-            };
-            table = table.cells([
-                class,
-                get_usize(c, "support").map_or_else(|| "—".into(), |n| n.to_string()),
-                precision,
-                get_f64(c, &["recall"]).map_or_else(|| "—".into(), pct),
-            ]);
-        }
-        section = section.table(table);
-        if !never_predicted.is_empty() {
-            section = section.note(Note::warning(format!(
-                "The network never predicted {} on the test images: it has not learned to \
-                 recognise {}.",
-                never_predicted.join(", "),
-                if never_predicted.len() == 1 {
-                    "that class"
-                } else {
-                    "those classes"
-                }
-            )));
-        }
-    }
-    if let Some(train) = train_acc
-        && train - test_acc > 0.1
-    {
-        section = section.note(Note::warning(format!(
-            "Training accuracy ({}) is far above test accuracy ({}): the network has partly \
-             memorised its training images, and the test figure is the one to trust.",
-            pct(train),
-            pct(test_acc)
-        )));
-    }
-    if !classes.is_empty() && test_acc < 1.5 / classes.len() as f64 {
-        section = section.note(Note::warning(format!(
-            "Test accuracy {} is close to guessing among {} classes ({}): the heat maps of \
-             this network would explain a model that has not learned the classes.",
-            pct(test_acc),
-            classes.len(),
-            pct(1.0 / classes.len() as f64)
-        )));
-    }
-
-    section = section.table(training_settings(metrics, &arch_json, &arch, size));
-    let mut timings = Table::key_value("Timings");
-    if let Some(s) = get_f64(metrics, &["train_seconds"]) {
-        timings = timings.row(
-            "training (all epochs, with the per-epoch test pass)",
-            format_seconds(s),
-        );
-    }
-    if let Some(s) = get_f64(metrics, &["seconds_per_step"]) {
-        timings = timings.row("per optimiser step (one mini-batch)", format_seconds(s));
-    }
-    if let Some(t) = get_usize(metrics, "threads") {
-        timings = timings.row("worker threads", t.to_string());
-    }
-    if !timings.is_empty() {
-        section = section.table(timings);
-    }
-
-    section = section
-        .figure(history_figure(&history_fig)?)
-        .figure(confusion_figure(&confusion_fig, metrics, &classes)?);
-    Ok(section)
+            format_number(m.test_loss),
+        ])
 }
 
-fn training_settings(
-    metrics: &Value,
-    arch_json: &Value,
-    arch: &str,
-    size: Option<(u64, u64)>,
-) -> Table {
-    let params = metrics
-        .get("params")
-        .or_else(|| arch_json.get("training"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let mut t = Table::key_value("Settings").row("architecture", arch.to_string());
-    if let Some(layers) = arch_json.get("layers").and_then(Value::as_array) {
-        t = t.row("layers", layer_line(layers));
+/// The per-class table, and a warning for classes never predicted.
+fn per_class_blocks(mut section: Section, m: &ImageTrainMetrics) -> Section {
+    if m.per_class.is_empty() {
+        return section;
     }
-    if let Some((h, w)) = size {
-        t = t.row("image size (width × height)", format!("{w} × {h}"));
-    }
-    for (key, label) in [
-        ("epochs", "epochs (passes over the training images)"),
-        ("batch_size", "batch size (images per step)"),
-        ("learning_rate", "learning rate (Adam)"),
-        ("lr_schedule", "learning-rate schedule"),
-        ("beta1", "Adam β1"),
-        ("beta2", "Adam β2"),
-        ("epsilon", "Adam ε"),
-        ("seed", "seed"),
-    ] {
-        if let Some(v) = params.get(key) {
-            t = t.row(label, value_text(v));
-        }
-    }
-    if let Some(s) = get_str(metrics, "split") {
-        let how = match s {
-            "manifest" => "fixed by the folder's manifest.csv".to_string(),
-            "stratified" => "seeded stratified split (each class in the same proportion)".into(),
-            other => other.to_string(),
+    section = section.text(
+        "Per class: precision is the share of the images the network called this class \
+         that really were this class (low precision = false alarms); recall is the share of \
+         this class's test images that the network found (low recall = missed defects).",
+    );
+    let mut table = Table::grid(
+        "Per-class precision and recall (test images)",
+        ["class", "test images", "precision", "recall"],
+    );
+    let mut never_predicted = Vec::new();
+    for c in &m.per_class {
+        let precision = match c.precision {
+            Some(p) => pct(p),
+            None => {
+                never_predicted.push(c.class.clone());
+                "— (never predicted)".into()
+            }
         };
-        t = t.row("train/test split", how);
+        table = table.cells([
+            c.class.clone(),
+            c.support.to_string(),
+            precision,
+            pct(c.recall),
+        ]);
     }
-    for (key, label) in [
-        (
-            "converted_from_color",
+    section = section.table(table);
+    if !never_predicted.is_empty() {
+        section = section.note(Note::warning(format!(
+            "The network never predicted {} on the test images: it has not learned to \
+             recognise {}.",
+            never_predicted.join(", "),
+            if never_predicted.len() == 1 {
+                "that class"
+            } else {
+                "those classes"
+            }
+        )));
+    }
+    section
+}
+
+fn training_settings(m: &ImageTrainMetrics, arch_json: &CnnArchitecture) -> Table {
+    let (h, w) = m.image_size;
+    let p = &m.params;
+    let n = |v: f64| format_number(v);
+    let schedule = match p.lr_schedule {
+        LrSchedule::Cosine => "cosine",
+        LrSchedule::Constant => "constant",
+    };
+    let split = match m.split.as_str() {
+        "manifest" => "fixed by the folder's manifest.csv".to_string(),
+        "stratified" => "seeded stratified split (each class in the same proportion)".into(),
+        other => other.to_string(),
+    };
+    Table::key_value("Settings")
+        .row("architecture", m.arch.clone())
+        .row("layers", layer_line(&arch_json.layers))
+        .row("image size (width × height)", format!("{w} × {h}"))
+        .row("epochs (passes over the training images)", n(p.epochs as f64))
+        .row("batch size (images per step)", n(p.batch_size as f64))
+        .row("learning rate (Adam)", n(p.learning_rate))
+        .row("learning-rate schedule", schedule)
+        .row("Adam β1", n(p.beta1))
+        .row("Adam β2", n(p.beta2))
+        .row("Adam ε", n(p.epsilon))
+        .row("seed", n(p.seed as f64))
+        .row("train/test split", split)
+        .row(
             "images converted from colour to grayscale",
-        ),
-        ("resized", "images resized when loading"),
-    ] {
-        if let Some(n) = get_usize(metrics, key) {
-            t = t.row(label, n.to_string());
-        }
-    }
-    t
+            m.converted_from_color.to_string(),
+        )
+        .row("images resized when loading", m.resized.to_string())
 }
 
 fn history_figure(path: &Path) -> Result<Figure, ReportError> {
@@ -369,22 +352,14 @@ fn worst_confusion(m: &[Vec<u64>]) -> Option<(u64, usize, usize)> {
 
 fn confusion_figure(
     path: &Path,
-    metrics: &Value,
+    metrics: &ImageTrainMetrics,
     classes: &[String],
 ) -> Result<Figure, ReportError> {
     let matrix: Vec<Vec<u64>> = metrics
-        .get("confusion_matrix")
-        .and_then(Value::as_array)
-        .map(|rows| {
-            rows.iter()
-                .map(|r| {
-                    r.as_array()
-                        .map(|c| c.iter().filter_map(Value::as_u64).collect())
-                        .unwrap_or_default()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+        .confusion_matrix
+        .iter()
+        .map(|r| r.iter().map(|&c| c as u64).collect())
+        .collect();
     let mut how = "The diagonal from top-left to bottom-right holds the correct answers: a \
                    perfect network has numbers only there. Every number off the diagonal is a \
                    mistake, and its place says which class was taken for which: the row is what \
@@ -428,7 +403,7 @@ mod tests {
 
     #[test]
     fn layers_in_one_line() {
-        let layers: Vec<Value> = serde_json::from_str(
+        let layers: Vec<LayerSpec> = serde_json::from_str(
             r#"[{"type":"conv2d","in_channels":1,"out_channels":32,"kernel_size":3},
                 {"type":"relu"},{"type":"max_pool2d","size":2},{"type":"global_avg_pool"},
                 {"type":"dense","inputs":64,"units":6}]"#,
@@ -439,5 +414,40 @@ mod tests {
             "conv 3×3 ×32 → ReLU → max-pool 2 → global average pool → dense 6"
         );
         assert_eq!(pct(0.8866666), "88.7%");
+    }
+
+    /// Copies the plain files of `from` into the new folder `to`.
+    fn copy_run(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+
+    /// The bundled training run reads, and with a field of metrics.json renamed by hand it is
+    /// an error naming the file and the field (not a blank in the report).
+    #[test]
+    fn a_renamed_metrics_field_is_an_error_naming_file_and_field() {
+        let bundled = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/models/neu-gap-cnn"
+        ));
+        let tmp = tempfile::tempdir().unwrap();
+        let run = tmp.path().join("neu-gap-cnn");
+        copy_run(bundled, &run);
+        assert!(is_training_run(&run));
+        crate::run_section(&run).unwrap();
+        let path = run.join("metrics.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"test_loss\"", "\"test_losses\"")).unwrap();
+        let msg = crate::run_section(&run).unwrap_err().to_string();
+        assert!(
+            msg.contains("metrics.json") && msg.contains("test_losses"),
+            "{msg}"
+        );
+        std::fs::write(&path, text.replace("\"recall\"", "\"recal\"")).unwrap();
+        let msg = crate::run_section(&run).unwrap_err().to_string();
+        assert!(msg.contains("metrics.json") && msg.contains("recal"), "{msg}");
     }
 }

@@ -296,11 +296,8 @@ pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
     } else {
         None
     };
-    if let Some(m) = &metrics
-        && !is_explain
-        && image_runs::is_training_metrics(m)
-    {
-        let section = image_runs::training_section(dir, &name, m)?;
+    if is_train && !is_explain && image_runs::is_training_run(dir) {
+        let section = image_runs::training_section(dir, &name)?;
         return Ok(finish(dir, section, &files, &[]));
     }
     let title = match (is_train, is_explain) {

@@ -50,7 +50,10 @@ const ARCHITECTURE: &str = r#"{"format":"glassbox-cnn","version":1,"dtype":"f32"
   "input_shape":[1,24,32],"class_names":["crazing","x"],
   "layers":[{"type":"conv2d","in_channels":1,"out_channels":32,"kernel_size":3},{"type":"relu"},
             {"type":"max_pool2d","size":2},{"type":"global_avg_pool"},
-            {"type":"dense","inputs":32,"units":2}]}"#;
+            {"type":"dense","inputs":32,"units":2}],
+  "training":{"arch":"gap-cnn","epochs":3,"batch_size":16,"learning_rate":0.001,"beta1":0.9,
+              "beta2":0.999,"epsilon":1e-7,"seed":7,"lr_schedule":"cosine","augment":"none"},
+  "history":[]}"#;
 
 fn image_train_run(root: &Path, name: &str) -> PathBuf {
     let dir = root.join(name);
@@ -84,7 +87,8 @@ fn entry(i: usize, file: &str, truth: &str, predicted: &str, explained: &str) ->
     format!(
         r#"{{"file":{},"panel":{},"true_class":{},"predicted_class":{},"probability":0.75,
         "explained_class":{},"explained_probability":0.7,"deletion_auc":0.125,
-        "insertion_auc":0.625,"randomization_spearman":{}}}"#,
+        "insertion_auc":0.625,"randomization_spearman":{},"surrogate_r2":null,
+        "superpixels":null}}"#,
         json(&format!("data/x/{file}")),
         json(&format!("panels/{stem}.png")),
         json(truth),
@@ -103,7 +107,8 @@ fn summary(method: &str, entries: &[String], steps: usize, spearman: f64) -> Str
         r#"{{"method":{},"layer":"conv4","raw_map_size":[3,4],"model":"runs/cnn","arch":"gap-cnn",
         "class_names":["crazing",{h}],"alpha":0.5,"faithfulness_steps":{steps},
         "mean_deletion_auc":0.125,"mean_insertion_auc":0.625,"randomized_layers":["dense1"],
-        "mean_randomization_spearman":{spearman},"images":[{}]}}"#,
+        "mean_randomization_spearman":{spearman},"mean_surrogate_r2":null,"lime":null,
+        "images":[{}]}}"#,
         json(method),
         entries.join(","),
         h = json(HOSTILE)
@@ -266,8 +271,10 @@ fn image_training_warnings_for_never_predicted_classes_and_overfitting() {
         html.contains("close to guessing among 2 classes (50.0%)"),
         "{html}"
     );
+    // A settings record without a schedule predates schedules: it trained at a constant
+    // rate (the typed record reads it so).
     assert!(
-        !html.contains("learning-rate schedule"),
+        html.contains("<td class=\"key\">learning-rate schedule</td><td>constant</td>"),
         "absent from params"
     );
 }

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use glassbox_models::nn::{CnnArchitecture, CnnParams};
+pub use glassbox_models::nn::{CnnArchitecture, CnnParams, LayerSpec};
 
 /// An `Option` that must be present in the file (as a value or `null`): serde would otherwise
 /// read a missing `Option` field as `None`.
