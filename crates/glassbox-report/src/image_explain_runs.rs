@@ -5,7 +5,7 @@
 //! panels it embeds and (when curves were computed) the first image's curve. The captions are
 //! written for a reader who has never seen a heat map.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use glassbox::records::image::{ImageExplainSummary, ImageSummaryEntry};
 use glassbox::records::read_record;
@@ -134,8 +134,23 @@ pub(crate) fn explain_section(
     let arch = s.arch.as_str();
     let raw = Some((s.raw_map_size.0 as u64, s.raw_map_size.1 as u64));
 
-    let lime = method == "lime";
     let mut section = Section::new(format!("Image explanation run {name} ({method})"));
+    section = intro_blocks(section, &s);
+    section = section
+        .figure(grid_figure(&grid, &s)?)
+        .table(per_image_table(&images));
+    section = faithfulness_blocks(section, &s, first_curve)?;
+    section = panel_figures(dir, section, &images, method)?;
+    section = section.table(explain_settings(&s, method, layer, arch, raw, steps));
+    Ok((section, subfolder_counts(dir)))
+}
+
+/// What the method computes, what this run explains, and how to read a panel.
+fn intro_blocks(mut section: Section, s: &ImageExplainSummary) -> Section {
+    let (method, layer, arch) = (s.method.as_str(), s.layer.as_str(), s.arch.as_str());
+    let images = &s.images;
+    let raw = Some((s.raw_map_size.0, s.raw_map_size.1));
+    let lime = method == "lime";
     section = section.text(method_description(method));
     section = if lime {
         section.text(format!(
@@ -183,9 +198,16 @@ pub(crate) fn explain_section(
          the background, the image border or a label.",
         )
     };
+    section
+}
+
+/// The grid of every image, with its caption.
+fn grid_figure(grid: &Path, s: &ImageExplainSummary) -> Result<Figure, ReportError> {
+    let (method, layer) = (s.method.as_str(), s.layer.as_str());
+    let lime = method == "lime";
     let grid_figure =
-        Figure::from_file(format!("Heat maps of every image ({method})"), &grid)?.photo()?;
-    section = section.figure(if lime {
+        Figure::from_file(format!("Heat maps of every image ({method})"), grid)?.photo()?;
+    Ok(if lime {
         grid_figure
             .shows(
                 "One row per explained image: superpixels, their LIME weights, the top \
@@ -210,9 +232,18 @@ pub(crate) fn explain_section(
                  = regions that did not. Compare rows of the same class: a network that has \
                  learned the defect marks similar structures every time.",
             )
-    });
+    })
+}
 
-    section = section.table(per_image_table(&images));
+/// The faithfulness checks: what they measure, their means, a warning when the maps ignore
+/// the randomisation, and the first image's curves.
+fn faithfulness_blocks(
+    mut section: Section,
+    s: &ImageExplainSummary,
+    first_curve: Option<PathBuf>,
+) -> Result<Section, ReportError> {
+    let steps = s.faithfulness_steps;
+    let images = &s.images;
     section = section.heading("Is the map faithful to the network?").text(
         "A heat map is only useful if it shows what the network really relies on. Three checks \
          measure that. Deletion (Petsiuk et al. 2018): remove the most important pixels \
@@ -254,9 +285,12 @@ pub(crate) fn explain_section(
                 ),
         );
     }
-    section = panel_figures(dir, section, &images, method)?;
-    section = section.table(explain_settings(&s, method, layer, arch, raw, steps));
-    let folders = EXPLAIN_SUBFOLDERS
+    Ok(section)
+}
+
+/// The sub-folders of the run with their file counts.
+fn subfolder_counts(dir: &Path) -> Vec<(String, usize)> {
+    EXPLAIN_SUBFOLDERS
         .iter()
         .filter_map(|sub| {
             let entries = std::fs::read_dir(dir.join(sub)).ok()?;
@@ -266,8 +300,7 @@ pub(crate) fn explain_section(
                 .count();
             Some((format!("{sub}/"), n))
         })
-        .collect();
-    Ok((section, folders))
+        .collect()
 }
 
 fn per_image_table(images: &[&ImageSummaryEntry]) -> Table {
