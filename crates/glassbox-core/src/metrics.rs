@@ -226,6 +226,56 @@ mod tests {
         );
     }
 
+    /// The CLI's `image::confusion_matrix` and `per_class_metrics` before this module existed:
+    /// the oracle, on random labels with classes that are never predicted or never present.
+    #[test]
+    fn from_labels_matches_the_old_cli() {
+        fn old(truth: &[usize], predicted: &[usize], names: &[String]) -> ClassificationMetrics {
+            let k = names.len();
+            let mut m = vec![vec![0; k]; k];
+            for (&t, &p) in truth.iter().zip(predicted) {
+                m[t][p] += 1;
+            }
+            let per_class = (0..k)
+                .map(|c| {
+                    let support: usize = m[c].iter().sum();
+                    let predicted: usize = m.iter().map(|row| row[c]).sum();
+                    ClassMetrics {
+                        class: names[c].clone(),
+                        support,
+                        precision: (predicted > 0).then(|| m[c][c] as f64 / predicted as f64),
+                        recall: if support > 0 {
+                            m[c][c] as f64 / support as f64
+                        } else {
+                            0.0
+                        },
+                    }
+                })
+                .collect();
+            let correct = truth.iter().zip(predicted).filter(|(t, p)| t == p).count();
+            ClassificationMetrics {
+                accuracy: correct as f64 / truth.len() as f64,
+                confusion: m,
+                per_class,
+            }
+        }
+        let mut rng = crate::rng::Rng::new(11);
+        let names: Vec<String> = (0..6).map(|c| format!("c{c}")).collect();
+        for _ in 0..20 {
+            // Truth never uses class 5, predictions never use class 4.
+            let truth: Vec<usize> = (0..97).map(|_| rng.below(5)).collect();
+            let predicted: Vec<usize> = (0..97).map(|_| [0, 1, 2, 3, 5][rng.below(5)]).collect();
+            let new = ClassificationMetrics::from_labels(&truth, &predicted, &names);
+            assert_eq!(new, old(&truth, &predicted, &names));
+            assert_eq!(
+                serde_json::to_string(&new.per_class).unwrap(),
+                serde_json::to_string(&old(&truth, &predicted, &names).per_class).unwrap()
+            );
+            assert_eq!(new.per_class[4].precision, None);
+            assert_eq!(new.per_class[5].recall, 0.0);
+        }
+    }
+
     #[test]
     fn class_metrics_json_is_the_image_metrics_entry() {
         let c = ClassMetrics {
