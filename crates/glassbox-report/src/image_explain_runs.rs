@@ -256,7 +256,7 @@ fn faithfulness_blocks(
          map depends on what the network learned, while a value near 1 means it mostly shows \
          the image's own structure.",
     );
-    section = section.table(means_table(&s, steps));
+    section = section.table(means_table(s, steps));
     if let Some(rho) = s.mean_randomization_spearman
         && rho > 0.5
     {
@@ -353,10 +353,7 @@ fn means_table(s: &ImageExplainSummary, steps: usize) -> Table {
     let mut t = Table::key_value("Means over the images");
     if steps > 0 {
         t = t
-            .row(
-                "deletion AUC (low = good)",
-                opt_number(s.mean_deletion_auc),
-            )
+            .row("deletion AUC (low = good)", opt_number(s.mean_deletion_auc))
             .row(
                 "insertion AUC (high = good)",
                 opt_number(s.mean_insertion_auc),
@@ -424,11 +421,11 @@ fn panel_figures(
     method: &str,
 ) -> Result<Section, ReportError> {
     let mut chosen: Vec<&ImageSummaryEntry> = images.first().copied().into_iter().collect();
-    if let Some(wrong) = images
-        .iter()
-        .skip(1)
-        .find(|e| e.true_class.as_ref().is_some_and(|t| *t != e.predicted_class))
-    {
+    if let Some(wrong) = images.iter().skip(1).find(|e| {
+        e.true_class
+            .as_ref()
+            .is_some_and(|t| *t != e.predicted_class)
+    }) {
         chosen.push(wrong);
     }
     chosen.truncate(MAX_PANELS);
@@ -515,8 +512,7 @@ mod tests {
     #[test]
     fn a_renamed_summary_field_is_an_error_naming_file_and_field() {
         use glassbox::image::{
-            ImageExplainSettings, ImageInputs, ImageModel, explain_images,
-            write_image_explanation,
+            ImageExplainSettings, ImageInputs, ImageModel, explain_images, write_image_explanation,
         };
         let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data");
         let model = ImageModel::load(&Path::new(data).join("models/neu-gap-cnn")).unwrap();
@@ -537,13 +533,21 @@ mod tests {
 
         let path = run.join("summary.json");
         let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replace("\"insertion_auc\"", "\"insertion_area\"")).unwrap();
+        std::fs::write(
+            &path,
+            text.replace("\"insertion_auc\"", "\"insertion_area\""),
+        )
+        .unwrap();
         let msg = crate::run_section(&run).unwrap_err().to_string();
         assert!(
             msg.contains("summary.json") && msg.contains("insertion_area"),
             "{msg}"
         );
-        std::fs::write(&path, text.replace("\"mean_insertion_auc\"", "\"mean_ins\"")).unwrap();
+        std::fs::write(
+            &path,
+            text.replace("\"mean_insertion_auc\"", "\"mean_ins\""),
+        )
+        .unwrap();
         let msg = crate::run_section(&run).unwrap_err().to_string();
         assert!(
             msg.contains("summary.json") && msg.contains("mean_ins"),

@@ -8,9 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
+use glassbox::models::nn::LrSchedule;
 use glassbox::records::image::{CnnArchitecture, ImageTrainMetrics, LayerSpec};
 use glassbox::records::read_record;
-use glassbox::models::nn::LrSchedule;
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
@@ -303,7 +303,10 @@ fn training_settings(m: &ImageTrainMetrics, arch_json: &CnnArchitecture) -> Tabl
         .row("architecture", m.arch.clone())
         .row("layers", layer_line(&arch_json.layers))
         .row("image size (width × height)", format!("{w} × {h}"))
-        .row("epochs (passes over the training images)", n(p.epochs as f64))
+        .row(
+            "epochs (passes over the training images)",
+            n(p.epochs as f64),
+        )
         .row("batch size (images per step)", n(p.batch_size as f64))
         .row("learning rate (Adam)", n(p.learning_rate))
         .row("learning-rate schedule", schedule)
@@ -448,6 +451,9 @@ mod tests {
         );
         std::fs::write(&path, text.replace("\"recall\"", "\"recal\"")).unwrap();
         let msg = crate::run_section(&run).unwrap_err().to_string();
-        assert!(msg.contains("metrics.json") && msg.contains("recal"), "{msg}");
+        assert!(
+            msg.contains("metrics.json") && msg.contains("recal"),
+            "{msg}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! [`explain_images`]: the one explain entry point for images. CAM-family maps or LIME
 //! superpixel weights, the deletion/insertion curves and the model-randomisation check.
 
+use glassbox_core::metrics::argmax_rows;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView4};
 use glassbox_explain::cam::faithfulness::{
     Faithfulness, FaithfulnessOptions, deletion_insertion, randomization_rank_correlation,
@@ -67,6 +68,10 @@ impl ImageExplanation {
         }
     }
 }
+
+/// Per image, the Spearman correlation with the randomised model's map (`None`: a constant
+/// map).
+type Spearman = Vec<Option<f64>>;
 
 /// What a run needs once the settings are checked against the model.
 struct Plan {
@@ -157,10 +162,17 @@ pub fn explain_images(
     let (maps, detail, explained) =
         compute(model.cnn(), images, &plan, classes.as_deref(), progress, "")?;
     let probabilities = model.cnn().predict_proba(images)?;
-    let predicted = super::argmax_rows(probabilities.view());
+    let predicted = argmax_rows(probabilities.view());
     let faithfulness = curves(model.cnn(), images, &maps, &explained, settings, progress)?;
-    let (randomized_layers, randomization) =
-        randomization(model.cnn(), images, &plan, &maps, &explained, settings, progress)?;
+    let (randomized_layers, randomization) = randomization(
+        model.cnn(),
+        images,
+        &plan,
+        &maps,
+        &explained,
+        settings,
+        progress,
+    )?;
     let mut settings = settings.clone();
     if method.is_lime() {
         settings.lime.get_or_insert_with(LimeSettings::default);
@@ -256,7 +268,7 @@ fn randomization(
     explained: &[usize],
     settings: &ImageExplainSettings,
     progress: &dyn Progress,
-) -> Result<(Vec<String>, Option<Vec<Option<f64>>>)> {
+) -> Result<(Vec<String>, Option<Spearman>)> {
     let k = settings.randomize_top;
     if k == 0 {
         return Ok((Vec::new(), None));

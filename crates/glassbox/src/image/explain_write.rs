@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use glassbox_core::ndarray::{Array3, ArrayView2, Axis};
+use glassbox_core::npy::write_npy;
 use glassbox_explain::lime::image_classifier::ClassifierLime;
 use glassbox_plot::lime_panel::pros_cons_rgb;
 use glassbox_plot::saliency::{save_overlay_png, save_rgb_png};
@@ -234,7 +235,7 @@ fn write_curves(
 fn write_npy_maps(e: &ImageExplanation, dir: &Path) -> Result<()> {
     let npy = |name: &str, a: &Array3<f32>| {
         let path: PathBuf = dir.join("maps").join(name);
-        super::write_npy(&path, a.view())
+        write_npy(&path, a.view()).map_err(|e| Error::io(&path, e))
     };
     match &e.detail {
         MapDetail::Cam { raw } => npy("raw_maps.npy", raw)?,
@@ -281,9 +282,8 @@ impl ImageExplanation {
             })
             .collect();
         let mean = |v: Vec<f64>| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-        let mean_of = |f: fn(&ImageSummaryEntry) -> Option<f64>| {
-            mean(images.iter().filter_map(f).collect())
-        };
+        let mean_of =
+            |f: fn(&ImageSummaryEntry) -> Option<f64>| mean(images.iter().filter_map(f).collect());
         ImageExplainSummary {
             method: self.method.to_string(),
             layer: self.layer.clone(),
@@ -298,7 +298,12 @@ impl ImageExplanation {
             randomized_layers: self.randomized_layers.clone(),
             mean_randomization_spearman: mean_of(|s| s.randomization_spearman),
             mean_surrogate_r2: mean_of(|s| s.surrogate_r2),
-            lime: lime.and(self.settings.lime.as_ref().map(|s| s.record(self.settings.seed))),
+            lime: lime.and(
+                self.settings
+                    .lime
+                    .as_ref()
+                    .map(|s| s.record(self.settings.seed)),
+            ),
             images,
         }
     }

@@ -132,13 +132,17 @@ impl ImageInputs {
             notes.push(format!(
                 "{} does not hold the test images recorded in {}; taking its own test split",
                 data.display(),
-                model.dir().join(super::model::TEST_PREDICTIONS_FILE).display()
+                model
+                    .dir()
+                    .join(super::model::TEST_PREDICTIONS_FILE)
+                    .display()
             ));
         }
-        let ds = load_folder(data, &selection.folder, selection.seed, load).map_err(|e| match e {
-            Error::Data(d) => size_hint(d),
-            e => e,
-        })?;
+        let ds =
+            load_folder(data, &selection.folder, selection.seed, load).map_err(|e| match e {
+                Error::Data(d) => size_hint(d),
+                e => e,
+            })?;
         let names = model.class_names();
         if ds.class_names != names {
             return Err(Error::Input(format!(

@@ -47,23 +47,18 @@ mod inputs;
 mod lime;
 mod method;
 mod model;
-mod numerics;
 mod settings;
 mod train;
 mod train_write;
 
-pub use explain::{
-    ImageExplanation, LIME_LAYER, MapDetail, check_settings, explain_images,
-};
+pub use explain::{ImageExplanation, LIME_LAYER, MapDetail, check_settings, explain_images};
 pub use explain_write::{EXPLAIN_SUBFOLDERS, GRID_SVG_MAX_ROWS, write_image_explanation};
+pub use glassbox_explain::lime::image::HideColor;
+pub use glassbox_models::nn::{Augment, CnnArch, LrSchedule};
 pub use inputs::{FolderSelection, FolderSettings, ImageInputs, load_folder, load_notes};
 pub use method::ImageMethod;
 pub use model::{ImageModel, TEST_PREDICTIONS_FILE, TestPrediction};
-pub use numerics::argmax_rows;
-pub(crate) use numerics::{class_metrics, write_npy};
-pub use settings::{
-    ImageExplainSettings, LimeSettings, hide_color_name, parse_hide_color,
+pub use settings::{ImageExplainSettings, LimeSettings, hide_color_name, parse_hide_color};
+pub use train::{
+    ImageTrainSettings, ImageTraining, TestOutcome, epoch_line, test_accuracy, train_cnn,
 };
-pub use train::{ImageTrainSettings, ImageTraining, TestOutcome, epoch_line, test_accuracy, train_cnn};
-pub use glassbox_explain::lime::image::HideColor;
-pub use glassbox_models::nn::{Augment, CnnArch, LrSchedule};

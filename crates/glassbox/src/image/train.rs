@@ -4,12 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use glassbox_core::metrics::{ClassificationMetrics, argmax_rows};
 use glassbox_data::{ImageDataset, ImageLoadOptions, ImageSize, SplitSource};
 use glassbox_models::ModelError;
 use glassbox_models::nn::{Augment, Cnn, CnnArch, CnnEpochReport, CnnParams, LrSchedule};
 
 use super::inputs::{FolderSettings, load_folder, load_notes};
-use crate::records::image::ImageTrainMetrics;
+use crate::records::image::{ClassRecord, ImageTrainMetrics};
 use crate::{Error, Progress, Result};
 
 /// Settings of [`train_cnn`]; [`Default`] is `glassbox image train`'s defaults.
@@ -145,7 +146,7 @@ pub fn train_cnn(
     let train_seconds = started.elapsed().as_secs_f64();
     progress.start("evaluate", None);
     let proba = cnn.predict_proba(ds.test.batch.images.view())?;
-    let predicted = super::argmax_rows(proba.view());
+    let predicted = argmax_rows(proba.view());
     let (test_loss, test_accuracy) = cnn.evaluate(ds.test.batch.images.view(), &ds.test.labels)?;
     let (_, train_accuracy) = cnn.evaluate(ds.train.batch.images.view(), &ds.train.labels)?;
     progress.finish();
@@ -158,7 +159,8 @@ pub fn train_cnn(
         })
         .collect();
     let steps = ds.train.len().div_ceil(params.batch_size) * params.epochs;
-    let (per_class, confusion) = super::class_metrics(&ds.test.labels, &predicted, &ds.class_names);
+    let classification =
+        ClassificationMetrics::from_labels(&ds.test.labels, &predicted, &ds.class_names);
     let metrics = ImageTrainMetrics {
         arch: params.arch.to_string(),
         test_accuracy,
@@ -168,8 +170,12 @@ pub fn train_cnn(
         n_test: ds.test.len(),
         split: split_name(&ds.split).into(),
         class_names: ds.class_names.clone(),
-        per_class,
-        confusion_matrix: confusion,
+        per_class: classification
+            .per_class
+            .into_iter()
+            .map(ClassRecord::from)
+            .collect(),
+        confusion_matrix: classification.confusion,
         params,
         train_seconds,
         seconds_per_step: train_seconds / steps as f64,
@@ -235,9 +241,18 @@ pub fn epoch_line(e: &CnnEpochReport) -> String {
 
 /// Test accuracy of `model` on the test images of the folder `data` (its manifest's split,
 /// or the default split), computed as [`train_cnn`] computes it.
-pub fn test_accuracy(model: &super::ImageModel, data: &Path, progress: &dyn Progress) -> Result<f64> {
+pub fn test_accuracy(
+    model: &super::ImageModel,
+    data: &Path,
+    progress: &dyn Progress,
+) -> Result<f64> {
     progress.start(&format!("evaluate {}", model.dir().display()), None);
-    let ds = load_folder(data, &FolderSettings::default(), 42, ImageLoadOptions::default())?;
+    let ds = load_folder(
+        data,
+        &FolderSettings::default(),
+        42,
+        ImageLoadOptions::default(),
+    )?;
     let (_, accuracy) = model
         .cnn()
         .evaluate(ds.test.batch.images.view(), &ds.test.labels)?;

@@ -7,9 +7,9 @@ use std::path::Path;
 use glassbox_models::nn::CnnEpochReport;
 
 use super::ImageTraining;
+use crate::Result;
 use crate::records::write_record;
 use crate::run_dir::{num, write_csv};
-use crate::Result;
 
 impl ImageTraining {
     /// Writes the run folder into `dir` (created if missing).

@@ -35,6 +35,17 @@ pub struct ClassRecord {
     pub recall: f64,
 }
 
+impl From<glassbox_core::metrics::ClassMetrics> for ClassRecord {
+    fn from(c: glassbox_core::metrics::ClassMetrics) -> ClassRecord {
+        ClassRecord {
+            class: c.class,
+            support: c.support,
+            precision: c.precision,
+            recall: c.recall,
+        }
+    }
+}
+
 /// `metrics.json` of an image training run.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
