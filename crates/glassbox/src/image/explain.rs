@@ -288,3 +288,63 @@ fn randomization(
     let corr = randomization_rank_correlation(maps.view(), random_maps.view())?;
     Ok((layers[layers.len() - k..].to_vec(), Some(corr)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn bundled() -> ImageModel {
+        ImageModel::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/models/neu-flatten-cnn"
+        )))
+        .unwrap()
+    }
+
+    fn refused(model: &ImageModel, method: &str, settings: ImageExplainSettings) -> String {
+        let method: ImageMethod = method.parse().unwrap();
+        match check_settings(model, method, &settings) {
+            Err(Error::Settings(m)) => m,
+            other => panic!("{method} with {settings:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn settings_that_do_not_apply_are_refused_naming_the_flag() {
+        let model = bundled();
+        let lime = ImageExplainSettings {
+            lime: Some(LimeSettings::default()),
+            ..ImageExplainSettings::default()
+        };
+        let m = refused(&model, "grad-cam", lime.clone());
+        assert!(
+            m.contains("--lime-samples") && m.contains("grad-cam"),
+            "{m}"
+        );
+        check_settings(&model, ImageMethod::Lime, &lime).unwrap();
+        let layer = ImageExplainSettings {
+            layer: Some("conv2".into()),
+            ..ImageExplainSettings::default()
+        };
+        let m = refused(&model, "lime", layer.clone());
+        assert!(m.contains("--layer does not apply to LIME"), "{m}");
+        check_settings(&model, "grad-cam".parse().unwrap(), &layer).unwrap();
+        let m = refused(&model, "cam", ImageExplainSettings::default());
+        assert!(m.contains("this model is flatten-cnn"), "{m}");
+        let bad = ImageExplainSettings {
+            lime: Some(LimeSettings {
+                samples: 1,
+                ..LimeSettings::default()
+            }),
+            ..ImageExplainSettings::default()
+        };
+        assert!(refused(&model, "lime", bad).contains("--lime-samples 1"));
+        let alpha = ImageExplainSettings {
+            alpha: 1.5,
+            ..ImageExplainSettings::default()
+        };
+        assert!(refused(&model, "eigen-cam", alpha).contains("--alpha 1.5"));
+    }
+}

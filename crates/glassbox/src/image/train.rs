@@ -259,3 +259,63 @@ pub fn test_accuracy(
     progress.finish();
     Ok(accuracy)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NoProgress;
+    use crate::records::read_record;
+
+    /// Trains one epoch on five NEU images per class (resized to 32x32) and writes the run:
+    /// the folder holds today's files and its metrics.json reads back as the record.
+    #[test]
+    fn a_short_training_writes_its_run_folder() {
+        let neu = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/neu"));
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        for class in ["crazing", "patches"] {
+            std::fs::create_dir_all(data.join(class)).unwrap();
+            for i in 1..=5 {
+                let name = format!("{class}_{i}.png");
+                std::fs::copy(neu.join(class).join(&name), data.join(class).join(&name)).unwrap();
+            }
+        }
+        let settings = ImageTrainSettings {
+            epochs: Some(1),
+            batch_size: 4,
+            resize: Some((32, 32)),
+            ..ImageTrainSettings::default()
+        };
+        let run = train_cnn(&data, &settings, &NoProgress).unwrap();
+        assert_eq!((run.metrics.n_train, run.metrics.n_test), (8, 2));
+        assert_eq!(run.metrics.resized, 10);
+        assert_eq!(run.test.len(), 2);
+        let out = tmp.path().join("run");
+        run.write(&out).unwrap();
+        let mut files: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(
+            files,
+            [
+                "architecture.json",
+                "confusion_matrix.png",
+                "confusion_matrix.svg",
+                "history.csv",
+                "metrics.json",
+                "test_predictions.csv",
+                "training_history.png",
+                "training_history.svg",
+                "weights.safetensors"
+            ]
+        );
+        let back: ImageTrainMetrics = read_record(&out.join("metrics.json")).unwrap();
+        assert_eq!(back.confusion_matrix, run.metrics.confusion_matrix);
+        assert_eq!(back.class_names, ["crazing", "patches"]);
+        assert_eq!(back.params.epochs, 1);
+        let model = crate::image::ImageModel::load(&out).unwrap();
+        assert_eq!(model.test_predictions().unwrap().len(), 2);
+    }
+}
