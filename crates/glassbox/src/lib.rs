@@ -9,14 +9,17 @@
 //! (tables and image folders), `glassbox-models` (forests, importers, the layer engine),
 //! `glassbox-explain` (TreeSHAP, KernelSHAP, DeepSHAP, LIME, CAM family) and `glassbox-plot`.
 
+mod compat;
 pub mod error;
 pub mod image;
+pub mod model;
 pub mod progress;
 pub mod records;
 pub mod run_dir;
 pub mod tabular;
 
 pub use error::{Error, Result};
+pub use model::Model;
 pub use progress::{NoProgress, Progress};
 
 pub use glassbox_core as core;

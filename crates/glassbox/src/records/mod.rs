@@ -5,6 +5,8 @@
 //! ones, so a renamed or missing field is an [`Error::Record`] naming the file and the field,
 //! never a blank in a report.
 
+pub mod tabular;
+
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
