@@ -77,6 +77,19 @@ impl Default for TrainSettings {
     }
 }
 
+impl TrainSettings {
+    /// Checks the settings that need no data (the test fraction); [`train`] checks the rest.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
+            return Err(Error::Settings(format!(
+                "--test-fraction {}: must be strictly between 0 and 1",
+                self.test_fraction
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Parses a forest's features-per-split setting: `all`, `sqrt`, `log2`, a fraction in (0, 1]
 /// or a count.
 pub fn parse_max_features(s: &str) -> Result<MaxFeatures> {
@@ -143,12 +156,7 @@ pub struct TrainedRun {
 /// scaling fitted on the training rows, the model, and train/test metrics.
 pub fn train(raw: &RawTable, settings: &TrainSettings, progress: &dyn Progress) -> Result<TrainedRun> {
     let s = settings;
-    if !(s.test_fraction > 0.0 && s.test_fraction < 1.0) {
-        return Err(Error::Settings(format!(
-            "--test-fraction {}: must be strictly between 0 and 1",
-            s.test_fraction
-        )));
-    }
+    s.validate()?;
     let table = raw.to_training_table(&s.target, &s.drop)?;
     let y = table
         .target
