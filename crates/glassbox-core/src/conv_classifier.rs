@@ -95,18 +95,12 @@ pub fn predicted_classes(scores: ArrayView2<'_, f32>) -> Result<Vec<usize>, Core
 
 /// The predicted class of one image's `scores` (image `image`, for messages).
 pub fn predicted_class(scores: &[f32], image: usize) -> Result<usize, CoreError> {
-    let mut best = 0;
-    for (j, &v) in scores.iter().enumerate() {
-        if !v.is_finite() {
-            return Err(CoreError::InvalidArgument(format!(
-                "class score {v} of image {image}, class {j} is not finite"
-            )));
-        }
-        if v > scores[best] {
-            best = j;
-        }
+    if let Some((j, v)) = scores.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(CoreError::InvalidArgument(format!(
+            "class score {v} of image {image}, class {j} is not finite"
+        )));
     }
-    Ok(best)
+    Ok(crate::metrics::first_max(scores.iter().copied()))
 }
 
 /// Checks a batch of images against a model's expected (channels, height, width).

@@ -8,6 +8,8 @@
 //! * [`Explanation`]: attribution values `(samples, features, outputs)` with base values and the
 //!   local-accuracy invariant; [`SaliencyMap`] for images.
 //! * [`MinMaxScaler`], the preprocessing stored with every model.
+//! * [`link`]: margins to probabilities (sigmoid, softmax); [`metrics`]: regression and
+//!   classification metrics, argmax; [`npy`]: NumPy `.npy` output.
 //! * [`rng::Rng`]: the seeded generator behind every random choice in glassbox.
 //! * [`atomic`]: write-to-temp-then-rename, so no output file is ever left half-written.
 //!
@@ -18,8 +20,10 @@ pub mod conv_classifier;
 pub mod differentiable;
 pub mod error;
 pub mod explanation;
+pub mod link;
 pub mod metrics;
 pub mod model;
+pub mod npy;
 pub mod rng;
 pub mod scaler;
 pub mod table;
@@ -31,7 +35,8 @@ pub use ndarray;
 pub use conv_classifier::{ConvClassifier, GapHead, LayerGradients};
 pub use error::CoreError;
 pub use explanation::{Explanation, SaliencyMap};
-pub use metrics::RegressionMetrics;
+pub use link::Link;
+pub use metrics::{ClassMetrics, ClassificationMetrics, RegressionMetrics};
 pub use model::Predict;
 pub use scaler::MinMaxScaler;
 pub use table::Table;

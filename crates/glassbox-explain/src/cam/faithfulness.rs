@@ -260,7 +260,7 @@ pub fn faithfulness_curves(
         .collect())
 }
 
-/// Softmax probability of class `k` from one row of pre-softmax scores.
+/// Softmax probability of class `k` from one row of pre-softmax scores, which must be finite.
 fn softmax_at(
     row: Option<&[f32]>,
     k: usize,
@@ -275,9 +275,7 @@ fn softmax_at(
             "class score {v} of image {image} at step {step} is not finite"
         )));
     }
-    let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let z: f64 = row.iter().map(|v| (v - m).exp()).sum();
-    Ok((row[k] - m).exp() / z)
+    Ok(glassbox_core::link::softmax_at(&row, k))
 }
 
 /// Deletion and insertion curves of every image; see [`faithfulness_curves`].

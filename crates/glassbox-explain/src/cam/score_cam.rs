@@ -99,6 +99,11 @@ pub fn score_cam_scores(
 }
 
 /// Softmax over each row of `scores` (samples, channels), max-subtracted for stability.
+///
+/// The row sum is ndarray's `sum` (eight interleaved partial sums), not the in-order sum of
+/// [`glassbox_core::link::softmax`]: for rows of 8 or more entries the two differ in the last
+/// bits, and Score-CAM maps and image LIME (which also uses this function) keep the bits they
+/// have always had. Use `glassbox_core::link` for anything new.
 pub fn softmax_rows(scores: &Array2<f64>) -> Array2<f64> {
     let mut w = scores.clone();
     for mut row in w.outer_iter_mut() {

@@ -75,23 +75,15 @@ pub fn score(pred: ArrayView2<'_, f64>, y: ArrayView1<'_, f64>, scoring: Scoring
             }
         }
         Scoring::Accuracy | Scoring::MarginAccuracy => {
+            let argmax = (pred.ncols() != 1).then(|| glassbox_core::metrics::argmax_rows(pred));
             let correct = (0..n)
                 .filter(|&i| {
-                    let row = pred.row(i);
-                    let class = if row.len() == 1 {
-                        if scoring == Scoring::MarginAccuracy {
-                            f64::from(u8::from(row[0] > 0.0))
-                        } else {
-                            row[0].round()
+                    let class = match &argmax {
+                        Some(classes) => classes[i] as f64,
+                        None if scoring == Scoring::MarginAccuracy => {
+                            f64::from(u8::from(pred[[i, 0]] > 0.0))
                         }
-                    } else {
-                        let mut best = 0;
-                        for (c, &v) in row.iter().enumerate() {
-                            if v > row[best] {
-                                best = c;
-                            }
-                        }
-                        best as f64
+                        None => pred[[i, 0]].round(),
                     };
                     class == y[i]
                 })

@@ -51,14 +51,7 @@ impl Predict for ClassifierProbabilities<'_> {
             Array4::from_shape_vec((x.nrows(), c, h, w), x.iter().map(|&v| v as f32).collect())
                 .expect("n * C * H * W values");
         let scores = self.model.class_scores(images.view())?;
-        let mut p = scores.mapv(f64::from);
-        for mut row in p.rows_mut() {
-            let max = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            row.mapv_inplace(|s| (s - max).exp());
-            let sum = row.sum();
-            row.mapv_inplace(|e| e / sum);
-        }
-        Ok(p)
+        Ok(crate::cam::score_cam::softmax_rows(&scores.mapv(f64::from)))
     }
 }
 

@@ -110,26 +110,20 @@ pub fn interventional_tree_shap_output(
     }
 }
 
-/// Logistic function of margin `k`: `1 / (1 + exp(-margins[k]))`.
+/// Logistic function of margin `k`: [`glassbox_core::link::sigmoid`]`(margins[k])`, in the
+/// `fn(&[f64], usize) -> f64` form that [`OutputSpace::transform`] returns.
 pub fn sigmoid(margins: &[f64], k: usize) -> f64 {
-    sigmoid1(margins[k])
+    glassbox_core::link::sigmoid(margins[k])
 }
 
-/// Logistic function of one margin, overflow-free for large |m|.
-pub fn sigmoid1(m: f64) -> f64 {
-    if m >= 0.0 {
-        1.0 / (1.0 + (-m).exp())
-    } else {
-        let e = m.exp();
-        e / (1.0 + e)
-    }
-}
+/// Logistic function of one margin, overflow-free for large |m| (glassbox's one sigmoid).
+pub use glassbox_core::link::sigmoid as sigmoid1;
 
-/// Softmax probability of class `k` given all class margins (max-shifted, overflow-free).
+/// Softmax probability of class `k` given all class margins (max-shifted, overflow-free):
+/// [`glassbox_core::link::softmax_at`], in the `fn(&[f64], usize) -> f64` form that
+/// [`OutputSpace::transform`] returns.
 pub fn softmax(margins: &[f64], k: usize) -> f64 {
-    let max = margins.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let sum: f64 = margins.iter().map(|m| (m - max).exp()).sum();
-    (margins[k] - max).exp() / sum
+    glassbox_core::link::softmax_at(margins, k)
 }
 
 /// Exact interventional SHAP values of the transformed output `transform(margins, k)`, i.e. the

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use glassbox_core::link;
 use glassbox_core::model::{AsTreeEnsemble, check_input};
 use glassbox_core::ndarray::{Array2, ArrayView2};
 use glassbox_core::{CoreError, Missing, Predict, TreeEnsemble};
@@ -97,10 +98,6 @@ impl Objective {
     }
 }
 
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
-
 /// A boosted-tree model imported from an XGBoost JSON or LightGBM text file.
 ///
 /// Implements [`Predict`] (margins) and [`AsTreeEnsemble`], so every tree explainer and every
@@ -147,7 +144,7 @@ impl ImportedModel {
         match self.objective {
             Objective::Regression | Objective::MultiSoftmax { .. } => margin,
             Objective::BinaryLogistic { sigmoid: s }
-            | Objective::MultiOneVsAll { sigmoid: s, .. } => sigmoid(s * margin),
+            | Objective::MultiOneVsAll { sigmoid: s, .. } => link::sigmoid(s * margin),
             Objective::LogLink => margin.exp(),
         }
     }
@@ -156,15 +153,8 @@ impl ImportedModel {
     /// multi-class softmax models, [`ImportedModel::transform_output`] otherwise).
     pub fn transform_row(&self, margins: &mut [f64]) {
         if let Objective::MultiSoftmax { .. } = self.objective {
-            let max = margins.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let mut sum = 0.0;
-            for m in margins.iter_mut() {
-                *m = (*m - max).exp();
-                sum += *m;
-            }
-            for m in margins.iter_mut() {
-                *m /= sum;
-            }
+            let p = link::softmax(margins);
+            margins.copy_from_slice(&p);
         } else {
             for m in margins.iter_mut() {
                 *m = self.transform_output(*m);
