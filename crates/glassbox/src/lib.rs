@@ -9,7 +9,6 @@
 //! (tables and image folders), `glassbox-models` (forests, importers, the layer engine),
 //! `glassbox-explain` (TreeSHAP, KernelSHAP, DeepSHAP, LIME, CAM family) and `glassbox-plot`.
 
-mod compat;
 pub mod error;
 pub mod image;
 pub mod model;

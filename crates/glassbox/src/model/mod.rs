@@ -22,7 +22,7 @@ use glassbox_models::gbdt::{ImportedModel, Objective};
 use glassbox_models::nn::Mlp;
 use glassbox_models::saved::SavedModel;
 
-pub use crate::compat::Link;
+pub use glassbox_core::link::Link;
 pub use load::{LoadOptions, ModelFormat};
 
 use crate::{Error, Result};

@@ -11,7 +11,7 @@ use glassbox_explain::shap::output::OutputSpace as TreeOutputSpace;
 use super::background::{background, pool_table};
 use super::explain::{Computed, Job, by_chunks};
 use super::{LimeMode, OutputSpace};
-use crate::compat::probabilities;
+use glassbox_core::link::Link;
 use crate::records::tabular::{LimeRecord, LimeRowRecord};
 use crate::{Error, Result};
 
@@ -19,8 +19,8 @@ use crate::{Error, Result};
 /// (`Rng::derive(seed, i)`), so the chunking is part of the result and stays fixed.
 const KERNEL_CHUNK: usize = 64;
 
-/// A classifier's probabilities as a model: the sigmoid of one margin, the softmax of several.
-struct Probabilities<'a>(&'a dyn Predict);
+/// A classifier's probabilities as a model: its link applied to the margins.
+struct Probabilities<'a>(&'a dyn Predict, Link);
 
 impl Predict for Probabilities<'_> {
     fn n_features(&self) -> usize {
@@ -30,7 +30,7 @@ impl Predict for Probabilities<'_> {
         self.0.n_outputs()
     }
     fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
-        Ok(probabilities(self.0.predict(x)?.view()))
+        Ok(self.1.apply(self.0.predict(x)?.view()))
     }
 }
 
@@ -49,7 +49,7 @@ pub(crate) fn kernel_shap(job: &Job<'_>) -> Result<Computed> {
     }
     let probability = job.settings.output == OutputSpace::Probability;
     let predictor = job.model.input_predictor()?;
-    let proba = Probabilities(predictor);
+    let proba = Probabilities(predictor, job.model.link());
     let model: &dyn Predict = if probability { &proba } else { predictor };
     let weights = bg.weights.as_deref();
     // Tree models evaluate the coalitions by walking each tree once per background row: the
@@ -118,7 +118,7 @@ pub(crate) fn lime(job: &Job<'_>) -> Result<Computed> {
         .to_input(pool_table(settings, job.rows).features.view())?;
     refuse_missing(job, &training)?;
     let predictor = job.model.input_predictor()?;
-    let proba = Probabilities(predictor);
+    let proba = Probabilities(predictor, job.model.link());
     let model: &dyn Predict = if settings.output == OutputSpace::Probability {
         &proba
     } else {

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::background::{Background, background};
 use super::{ExplainSettings, Method, OutputSpace, ProbabilityMethod, Setting};
-use crate::compat::Link;
+use glassbox_core::link::Link;
 use crate::records::tabular::LimeRecord;
 use crate::{Error, Model, Progress, Result};
 

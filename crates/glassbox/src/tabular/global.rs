@@ -13,7 +13,6 @@ use glassbox_explain::importance::permutation::{
 
 use super::explain::recorded_model;
 use super::{PdpSettings, PermutationSettings, Scoring, WriteSettings};
-use crate::compat::inverse_value;
 use crate::records::tabular::{ImportanceRecord, PartialDependenceRecord};
 use crate::records::write_record;
 use crate::run_dir::{num, write_csv};
@@ -192,7 +191,7 @@ pub fn partial_dependence(
         .iter()
         .enumerate()
         .map(|(j, c)| match model.scaler() {
-            Some(s) => c.grid.iter().map(|&v| inverse_value(s, j, v)).collect(),
+            Some(s) => c.grid.iter().map(|&v| s.inverse_value(j, v)).collect(),
             None => c.grid.clone(),
         })
         .collect();

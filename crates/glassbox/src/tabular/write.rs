@@ -7,7 +7,7 @@ use glassbox_core::Explanation;
 use glassbox_core::ndarray::{ArrayView3, Axis};
 
 use super::{TabularExplanation, WriteSettings};
-use crate::compat::write_npy;
+use glassbox_core::npy::write_npy;
 use crate::records::tabular::{ExplanationRecord, LimeRecord};
 use crate::records::write_record;
 use crate::run_dir::{num, write_csv};
