@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
+use glassbox::Model;
 use glassbox::model::{LoadOptions, ModelFormat as LibFormat};
 use glassbox::run_dir::{Staging, final_path};
 use glassbox::tabular::{
     self, ExplainSettings, LimeMode, Method as LibMethod, OutputSpace, PdpSettings,
     PermutationSettings, ProbabilityMethod, Scoring, Setting, SplitSet, WriteSettings,
 };
-use glassbox::Model;
 use glassbox_data::read_table;
 
 use crate::explain_agnostic::{GlobalSettings, Loaded};
@@ -323,12 +323,7 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
     let staging = Staging::new(&args.out, args.force)?;
     let loaded = load(args)?;
     if !method.is_per_row() {
-        return crate::explain_agnostic::run_global(
-            &loaded,
-            global_settings(args),
-            staging,
-            quiet,
-        );
+        return crate::explain_agnostic::run_global(&loaded, global_settings(args), staging, quiet);
     }
     let settings = settings(args, &loaded)?;
     let e = tabular::explain(

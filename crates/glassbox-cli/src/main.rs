@@ -52,9 +52,11 @@ fn typed_settings(matches: &clap::ArgMatches) -> Vec<glassbox::tabular::Setting>
     let Some(sub) = matches.subcommand_matches("explain") else {
         return Vec::new();
     };
-    explain::given_settings(sub.ids().map(|id| id.as_str()).filter(|id| {
-        sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
-    }))
+    explain::given_settings(
+        sub.ids()
+            .map(|id| id.as_str())
+            .filter(|id| sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)),
+    )
 }
 
 fn main() -> ExitCode {

@@ -85,19 +85,51 @@ fn settings_that_do_not_apply_are_refused_and_nothing_is_written() {
     let bg = slice(tmp.path(), "bg.csv", 40, 60);
     let bg = bg.to_str().unwrap();
     for (method, flags, needles) in [
-        ("tree-shap", vec!["--nsamples", "50"], vec!["--nsamples", "kernel-shap"]),
-        ("tree-shap", vec!["--background", "10"], vec!["--background", "tree-shap"]),
-        ("interactions", vec!["--background-kmeans", "3"], vec!["--background-kmeans"]),
-        ("interactions", vec!["--background-data", bg], vec!["--background-data"]),
+        (
+            "tree-shap",
+            vec!["--nsamples", "50"],
+            vec!["--nsamples", "kernel-shap"],
+        ),
+        (
+            "tree-shap",
+            vec!["--background", "10"],
+            vec!["--background", "tree-shap"],
+        ),
+        (
+            "interactions",
+            vec!["--background-kmeans", "3"],
+            vec!["--background-kmeans"],
+        ),
+        (
+            "interactions",
+            vec!["--background-data", bg],
+            vec!["--background-data"],
+        ),
         ("tree-shap", vec!["--seed", "1"], vec!["--seed"]),
-        ("kernel-shap", vec!["--lime-samples", "100"], vec!["--lime-samples", "lime"]),
+        (
+            "kernel-shap",
+            vec!["--lime-samples", "100"],
+            vec!["--lime-samples", "lime"],
+        ),
         ("lime", vec!["--nsamples", "100"], vec!["--nsamples"]),
         ("lime", vec!["--background", "10"], vec!["--background"]),
         ("permutation", vec!["--grid", "5"], vec!["--grid", "pdp"]),
-        ("pdp", vec!["--repeats", "2"], vec!["--repeats", "permutation"]),
+        (
+            "pdp",
+            vec!["--repeats", "2"],
+            vec!["--repeats", "permutation"],
+        ),
         ("pdp", vec!["--row", "1"], vec!["--row"]),
-        ("tree-shap", vec!["--steps", "10"], vec!["--steps", "integrated-gradients"]),
-        ("kernel-shap", vec!["--gradient-samples", "10"], vec!["--gradient-samples"]),
+        (
+            "tree-shap",
+            vec!["--steps", "10"],
+            vec!["--steps", "integrated-gradients"],
+        ),
+        (
+            "kernel-shap",
+            vec!["--gradient-samples", "10"],
+            vec!["--gradient-samples"],
+        ),
         (
             "kernel-shap",
             vec!["--background", "10", "--background-data", bg],
@@ -263,7 +295,13 @@ fn interactions_write_per_row_values_and_global_methods_write_records() {
     let (header, ice) = csv_rows(&pdp.join("ice.csv"));
     assert_eq!(
         header,
-        ["feature", "row_id", "grid_value", "model_input", "prediction"]
+        [
+            "feature",
+            "row_id",
+            "grid_value",
+            "model_input",
+            "prediction"
+        ]
     );
     // One line per feature, row and grid point (features with few values have fewer points).
     let (_, pd) = csv_rows(&pdp.join("partial_dependence.csv"));

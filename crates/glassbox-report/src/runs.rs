@@ -14,9 +14,9 @@
 
 use std::path::{Path, PathBuf};
 
+use glassbox::models::saved::TrainingInfo;
 use glassbox::records::read_record;
 use glassbox::records::tabular::{ExplanationRecord, TrainMetrics};
-use glassbox::models::saved::TrainingInfo;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
@@ -446,8 +446,7 @@ fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportEr
         .row("training rows", format_number(t.n_train as f64))
         .row("test rows", format_number(t.n_test as f64))
         .row("data file", t.data_file.clone());
-    let timings =
-        Table::key_value("Timings").row("fitting", format_seconds(metrics.fit_seconds));
+    let timings = Table::key_value("Timings").row("fitting", format_seconds(metrics.fit_seconds));
     section = section.table(grid).table(settings).table(timings);
     if head.target_name != *target {
         section = section.note(Note::warning(format!(

@@ -354,7 +354,10 @@ fn a_renamed_record_field_is_an_error_naming_the_file_and_the_field() {
     )
     .unwrap();
     let e = err_of(&bad);
-    assert!(e.contains("renamed") && e.contains("explanation.json"), "{e}");
+    assert!(
+        e.contains("renamed") && e.contains("explanation.json"),
+        "{e}"
+    );
     assert!(e.contains("nrows"), "{e}");
 
     // A field every run writes, removed: named too, never shown as a blank.

@@ -170,7 +170,7 @@ impl Model {
         match &self.source {
             Source::Glassbox(_) => Link::Identity,
             Source::Boosted(b) => match b.objective {
-                Objective::BinaryLogistic { sigmoid } if sigmoid == 1.0 => Link::Logistic,
+                Objective::BinaryLogistic { sigmoid: 1.0 } => Link::Logistic,
                 Objective::MultiSoftmax { .. } => Link::Softmax,
                 _ => Link::Identity,
             },
@@ -248,7 +248,11 @@ impl Model {
     /// order. Models without feature names take the table's columns by position, leaving out
     /// `target`; imported boosters accept missing cells (NaN) wherever their trees have a
     /// default direction.
-    pub fn feature_table(&self, raw: &RawTable, target: Option<&str>) -> Result<glassbox_core::Table> {
+    pub fn feature_table(
+        &self,
+        raw: &RawTable,
+        target: Option<&str>,
+    ) -> Result<glassbox_core::Table> {
         let names: Vec<String> = match self.feature_names() {
             Some(names) => names.to_vec(),
             None => self.names_by_position(raw, target)?,

@@ -11,9 +11,9 @@ use glassbox_explain::shap::output::OutputSpace as TreeOutputSpace;
 use super::background::{background, pool_table};
 use super::explain::{Computed, Job, by_chunks};
 use super::{LimeMode, OutputSpace};
-use glassbox_core::link::Link;
 use crate::records::tabular::{LimeRecord, LimeRowRecord};
 use crate::{Error, Result};
+use glassbox_core::link::Link;
 
 /// KernelSHAP's rows per call: each call numbers its rows from 0 for the coalition sampling
 /// (`Rng::derive(seed, i)`), so the chunking is part of the result and stays fixed.

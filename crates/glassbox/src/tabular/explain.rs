@@ -16,9 +16,9 @@ use rayon::prelude::*;
 
 use super::background::{Background, background};
 use super::{ExplainSettings, Method, OutputSpace, ProbabilityMethod, Setting};
-use glassbox_core::link::Link;
 use crate::records::tabular::LimeRecord;
 use crate::{Error, Model, Progress, Result};
+use glassbox_core::link::Link;
 
 /// Local-accuracy tolerance (relative) of the exact methods in f64.
 pub const EXACT_RTOL: f64 = 1e-9;

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use glassbox_core::Table;
 use glassbox_core::ndarray::Array1;
-use glassbox_explain::importance::partial_dependence::{PartialDependence, partial_dependence as pd};
+use glassbox_explain::importance::partial_dependence::{
+    PartialDependence, partial_dependence as pd,
+};
 use glassbox_explain::importance::permutation::{
     PermutationImportance, Scoring as ExplainScoring, permutation_importance as pi,
 };
@@ -120,7 +122,11 @@ impl PermutationResult {
             .into_iter()
             .take(settings.max_display.max(1))
             .collect();
-        let label = if self.scoring == "r2" { "R²" } else { "accuracy" };
+        let label = if self.scoring == "r2" {
+            "R²"
+        } else {
+            "accuracy"
+        };
         glassbox_plot::bar_with_errors(
             &shown.iter().map(|&j| names[j].clone()).collect::<Vec<_>>(),
             &shown.iter().map(|&j| p.mean[j]).collect::<Vec<_>>(),
@@ -276,8 +282,14 @@ impl PartialDependenceResult {
     }
 
     fn write_ice(&self, dir: &Path) -> Result<()> {
-        let header =
-            ["feature", "row_id", "grid_value", "model_input", "prediction"].map(String::from);
+        let header = [
+            "feature",
+            "row_id",
+            "grid_value",
+            "model_input",
+            "prediction",
+        ]
+        .map(String::from);
         write_csv(
             &dir.join("ice.csv"),
             &header,

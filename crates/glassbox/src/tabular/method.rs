@@ -275,7 +275,10 @@ mod tests {
             assert_eq!(m.name().parse::<Method>().unwrap(), m);
         }
         let e = "treeshap".parse::<Method>().unwrap_err().to_string();
-        assert!(e.contains("treeshap") && e.contains("tree-shap, interventional"), "{e}");
+        assert!(
+            e.contains("treeshap") && e.contains("tree-shap, interventional"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -285,12 +288,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("--nsamples") && e.contains("kernel-shap"), "{e}");
-        assert!(Method::KernelShap.refuse_unused(&[Setting::Nsamples]).is_ok());
+        assert!(
+            Method::KernelShap
+                .refuse_unused(&[Setting::Nsamples])
+                .is_ok()
+        );
         let e = Method::KernelShap
             .refuse_unused(&[Setting::Background, Setting::BackgroundData])
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot be combined"), "{e}");
-        assert_eq!(Setting::from_flag("background_kmeans"), Some(Setting::BackgroundKmeans));
+        assert_eq!(
+            Setting::from_flag("background_kmeans"),
+            Some(Setting::BackgroundKmeans)
+        );
     }
 }

@@ -110,6 +110,5 @@ pub use settings::{
     Scoring, WriteSettings,
 };
 pub use train::{
-    ModelKind, TrainSettings, TrainedRun, hidden_name, max_features_name, parse_max_features,
-    train,
+    ModelKind, TrainSettings, TrainedRun, hidden_name, max_features_name, parse_max_features, train,
 };

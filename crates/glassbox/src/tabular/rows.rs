@@ -44,7 +44,10 @@ fn read_split(path: &Path) -> Result<Vec<SplitLine>> {
         };
         let record = record.map_err(|e| bad(format!("malformed CSV: {e}")))?;
         let (Some(row), Some(id), Some(set)) = (record.get(0), record.get(1), record.get(2)) else {
-            return Err(bad(format!("line {} needs columns row,row_id,set", line + 2)));
+            return Err(bad(format!(
+                "line {} needs columns row,row_id,set",
+                line + 2
+            )));
         };
         let row: usize = row
             .parse()
@@ -66,8 +69,13 @@ fn split_mismatch(split: &[SplitLine], row_ids: &[String]) -> Option<String> {
             ));
         }
     }
-    (split.len() != row_ids.len())
-        .then(|| format!("lists {} rows but the data has {}", split.len(), row_ids.len()))
+    (split.len() != row_ids.len()).then(|| {
+        format!(
+            "lists {} rows but the data has {}",
+            split.len(),
+            row_ids.len()
+        )
+    })
 }
 
 /// The rows of `table` in the run's `set`, checking that `table` is the table the model was
@@ -77,7 +85,9 @@ pub fn split_rows(model: &Model, table: &Table, set: SplitSet) -> Result<Table> 
     let set_name = set.name();
     let Some(dir) = model.run_dir() else {
         return Err(Error::Settings(if model.saved().is_some() {
-            format!("--rows {set_name} needs --model to be a run folder (with split.csv), not a file")
+            format!(
+                "--rows {set_name} needs --model to be a run folder (with split.csv), not a file"
+            )
         } else {
             format!(
                 "--rows {set_name} needs a glassbox run folder; imported models are explained on every row"
@@ -118,7 +128,11 @@ pub fn background_pool(model: &Model, table: &Table) -> Result<Table> {
 
 /// Reads a background table: the feature columns `feature_names` (by name) of the table at
 /// `path`, read with `options` (sheet, index column) like the explained table.
-pub fn background_table(path: &Path, options: &ReadOptions, feature_names: &[String]) -> Result<Table> {
+pub fn background_table(
+    path: &Path,
+    options: &ReadOptions,
+    feature_names: &[String],
+) -> Result<Table> {
     let flag = "--background-data";
     let raw = read_table(path, options)
         .map_err(|e| Error::Input(format!("{flag} {}: {e}", path.display())))?;

@@ -154,7 +154,11 @@ pub struct TrainedRun {
 
 /// Trains a model on `raw`: the target and features of `settings`, a seeded split, min-max
 /// scaling fitted on the training rows, the model, and train/test metrics.
-pub fn train(raw: &RawTable, settings: &TrainSettings, progress: &dyn Progress) -> Result<TrainedRun> {
+pub fn train(
+    raw: &RawTable,
+    settings: &TrainSettings,
+    progress: &dyn Progress,
+) -> Result<TrainedRun> {
     let s = settings;
     s.validate()?;
     let table = raw.to_training_table(&s.target, &s.drop)?;

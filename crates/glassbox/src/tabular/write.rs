@@ -7,11 +7,11 @@ use glassbox_core::Explanation;
 use glassbox_core::ndarray::{ArrayView3, Axis};
 
 use super::{TabularExplanation, WriteSettings};
-use glassbox_core::npy::write_npy;
 use crate::records::tabular::{ExplanationRecord, LimeRecord};
 use crate::records::write_record;
 use crate::run_dir::{num, write_csv};
 use crate::{Error, Result};
+use glassbox_core::npy::write_npy;
 
 impl TabularExplanation {
     /// The `explanation.json` record of this run, naming `data` as the explained file.
@@ -158,10 +158,16 @@ fn write_mean_interactions(path: &Path, iv: &ArrayView3<'_, f64>, names: &[Strin
 
 /// `lime.csv` (one line per row) and `lime.json`.
 fn write_lime(dir: &Path, lime: &LimeRecord) -> Result<()> {
-    let header: Vec<String> = ["row_id", "prediction", "local_prediction", "intercept", "r2"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let header: Vec<String> = [
+        "row_id",
+        "prediction",
+        "local_prediction",
+        "intercept",
+        "r2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     write_csv(
         &dir.join("lime.csv"),
         &header,
