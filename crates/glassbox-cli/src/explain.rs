@@ -138,6 +138,33 @@ fn explain_default() -> ExplainSettings {
     ExplainSettings::default()
 }
 
+/// Each command-line value enum mirrors a library enum, both ways (the library's `Default`
+/// is the flag's default).
+macro_rules! mirror {
+    ($arg:ident <=> $lib:ty { $($a:ident = $l:ident),+ $(,)? }) => {
+        impl From<$lib> for $arg {
+            fn from(v: $lib) -> Self {
+                match v {
+                    $(<$lib>::$l => $arg::$a,)+
+                }
+            }
+        }
+        impl From<$arg> for $lib {
+            fn from(v: $arg) -> Self {
+                match v {
+                    $($arg::$a => <$lib>::$l,)+
+                }
+            }
+        }
+    };
+}
+
+mirror!(ModelFormat <=> LibFormat { Auto = Auto, Glassbox = Glassbox, Xgboost = Xgboost, Lightgbm = Lightgbm });
+mirror!(OutputArg <=> OutputSpace { Margin = Margin, Probability = Probability });
+mirror!(ProbabilityArg <=> ProbabilityMethod { Exact = Exact, Rescaled = Rescaled });
+mirror!(LimeModeArg <=> LimeMode { Quartile = Quartile, Continuous = Continuous });
+mirror!(ScoringArg <=> Scoring { Auto = Auto, R2 = R2, Accuracy = Accuracy });
+
 /// Arguments of `glassbox explain`.
 #[derive(Args, Debug, Clone)]
 pub struct ExplainArgs {
@@ -146,7 +173,7 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "PATH")]
     pub model: PathBuf,
     /// Format of --model.
-    #[arg(long, value_enum, default_value_t = ModelFormat::Auto)]
+    #[arg(long, value_enum, default_value_t = ModelFormat::from(LoadOptions::default().format))]
     pub model_format: ModelFormat,
     /// Target column: left out when an imported model without feature names reads the data's
     /// columns by position, and scored against by permutation importance.
@@ -161,10 +188,10 @@ pub struct ExplainArgs {
     #[arg(long, default_value_t = explain_default().seed)]
     pub seed: u64,
     /// Output space of classifiers: margin (log-odds) or probability.
-    #[arg(long, value_enum, default_value_t = OutputArg::Margin)]
+    #[arg(long, value_enum, default_value_t = OutputArg::from(explain_default().output))]
     pub output: OutputArg,
     /// With --output probability: exact Shapley values of the probability, or shap's rescaling.
-    #[arg(long, value_enum, default_value_t = ProbabilityArg::Exact)]
+    #[arg(long, value_enum, default_value_t = ProbabilityArg::from(explain_default().probability_method))]
     pub probability_method: ProbabilityArg,
     /// Integrated Gradients: steps along the path (midpoint rule).
     #[arg(long, default_value_t = explain_default().steps)]
@@ -192,14 +219,14 @@ pub struct ExplainArgs {
     #[arg(long, default_value_t = explain_default().lime_samples, help_heading = "Model-agnostic")]
     pub lime_samples: usize,
     /// LIME: quartile discretisation or continuous perturbations.
-    #[arg(long, value_enum, default_value_t = LimeModeArg::Quartile, help_heading = "Model-agnostic")]
+    #[arg(long, value_enum, default_value_t = LimeModeArg::from(explain_default().lime_mode), help_heading = "Model-agnostic")]
     pub lime_mode: LimeModeArg,
     /// Permutation importance: shuffles per feature.
     #[arg(long, default_value_t = PermutationSettings::default().repeats, help_heading = "Model-agnostic")]
     pub repeats: usize,
     /// Permutation importance: the score whose drop is measured (auto: accuracy for imported
     /// classifiers, R² otherwise).
-    #[arg(long, value_enum, default_value_t = ScoringArg::Auto, help_heading = "Model-agnostic")]
+    #[arg(long, value_enum, default_value_t = ScoringArg::from(PermutationSettings::default().scoring), help_heading = "Model-agnostic")]
     pub scoring: ScoringArg,
     /// Partial dependence: grid points per feature.
     #[arg(
@@ -228,12 +255,7 @@ pub struct ExplainArgs {
 
 /// Loads the model, the table and the rows `--rows` selects.
 fn load(args: &ExplainArgs) -> Result<Loaded> {
-    let format = match args.model_format {
-        ModelFormat::Auto => LibFormat::Auto,
-        ModelFormat::Glassbox => LibFormat::Glassbox,
-        ModelFormat::Xgboost => LibFormat::Xgboost,
-        ModelFormat::Lightgbm => LibFormat::Lightgbm,
-    };
+    let format = args.model_format.into();
     let model = Model::load_with(&args.model, &LoadOptions { format })?;
     let raw = read_table(&args.table.data, &args.table.read_options())?;
     let table = model.feature_table(&raw, args.target.as_deref())?;
@@ -275,22 +297,13 @@ fn settings(args: &ExplainArgs, loaded: &Loaded) -> Result<ExplainSettings> {
         background_data,
         background_pool,
         seed: args.seed,
-        output: match args.output {
-            OutputArg::Margin => OutputSpace::Margin,
-            OutputArg::Probability => OutputSpace::Probability,
-        },
-        probability_method: match args.probability_method {
-            ProbabilityArg::Exact => ProbabilityMethod::Exact,
-            ProbabilityArg::Rescaled => ProbabilityMethod::Rescaled,
-        },
+        output: args.output.into(),
+        probability_method: args.probability_method.into(),
         steps: args.steps,
         gradient_samples: args.gradient_samples,
         nsamples: args.nsamples,
         lime_samples: args.lime_samples,
-        lime_mode: match args.lime_mode {
-            LimeModeArg::Quartile => LimeMode::Quartile,
-            LimeModeArg::Continuous => LimeMode::Continuous,
-        },
+        lime_mode: args.lime_mode.into(),
     })
 }
 
@@ -363,11 +376,7 @@ fn global_settings(args: &ExplainArgs) -> GlobalSettings {
         target: args.target.clone(),
         permutation: PermutationSettings {
             repeats: args.repeats,
-            scoring: match args.scoring {
-                ScoringArg::Auto => Scoring::Auto,
-                ScoringArg::R2 => Scoring::R2,
-                ScoringArg::Accuracy => Scoring::Accuracy,
-            },
+            scoring: args.scoring.into(),
             seed: args.seed,
         },
         pdp: PdpSettings { grid: args.grid },

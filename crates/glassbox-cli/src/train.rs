@@ -34,6 +34,24 @@ fn mlp_default() -> MlpParams {
     MlpParams::default()
 }
 
+impl From<tabular::ModelKind> for ModelKind {
+    fn from(kind: tabular::ModelKind) -> Self {
+        match kind {
+            tabular::ModelKind::Forest => ModelKind::Forest,
+            tabular::ModelKind::Mlp => ModelKind::Mlp,
+        }
+    }
+}
+
+impl From<ModelKind> for tabular::ModelKind {
+    fn from(kind: ModelKind) -> Self {
+        match kind {
+            ModelKind::Forest => tabular::ModelKind::Forest,
+            ModelKind::Mlp => tabular::ModelKind::Mlp,
+        }
+    }
+}
+
 /// Neural-network (MLP) hyper-parameters.
 #[derive(Args, Debug, Clone)]
 pub struct MlpArgs {
@@ -83,7 +101,7 @@ pub struct TrainArgs {
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub drop: Vec<String>,
     /// Model to train.
-    #[arg(long, value_enum, default_value_t = ModelKind::Forest)]
+    #[arg(long, value_enum, default_value_t = ModelKind::from(TrainSettings::default().model))]
     pub model: ModelKind,
     /// Seed for the split and the model.
     #[arg(long, default_value_t = TrainSettings::default().seed)]
@@ -123,10 +141,7 @@ fn settings(args: &TrainArgs) -> Result<TrainSettings> {
     Ok(TrainSettings {
         target: args.target.clone(),
         drop: args.drop.clone(),
-        model: match args.model {
-            ModelKind::Forest => tabular::ModelKind::Forest,
-            ModelKind::Mlp => tabular::ModelKind::Mlp,
-        },
+        model: args.model.into(),
         seed: args.seed,
         test_fraction: args.test_fraction,
         forest,
