@@ -145,6 +145,11 @@ fn settings_that_do_not_apply_are_refused_and_nothing_is_written() {
             vec!["--probability-method", "rescaled"],
             vec!["--output probability"],
         ),
+        (
+            "deep-shap",
+            vec!["--seed", "7", "--background-data", bg],
+            vec!["--seed", "nothing is drawn"],
+        ),
     ] {
         let out = tmp.path().join("refused");
         let (ok, err) = explain(&rf, &d, method, &out, &flags);

@@ -151,6 +151,21 @@ impl Method {
                 )));
             }
         }
+        let samples_only = matches!(
+            self,
+            Method::InterventionalTreeShap | Method::DeepShap | Method::IntegratedGradients
+        );
+        if samples_only
+            && has(Setting::Seed)
+            && has(Setting::BackgroundData)
+            && !has(Setting::BackgroundKmeans)
+        {
+            return Err(Error::Settings(format!(
+                "--seed has no effect on --method {} with --background-data: every row of the \
+                 file is used and nothing is drawn at random; remove it",
+                self.name()
+            )));
+        }
         Ok(())
     }
 }
