@@ -323,3 +323,70 @@ impl Predict for Model {
         predictor.predict(input.view())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_data::{ReadOptions, read_table};
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../glassbox-models/tests/fixtures/gbdt")
+            .join(name)
+    }
+
+    #[test]
+    fn imported_models_know_their_link_classes_and_names() {
+        let binary = Model::load(&fixture("xgb_binary.json")).unwrap();
+        assert_eq!(binary.link(), Link::Logistic);
+        assert_eq!(binary.n_classes(), Some(2));
+        assert_eq!(binary.output_names(), ["margin"]);
+        assert_eq!(binary.probability_names().unwrap(), ["probability"]);
+        assert!(binary.trees().is_some() && binary.network().is_none());
+        assert!(binary.scaler().is_none() && binary.run_dir().is_none());
+        let multi = Model::load(&fixture("xgb_multi.json")).unwrap();
+        assert_eq!(multi.link(), Link::Softmax);
+        assert_eq!(multi.output_names().len(), multi.n_outputs());
+        let reg = Model::load(&fixture("xgb_reg.json")).unwrap();
+        assert_eq!(reg.link(), Link::Identity);
+        assert!(reg.probability_names().is_none() && reg.n_classes().is_none());
+        // A format that does not match the file is an error, not a guess.
+        let forced = LoadOptions {
+            format: ModelFormat::Lightgbm,
+        };
+        assert!(Model::load_with(&fixture("xgb_reg.json"), &forced).is_err());
+    }
+
+    #[test]
+    fn feature_tables_leave_out_the_target_and_predict_from_raw_values() {
+        let model = Model::load(&fixture("xgb_binary.json")).unwrap();
+        let raw = read_table(&fixture("data.csv"), &ReadOptions::default()).unwrap();
+        let table = model.feature_table(&raw, Some("y")).unwrap();
+        assert_eq!(table.n_features(), model.n_features());
+        let via_model = model.predict(table.features.view()).unwrap();
+        let direct = model
+            .input_predictor()
+            .unwrap()
+            .predict(table.features.view())
+            .unwrap();
+        assert_eq!(via_model, direct);
+
+        let trees = model.trees().unwrap().clone();
+        let wrong =
+            Model::from_tree_ensemble(trees.clone(), Some(vec!["a".into()]), Link::Identity);
+        assert!(wrong.is_err());
+        let unnamed = Model::from_tree_ensemble(trees, None, Link::Logistic).unwrap();
+        assert!(unnamed.feature_names().is_none());
+        // Without names the table's columns are taken by position, the target left out.
+        let by_position = unnamed.feature_table(&raw, Some("y")).unwrap();
+        assert_eq!(
+            by_position.feature_names,
+            ["temp", "pressure", "speed", "load"]
+        );
+        let e = unnamed.feature_table(&raw, None).unwrap_err().to_string();
+        assert!(
+            e.contains("expects 4 features by position") && e.contains("--target"),
+            "{e}"
+        );
+    }
+}

@@ -406,3 +406,91 @@ pub(crate) fn recorded_model(model: &Model) -> String {
         |p| crate::run_dir::final_path(p).display().to_string(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NoProgress;
+    use crate::tabular::{ModelKind, TrainSettings, train};
+    use glassbox_core::ndarray::Axis;
+    use glassbox_data::{ReadOptions, read_table};
+
+    fn trained(kind: ModelKind) -> (Model, Table) {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/concrete/concrete.csv"
+        );
+        let raw = read_table(path.as_ref(), &ReadOptions::default()).unwrap();
+        let mut settings = TrainSettings {
+            target: "Compressive strength (MPa)".into(),
+            model: kind,
+            ..TrainSettings::default()
+        };
+        settings.forest.n_estimators = 3;
+        settings.mlp.hidden = vec![5, 5];
+        settings.mlp.epochs = 2;
+        let run = train(&raw, &settings, &NoProgress).unwrap();
+        let model = run.model();
+        let table = model.feature_table(&raw, None).unwrap();
+        (model, table)
+    }
+
+    /// A weighted background equals the unweighted one with each row repeated by its weight.
+    fn weights_are_repetitions(kind: ModelKind, method: Method) {
+        let (model, table) = trained(kind);
+        let rows = table.select_rows(&[0, 1, 2, 3, 4]);
+        let settings = ExplainSettings::default();
+        let x = model.to_input(rows.features.view()).unwrap();
+        let job = Job {
+            model: &model,
+            rows: &rows,
+            predictions: model.input_predictor().unwrap().predict(x.view()).unwrap(),
+            x,
+            settings: &settings,
+            method,
+            progress: &NoProgress,
+        };
+        let pool = model.to_input(table.features.view()).unwrap();
+        let (a, b) = (pool.row(10).to_owned(), pool.row(500).to_owned());
+        let repeated = Background {
+            rows: glassbox_core::ndarray::stack(Axis(0), &[a.view(), a.view(), b.view()]).unwrap(),
+            weights: None,
+        };
+        let weighted_bg = Background {
+            rows: glassbox_core::ndarray::stack(Axis(0), &[a.view(), b.view()]).unwrap(),
+            weights: Some(vec![2.0, 1.0]),
+        };
+        let f = |x: ArrayView2<'_, f64>, bg: ArrayView2<'_, f64>| -> Result<ShapValues> {
+            match method {
+                Method::DeepShap => Ok(deep_shap(model.network().unwrap(), x, bg)?),
+                _ => Ok(glassbox_explain::shap::interventional_tree_shap(
+                    model.trees().unwrap(),
+                    x,
+                    bg,
+                )?),
+            }
+        };
+        let want = weighted(&job, &repeated, f).unwrap();
+        let got = weighted(&job, &weighted_bg, f).unwrap();
+        for (w, g) in want.values.iter().zip(&got.values) {
+            assert!((w - g).abs() <= 1e-9 * w.abs().max(1.0), "{w} vs {g}");
+        }
+        for (w, g) in want.base_values.iter().zip(&got.base_values) {
+            assert!((w - g).abs() <= 1e-9 * w.abs().max(1.0), "{w} vs {g}");
+        }
+        // Integrated Gradients' baseline: the weighted mean is the mean of the repetitions.
+        for (w, g) in repeated.mean().iter().zip(&weighted_bg.mean()) {
+            assert!((w - g).abs() <= 1e-12, "{w} vs {g}");
+        }
+    }
+
+    #[test]
+    fn weighted_interventional_tree_shap_is_exact() {
+        weights_are_repetitions(ModelKind::Forest, Method::InterventionalTreeShap);
+    }
+
+    #[test]
+    fn weighted_deep_shap_is_exact() {
+        weights_are_repetitions(ModelKind::Mlp, Method::DeepShap);
+    }
+}
