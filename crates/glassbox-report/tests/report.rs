@@ -385,3 +385,44 @@ fn a_renamed_record_field_is_an_error_naming_the_file_and_the_field() {
     let e = err_of(&train);
     assert!(e.contains("metrics.json") && e.contains("fit_secs"), "{e}");
 }
+
+#[test]
+fn global_runs_are_read_through_their_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pdp = tmp.path().join("pdp");
+    std::fs::create_dir(&pdp).unwrap();
+    write(
+        &pdp,
+        "partial_dependence.csv",
+        b"feature,grid_value,model_input,average\n",
+    );
+    write(&pdp, "pdp_00_a.png", TINY_PNG);
+    let record = r#"{"method":"pdp","model":"m/model.json","data":"d.csv","n_rows":12,
+        "features":["a"],"output":"Weight (g)","grid":20,"ranked":[["a",1.5]],"seconds":0.25}"#;
+    write(&pdp, "partial_dependence.json", record.as_bytes());
+    let html = Report::new("t")
+        .section(run_section(&pdp).unwrap())
+        .render();
+    assert!(html.contains("grid points per feature") && html.contains("0.25 s"));
+    write(
+        &pdp,
+        "partial_dependence.json",
+        record.replacen("\"grid\"", "\"grid_points\"", 1).as_bytes(),
+    );
+    let e = err_of(&pdp);
+    assert!(
+        e.contains("partial_dependence.json") && e.contains("grid_points"),
+        "{e}"
+    );
+
+    let perm = tmp.path().join("perm");
+    std::fs::create_dir(&perm).unwrap();
+    write(&perm, "permutation_importance.png", TINY_PNG);
+    write(
+        &perm,
+        "importance.json",
+        br#"{"scoring":"r2","baseline":0.9,"repeat":5,"importances":[["a",0.5,0.1]]}"#,
+    );
+    let e = err_of(&perm);
+    assert!(e.contains("importance.json") && e.contains("repeat"), "{e}");
+}
