@@ -45,13 +45,11 @@ pub fn spinner(label: &str, quiet: bool) -> ProgressBar {
 
 /// The library's [`glassbox::Progress`] drawn as indicatif bars (a spinner when the length is
 /// unknown); hidden when `quiet`. Each stage gets a fresh bar.
-#[allow(dead_code)] // wired into the commands by the façade work in progress
 pub struct Bars {
     quiet: bool,
     current: std::sync::Mutex<Option<ProgressBar>>,
 }
 
-#[allow(dead_code)]
 impl Bars {
     /// Bars on stderr, hidden when `quiet`.
     pub fn new(quiet: bool) -> Bars {
