@@ -8,7 +8,6 @@
 mod demo;
 mod explain;
 mod explain_agnostic;
-mod explain_files;
 mod image;
 mod image_explain;
 mod image_explain_lime;
@@ -21,7 +20,7 @@ mod train;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// glassbox: explainable AI for tables and images, in one native binary.
 #[derive(Parser, Debug)]
@@ -48,11 +47,29 @@ enum Command {
     Report(report::ReportArgs),
 }
 
+/// The explain settings the user typed (not defaulted), by clap argument id.
+fn typed_settings(matches: &clap::ArgMatches) -> Vec<glassbox::tabular::Setting> {
+    let Some(sub) = matches.subcommand_matches("explain") else {
+        return Vec::new();
+    };
+    explain::given_settings(
+        sub.ids()
+            .map(|id| id.as_str())
+            .filter(|id| sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)),
+    )
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match &cli.command {
         Command::Train(args) => train::run(args, cli.quiet).map(|_| ()),
-        Command::Explain(args) => explain::run(args, cli.quiet).map(|_| ()),
+        Command::Explain(args) => {
+            explain::run_given(args, &typed_settings(&matches), cli.quiet).map(|_| ())
+        }
         Command::Demo(args) => demo::run(args, cli.quiet),
         Command::Image(args) => image::run(args, cli.quiet),
         Command::Report(args) => report::run(args, cli.quiet).map(|_| ()),

@@ -5,11 +5,12 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use glassbox::records::read_record;
+use glassbox::records::tabular::{ImportanceRecord, PartialDependenceRecord};
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
-use crate::runs::{format_number, get_f64, get_str, read_json, require};
+use crate::runs::{format_number, format_seconds, require};
 
 const PERMUTATION_WHY: &str =
     "`glassbox explain --method permutation` writes it with importance.json";
@@ -33,15 +34,14 @@ pub(crate) fn is_pdp_run(dir: &Path) -> bool {
 /// The section of a permutation-importance run.
 pub(crate) fn permutation_section(dir: &Path, name: &str) -> Result<Section, ReportError> {
     let path = dir.join("importance.json");
-    let s = read_json(&path, "permutation importance summary (importance.json)")?;
+    let s: ImportanceRecord = read_record(&path)?;
     let plot = require(dir, "permutation_importance.png", PERMUTATION_WHY)?;
-    let scoring = get_str(&s, "scoring").unwrap_or("r2");
-    let score = if scoring == "accuracy" {
+    let score = if s.scoring == "accuracy" {
         "accuracy"
     } else {
         "R²"
     };
-    let repeats = s.get("repeats").and_then(Value::as_u64).unwrap_or(0);
+    let repeats = s.repeats;
     let mut section = Section::new(format!("Permutation importance run {name}"));
     section = section.text(format!(
         "Permutation importance (Breiman 2001) measures how much the model's {score} on the \
@@ -66,22 +66,9 @@ pub(crate) fn permutation_section(dir: &Path, name: &str) -> Result<Section, Rep
         "Importance per feature",
         ["feature", "mean drop", "standard deviation"],
     );
-    let rows = s
-        .get("importances")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for r in rows.iter().take(TABLE_ROWS) {
-        let cell = |i: usize| r.get(i);
-        table = table.cells([
-            cell(0).and_then(Value::as_str).unwrap_or("?").to_string(),
-            cell(1)
-                .and_then(Value::as_f64)
-                .map_or("—".into(), format_number),
-            cell(2)
-                .and_then(Value::as_f64)
-                .map_or("—".into(), format_number),
-        ]);
+    let rows = &s.importances;
+    for (feature, mean, std) in rows.iter().take(TABLE_ROWS) {
+        table = table.cells([feature.clone(), format_number(*mean), format_number(*std)]);
     }
     section = section.table(table);
     if rows.len() > TABLE_ROWS {
@@ -90,12 +77,13 @@ pub(crate) fn permutation_section(dir: &Path, name: &str) -> Result<Section, Rep
             rows.len() - TABLE_ROWS
         )));
     }
-    let mut settings = Table::key_value("Settings")
+    let settings = Table::key_value("Settings")
         .row("score", score.to_string())
-        .row("repeats per feature", repeats.to_string());
-    if let Some(b) = get_f64(&s, &["baseline"]) {
-        settings = settings.row(format!("{score} before shuffling"), format_number(b));
-    }
+        .row("repeats per feature", repeats.to_string())
+        .row(
+            format!("{score} before shuffling"),
+            format_number(s.baseline),
+        );
     Ok(section.table(settings))
 }
 
@@ -139,6 +127,20 @@ pub(crate) fn pdp_section(
                      lines that are parallel mean the feature acts the same way in every row; \
                      lines that cross or fan out mean it interacts with other features.",
                 ),
+        );
+    }
+    // Runs written since partial_dependence.json exists record their settings.
+    let record = dir.join("partial_dependence.json");
+    if record.is_file() {
+        let r: PartialDependenceRecord = read_record(&record)?;
+        section = section.table(
+            Table::key_value("Settings")
+                .row("model file", r.model)
+                .row("data file", r.data)
+                .row("rows (one ICE curve each)", r.n_rows.to_string())
+                .row("output", r.output)
+                .row("grid points per feature", r.grid.to_string())
+                .row("computing the curves", format_seconds(r.seconds)),
         );
     }
     if plots.len() > PDP_SHOWN {

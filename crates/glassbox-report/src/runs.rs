@@ -14,7 +14,11 @@
 
 use std::path::{Path, PathBuf};
 
+use glassbox::models::saved::TrainingInfo;
+use glassbox::records::read_record;
+use glassbox::records::tabular::{ExplanationRecord, TrainMetrics};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use crate::document::{Figure, Note, Section, Table};
@@ -97,46 +101,54 @@ pub(crate) fn read_json(path: &Path, what: &str) -> Result<Value, ReportError> {
 }
 
 /// The parts of `model.json` the report shows; the (large) model itself is skipped unread.
-#[derive(Deserialize, Default)]
+/// Every field a glassbox model file has is required (a renamed one is an error naming it).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ModelHead {
+    #[allow(dead_code)]
+    format: IgnoredAny,
+    #[allow(dead_code)]
+    version: IgnoredAny,
     #[serde(default)]
-    format: Option<String>,
-    #[serde(default)]
+    #[allow(dead_code)]
+    glassbox_version: Option<IgnoredAny>,
     feature_names: Vec<String>,
-    #[serde(default)]
-    target_name: Option<String>,
-    #[serde(default)]
-    model: Option<ModelKindOnly>,
-    #[serde(default)]
-    training: Option<Value>,
+    target_name: String,
+    #[allow(dead_code)]
+    scaler: IgnoredAny,
+    #[allow(dead_code)]
+    model: ModelKindOnly,
+    training: TrainingInfo,
 }
 
-#[derive(Deserialize, Default)]
+/// The model payload's `kind` (its other fields depend on the kind and are skipped).
+#[derive(Deserialize)]
 struct ModelKindOnly {
-    #[serde(default)]
-    kind: Option<String>,
+    #[allow(dead_code)]
+    kind: String,
+}
+
+/// Only the `format` field, checked before the rest is read strictly.
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: Option<String>,
 }
 
 fn read_model_head(path: &Path) -> Result<ModelHead, ReportError> {
-    let file = std::fs::File::open(path).map_err(|source| ReportError::Read {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let head: ModelHead = serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
-        ReportError::BadJson {
-            path: path.to_path_buf(),
-            what: "glassbox model file".into(),
-            message: e.to_string(),
-        }
-    })?;
-    if head.format.as_deref() != Some("glassbox-model") {
-        return Err(ReportError::BadJson {
-            path: path.to_path_buf(),
-            what: "glassbox model file".into(),
-            message: "\"format\" is not \"glassbox-model\"".into(),
-        });
+    let bad = |message: String| ReportError::BadJson {
+        path: path.to_path_buf(),
+        what: "glassbox model file".into(),
+        message,
+    };
+    let format: FormatOnly = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    if format.format.as_deref() != Some("glassbox-model") {
+        return Err(bad("\"format\" is not \"glassbox-model\"".into()));
     }
-    Ok(head)
+    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
 }
 
 pub(crate) fn require(dir: &Path, file: &str, why: &str) -> Result<PathBuf, ReportError> {
@@ -307,7 +319,11 @@ pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
     };
     let mut section = Section::new(title);
     if let Some(m) = &metrics {
-        section = training_blocks(dir, section, m)?;
+        section = if is_table_training(dir, m) {
+            training_blocks(dir, section)?
+        } else {
+            other_training_blocks(section, m)
+        };
     }
     if is_explain {
         section = explain_blocks(dir, section, &files)?;
@@ -349,47 +365,44 @@ fn format_size(bytes: u64) -> String {
     }
 }
 
-fn training_blocks(
-    dir: &Path,
-    mut section: Section,
-    metrics: &Value,
-) -> Result<Section, ReportError> {
-    let regression = get_f64(metrics, &["test", "r2"]).is_some();
-    if !regression {
-        // Another kind of run (an image classifier, later commands): show what it recorded.
-        let mut rows = Vec::new();
-        flatten("", metrics, &mut rows);
-        let table = rows
-            .into_iter()
-            .fold(Table::key_value("Metrics (metrics.json)"), |t, (k, v)| {
-                t.row(k, v)
-            });
-        let accuracy =
-            get_f64(metrics, &["test", "accuracy"]).or_else(|| get_f64(metrics, &["accuracy"]));
-        let mut text = "A model trained by glassbox. The table lists everything its \
-                        metrics.json records."
-            .to_string();
-        if let Some(a) = accuracy {
-            text.push_str(&format!(
-                " Accuracy is the share of test examples classified correctly: {}.",
-                format_number(a)
-            ));
-        }
-        return Ok(section.text(text).table(table));
+/// Whether `metrics.json` is from `glassbox train` (a regression run with `model.json`): then
+/// it is read strictly through its typed record.
+fn is_table_training(dir: &Path, metrics: &Value) -> bool {
+    get_f64(metrics, &["test", "r2"]).is_some() || dir.join("model.json").is_file()
+}
+
+/// Another kind of training run (an image classifier, later commands): what it recorded.
+fn other_training_blocks(section: Section, metrics: &Value) -> Section {
+    let mut rows = Vec::new();
+    flatten("", metrics, &mut rows);
+    let table = rows
+        .into_iter()
+        .fold(Table::key_value("Metrics (metrics.json)"), |t, (k, v)| {
+            t.row(k, v)
+        });
+    let accuracy =
+        get_f64(metrics, &["test", "accuracy"]).or_else(|| get_f64(metrics, &["accuracy"]));
+    let mut text = "A model trained by glassbox. The table lists everything its \
+                    metrics.json records."
+        .to_string();
+    if let Some(a) = accuracy {
+        text.push_str(&format!(
+            " Accuracy is the share of test examples classified correctly: {}.",
+            format_number(a)
+        ));
     }
+    section.text(text).table(table)
+}
+
+/// A `glassbox train` run, read through [`TrainMetrics`] and the model file's head.
+fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportError> {
     let why = "`glassbox train` writes it with metrics.json";
     let model_path = require(dir, "model.json", why)?;
     require(dir, "measured_vs_predicted.png", why)?;
+    let metrics: TrainMetrics = read_record(&dir.join("metrics.json"))?;
     let head = read_model_head(&model_path)?;
-    let target = get_str(metrics, "target")
-        .map(str::to_string)
-        .or(head.target_name.clone())
-        .unwrap_or_else(|| "the target".into());
-    let model = get_str(metrics, "model")
-        .map(str::to_string)
-        .or_else(|| head.model.as_ref().and_then(|m| m.kind.clone()))
-        .unwrap_or_else(|| "model".into());
-    let r2 = get_f64(metrics, &["test", "r2"]).unwrap_or(f64::NAN);
+    let (target, model) = (&metrics.target, &metrics.model);
+    let r2 = metrics.test.r2;
     section = section.text(format!(
         "A {model} model trained to predict {target} from {} features. It was fitted on the \
          training rows only and then scored on held-out test rows it had never seen; on those, \
@@ -398,41 +411,45 @@ fn training_blocks(
         percent(r2),
         format_number(r2)
     ));
-    let mut grid = Table::grid("Model quality", ["metric", "train", "test"]);
-    for (key, label) in [
-        ("r2", "R² (1 = perfect)"),
-        ("rmse", "RMSE (target units)"),
-        ("mae", "MAE (target units)"),
-        ("n", "rows"),
-    ] {
-        let cell =
-            |set: &str| get_f64(metrics, &[set, key]).map_or_else(|| "—".into(), format_number);
-        grid = grid.cells([label.to_string(), cell("train"), cell("test")]);
-    }
-    let mut settings = Table::key_value("Settings")
+    let (train, test) = (&metrics.train, &metrics.test);
+    let grid = Table::grid("Model quality", ["metric", "train", "test"])
+        .cells([
+            "R² (1 = perfect)".to_string(),
+            format_number(train.r2),
+            format_number(test.r2),
+        ])
+        .cells([
+            "RMSE (target units)".to_string(),
+            format_number(train.rmse),
+            format_number(test.rmse),
+        ])
+        .cells([
+            "MAE (target units)".to_string(),
+            format_number(train.mae),
+            format_number(test.mae),
+        ])
+        .cells([
+            "rows".to_string(),
+            format_number(train.n as f64),
+            format_number(test.n as f64),
+        ]);
+    let t = &head.training;
+    let settings = Table::key_value("Settings")
         .row("model", model.clone())
         .row("target", target.clone())
-        .row("features", head.feature_names.len().to_string());
-    if let Some(t) = &head.training {
-        for (key, label) in [
-            ("seed", "seed"),
-            ("test_fraction", "test fraction"),
-            ("n_train", "training rows"),
-            ("n_test", "test rows"),
-            ("data_file", "data file"),
-        ] {
-            if let Some(v) = t.get(key) {
-                settings = settings.row(label, value_text(v));
-            }
-        }
-    }
-    let mut timings = Table::key_value("Timings");
-    if let Some(s) = get_f64(metrics, &["fit_seconds"]) {
-        timings = timings.row("fitting", format_seconds(s));
-    }
-    section = section.table(grid).table(settings);
-    if !timings.is_empty() {
-        section = section.table(timings);
+        .row("features", head.feature_names.len().to_string())
+        .row("seed", format_number(t.seed as f64))
+        .row("test fraction", format_number(t.test_fraction))
+        .row("training rows", format_number(t.n_train as f64))
+        .row("test rows", format_number(t.n_test as f64))
+        .row("data file", t.data_file.clone());
+    let timings = Table::key_value("Timings").row("fitting", format_seconds(metrics.fit_seconds));
+    section = section.table(grid).table(settings).table(timings);
+    if head.target_name != *target {
+        section = section.note(Note::warning(format!(
+            "metrics.json names the target {target} but model.json {}: the folder mixes two runs.",
+            head.target_name
+        )));
     }
     if r2 < 0.5 {
         section = section.note(Note::warning(format!(
@@ -462,29 +479,10 @@ fn explain_blocks(
     mut section: Section,
     files: &[(String, u64)],
 ) -> Result<Section, ReportError> {
-    let path = dir.join("explanation.json");
-    let e = read_json(&path, "explanation summary (explanation.json)")?;
-    let method = get_str(&e, "method")
-        .unwrap_or("unknown method")
-        .to_string();
-    let ranked: Vec<(String, f64)> = e
-        .get("mean_abs_shap")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|pair| {
-                    let pair = pair.as_array()?;
-                    Some((pair.first()?.as_str()?.to_string(), pair.get(1)?.as_f64()?))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let is_shap = e.get("mean_abs_shap").is_some();
-    if is_shap
-        && !files
-            .iter()
-            .any(|(f, _)| f.starts_with("shap_bar") && f.ends_with(".png"))
+    let e: ExplanationRecord = read_record(&dir.join("explanation.json"))?;
+    if !files
+        .iter()
+        .any(|(f, _)| f.starts_with("shap_bar") && f.ends_with(".png"))
     {
         return Err(ReportError::MissingFile {
             dir: dir.to_path_buf(),
@@ -492,38 +490,29 @@ fn explain_blocks(
             why: "`glassbox explain` writes it with explanation.json".into(),
         });
     }
-    let output = get_str(&e, "output").unwrap_or("the model output");
+    let (method, output) = (&e.method, &e.output);
     section = section.text(format!(
         "Explanations of the model's predictions for {output} by {method}. A SHAP value is one \
          feature's share of one prediction: for every row, the average prediction (the base \
          value) plus the row's SHAP values gives exactly the model's prediction for that row."
     ));
-    if let Some((top, _)) = ranked.first() {
+    if let Some((top, _)) = e.mean_abs_shap.first() {
         section = section.text(format!(
             "The feature with the largest average effect is {top}."
         ));
     }
-    let mut settings = Table::key_value("Settings").row("method", method.clone());
-    for (key, label) in [
-        ("model", "model file"),
-        ("data", "data file"),
-        ("n_rows", "rows explained"),
-        ("output", "output"),
-        ("base_value", "base value E[f(X)]"),
-    ] {
-        if let Some(v) = e.get(key) {
-            settings = settings.row(label, value_text(v));
-        }
-    }
-    if let Some(features) = e.get("features").and_then(Value::as_array) {
-        settings = settings.row("features", features.len().to_string());
-    }
+    let settings = Table::key_value("Settings")
+        .row("method", method.clone())
+        .row("model file", e.model.clone())
+        .row("data file", e.data.clone())
+        .row("rows explained", format_number(e.n_rows as f64))
+        .row("output", output.clone())
+        .row("base value E[f(X)]", format_number(e.base_value))
+        .row("features", e.features.len().to_string());
     section = section.table(settings);
     let mut check = Table::key_value("Check and timing");
-    if let (Some(tol), Some(err)) = (
-        get_f64(&e, &["local_accuracy_rtol"]),
-        get_f64(&e, &["local_accuracy_max_rel_error"]),
-    ) {
+    if let Some(tol) = e.local_accuracy_rtol {
+        let err = e.local_accuracy_max_rel_error;
         check = check
             .row(
                 "base + sum of SHAP = prediction",
@@ -536,15 +525,11 @@ fn explain_blocks(
             .row("largest relative error", format_number(err))
             .row("tolerance", format_number(tol));
     }
-    if let Some(s) = get_f64(&e, &["seconds"]) {
-        check = check.row("computing the values", format_seconds(s));
-    }
-    if !check.is_empty() {
-        section = section.table(check);
-    }
-    if !ranked.is_empty() {
+    check = check.row("computing the values", format_seconds(e.seconds));
+    section = section.table(check);
+    if !e.mean_abs_shap.is_empty() {
         let mut top = Table::grid("Most important features", ["#", "feature", "mean |SHAP|"]);
-        for (i, (f, v)) in ranked.iter().take(12).enumerate() {
+        for (i, (f, v)) in e.mean_abs_shap.iter().take(12).enumerate() {
             top = top.cells([(i + 1).to_string(), f.clone(), format_number(*v)]);
         }
         section = section.table(top);

@@ -329,3 +329,100 @@ fn a_folder_of_runs_stands_for_its_runs_in_name_order() {
         "{e}"
     );
 }
+
+/// Copies the plain files of `from` into the new folder `to`.
+fn copy_run(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn a_renamed_record_field_is_an_error_naming_the_file_and_the_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = explain_run(tmp.path(), "good");
+    assert!(run_section(&good).is_ok());
+
+    let bad = tmp.path().join("renamed");
+    copy_run(&good, &bad);
+    let text = std::fs::read_to_string(bad.join("explanation.json")).unwrap();
+    std::fs::write(
+        bad.join("explanation.json"),
+        text.replacen("\"n_rows\"", "\"nrows\"", 1),
+    )
+    .unwrap();
+    let e = err_of(&bad);
+    assert!(
+        e.contains("renamed") && e.contains("explanation.json"),
+        "{e}"
+    );
+    assert!(e.contains("nrows"), "{e}");
+
+    // A field every run writes, removed: named too, never shown as a blank.
+    let missing = tmp.path().join("missing");
+    copy_run(&good, &missing);
+    std::fs::write(
+        missing.join("explanation.json"),
+        text.replacen("\"output\":\"Weight (g)\",", "", 1),
+    )
+    .unwrap();
+    let e = err_of(&missing);
+    assert!(
+        e.contains("explanation.json") && e.contains("missing field `output`"),
+        "{e}"
+    );
+
+    // The same for a training run's metrics.json.
+    let train = train_run(tmp.path(), "rf");
+    let metrics = std::fs::read_to_string(train.join("metrics.json")).unwrap();
+    std::fs::write(
+        train.join("metrics.json"),
+        metrics.replacen("\"fit_seconds\"", "\"fit_secs\"", 1),
+    )
+    .unwrap();
+    let e = err_of(&train);
+    assert!(e.contains("metrics.json") && e.contains("fit_secs"), "{e}");
+}
+
+#[test]
+fn global_runs_are_read_through_their_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pdp = tmp.path().join("pdp");
+    std::fs::create_dir(&pdp).unwrap();
+    write(
+        &pdp,
+        "partial_dependence.csv",
+        b"feature,grid_value,model_input,average\n",
+    );
+    write(&pdp, "pdp_00_a.png", TINY_PNG);
+    let record = r#"{"method":"pdp","model":"m/model.json","data":"d.csv","n_rows":12,
+        "features":["a"],"output":"Weight (g)","grid":20,"ranked":[["a",1.5]],"seconds":0.25}"#;
+    write(&pdp, "partial_dependence.json", record.as_bytes());
+    let html = Report::new("t")
+        .section(run_section(&pdp).unwrap())
+        .render();
+    assert!(html.contains("grid points per feature") && html.contains("0.25 s"));
+    write(
+        &pdp,
+        "partial_dependence.json",
+        record.replacen("\"grid\"", "\"grid_points\"", 1).as_bytes(),
+    );
+    let e = err_of(&pdp);
+    assert!(
+        e.contains("partial_dependence.json") && e.contains("grid_points"),
+        "{e}"
+    );
+
+    let perm = tmp.path().join("perm");
+    std::fs::create_dir(&perm).unwrap();
+    write(&perm, "permutation_importance.png", TINY_PNG);
+    write(
+        &perm,
+        "importance.json",
+        br#"{"scoring":"r2","baseline":0.9,"repeat":5,"importances":[["a",0.5,0.1]]}"#,
+    );
+    let e = err_of(&perm);
+    assert!(e.contains("importance.json") && e.contains("repeat"), "{e}");
+}

@@ -11,12 +11,14 @@
 
 pub mod error;
 pub mod image;
+pub mod model;
 pub mod progress;
 pub mod records;
 pub mod run_dir;
 pub mod tabular;
 
 pub use error::{Error, Result};
+pub use model::Model;
 pub use progress::{NoProgress, Progress};
 
 pub use glassbox_core as core;

@@ -6,6 +6,7 @@
 //! never a blank in a report.
 
 pub mod image;
+pub mod tabular;
 
 use std::path::Path;
 

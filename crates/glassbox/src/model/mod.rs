@@ -1,0 +1,392 @@
+//! [`Model`]: the one loaded model every explainer works on.
+//!
+//! A model comes from a glassbox run folder or `model.json` (random forest, MLP), an XGBoost
+//! JSON or LightGBM text file ([`Model::load`]), or memory ([`Model::from_saved`],
+//! [`Model::from_tree_ensemble`]). Whatever its source, it answers the same questions: its
+//! feature names, its outputs and their names, its link, and which capabilities it has
+//! ([`Model::trees`] for the TreeSHAP family, [`Model::network`] for DeepSHAP and the gradient
+//! methods). Callers always pass raw feature values: a glassbox model's scaler is applied
+//! inside ([`Model::to_input`]), so `impl Predict for Model` predicts from raw rows.
+//!
+//! The source is a private enum: a new kind of model (an ONNX graph, a Python object) adds a
+//! variant here and the explainers, which only ask for capabilities, stay untouched.
+
+mod load;
+
+use std::path::{Path, PathBuf};
+
+use glassbox_core::ndarray::{Array2, ArrayView2};
+use glassbox_core::{CoreError, MinMaxScaler, Predict, TreeEnsemble};
+use glassbox_data::RawTable;
+use glassbox_models::gbdt::{ImportedModel, Objective};
+use glassbox_models::nn::Mlp;
+use glassbox_models::saved::SavedModel;
+
+pub use glassbox_core::link::Link;
+pub use load::{LoadOptions, ModelFormat};
+
+use crate::{Error, Result};
+
+/// A loaded model: its predictor, scaler, names, link and capabilities.
+#[derive(Clone, Debug)]
+pub struct Model {
+    source: Source,
+    path: Option<PathBuf>,
+    run_dir: Option<PathBuf>,
+}
+
+/// Where the model came from; each variant knows how to predict and what it can offer.
+#[derive(Clone, Debug)]
+enum Source {
+    /// A glassbox model (forest or MLP) with its scaler and target.
+    Glassbox(Box<SavedModel>),
+    /// An imported XGBoost / LightGBM booster.
+    Boosted(Box<ImportedModel>),
+    /// Trees built in memory, reading raw features.
+    Trees { ensemble: TreeEnsemble, link: Link },
+}
+
+impl Model {
+    /// A glassbox model held in memory (trained here, or built by the Python package).
+    pub fn from_saved(saved: SavedModel) -> Model {
+        Model {
+            source: Source::Glassbox(Box::new(saved)),
+            path: None,
+            run_dir: None,
+        }
+    }
+
+    /// A tree ensemble reading raw feature values (e.g. converted from scikit-learn or XGBoost
+    /// objects in memory), with optional feature names and the link of its margins.
+    pub fn from_tree_ensemble(
+        mut ensemble: TreeEnsemble,
+        feature_names: Option<Vec<String>>,
+        link: Link,
+    ) -> Result<Model> {
+        if let Some(names) = &feature_names
+            && names.len() != ensemble.n_features
+        {
+            return Err(Error::Input(format!(
+                "{} feature names for a model with {} features",
+                names.len(),
+                ensemble.n_features
+            )));
+        }
+        if link == Link::Logistic && ensemble.n_outputs != 1 {
+            return Err(Error::Input(format!(
+                "a logistic link needs one output; this ensemble has {}",
+                ensemble.n_outputs
+            )));
+        }
+        ensemble.feature_names = feature_names;
+        Ok(Model {
+            source: Source::Trees { ensemble, link },
+            path: None,
+            run_dir: None,
+        })
+    }
+
+    /// An imported booster (see [`glassbox_models::gbdt::load_boosted`]).
+    pub fn from_boosted(model: ImportedModel) -> Model {
+        let path = model.source.clone();
+        Model {
+            source: Source::Boosted(Box::new(model)),
+            path: Some(path),
+            run_dir: None,
+        }
+    }
+
+    /// The model file it was loaded from (`model.json` inside a run folder), if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The run folder it was loaded from (when [`Model::load`] was given a folder).
+    pub fn run_dir(&self) -> Option<&Path> {
+        self.run_dir.as_deref()
+    }
+
+    /// A name for messages: the model file, or "the model".
+    pub fn label(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| "the model".into(), |p| p.display().to_string())
+    }
+
+    /// Feature names, in input order; `None` for imported models whose file has none (see
+    /// [`Model::feature_table`]).
+    pub fn feature_names(&self) -> Option<&[String]> {
+        match &self.source {
+            Source::Glassbox(s) => Some(&s.feature_names),
+            Source::Boosted(b) => b.feature_names(),
+            Source::Trees { ensemble, .. } => ensemble.feature_names.as_deref(),
+        }
+    }
+
+    /// The target column a glassbox model was trained to predict.
+    pub fn target_name(&self) -> Option<&str> {
+        match &self.source {
+            Source::Glassbox(s) => Some(&s.target_name),
+            _ => None,
+        }
+    }
+
+    /// The scaler from raw feature values to the model's inputs (glassbox models).
+    pub fn scaler(&self) -> Option<&MinMaxScaler> {
+        match &self.source {
+            Source::Glassbox(s) => Some(&s.scaler),
+            _ => None,
+        }
+    }
+
+    /// The glassbox model record, for models trained by glassbox.
+    pub fn saved(&self) -> Option<&SavedModel> {
+        match &self.source {
+            Source::Glassbox(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The trees of tree models (they read [`Model::to_input`] values).
+    pub fn trees(&self) -> Option<&TreeEnsemble> {
+        match &self.source {
+            Source::Glassbox(s) => s.tree_ensemble(),
+            Source::Boosted(b) => Some(&b.ensemble),
+            Source::Trees { ensemble, .. } => Some(ensemble),
+        }
+    }
+
+    /// The differentiable network of MLP models (it reads [`Model::to_input`] values).
+    pub fn network(&self) -> Option<&Mlp> {
+        match &self.source {
+            Source::Glassbox(s) => s.network().ok(),
+            _ => None,
+        }
+    }
+
+    /// The link from the model's margins to probabilities, where glassbox reproduces the
+    /// library's probabilities exactly (unit-slope sigmoid, softmax); `Identity` otherwise.
+    pub fn link(&self) -> Link {
+        match &self.source {
+            Source::Glassbox(_) => Link::Identity,
+            Source::Boosted(b) => match b.objective {
+                Objective::BinaryLogistic { sigmoid: 1.0 } => Link::Logistic,
+                Objective::MultiSoftmax { .. } => Link::Softmax,
+                _ => Link::Identity,
+            },
+            Source::Trees { link, .. } => *link,
+        }
+    }
+
+    /// Number of classes of classifiers (binary: 2), `None` for regressors.
+    pub fn n_classes(&self) -> Option<usize> {
+        match &self.source {
+            Source::Glassbox(_) => None,
+            Source::Boosted(b) => match b.objective {
+                Objective::BinaryLogistic { .. } => Some(2),
+                Objective::MultiSoftmax { n_classes }
+                | Objective::MultiOneVsAll { n_classes, .. } => Some(n_classes),
+                _ => None,
+            },
+            Source::Trees { ensemble, link } => match link {
+                Link::Identity => None,
+                Link::Logistic => Some(2),
+                Link::Softmax => Some(ensemble.n_outputs),
+            },
+        }
+    }
+
+    /// Names of the outputs [`Predict::predict`] returns: the target of a glassbox model,
+    /// `margin` / `class i margin` for imported ones.
+    pub fn output_names(&self) -> Vec<String> {
+        match &self.source {
+            Source::Glassbox(s) => vec![s.target_name.clone()],
+            _ => match self.n_outputs() {
+                1 => vec!["margin".to_string()],
+                k => (0..k).map(|i| format!("class {i} margin")).collect(),
+            },
+        }
+    }
+
+    /// Names of the probability outputs, where [`Model::link`] is not the identity.
+    pub fn probability_names(&self) -> Option<Vec<String>> {
+        match self.link() {
+            Link::Identity => None,
+            Link::Logistic => Some(vec!["probability".to_string()]),
+            Link::Softmax => Some(
+                (0..self.n_outputs())
+                    .map(|i| format!("class {i} probability"))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Raw feature values, shape (samples, features), in the model's input space (scaled for
+    /// glassbox models, unchanged otherwise).
+    pub fn to_input(&self, raw: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        match self.scaler() {
+            Some(scaler) => Ok(scaler.transform(raw)?),
+            None => Ok(raw.to_owned()),
+        }
+    }
+
+    /// The model as a predictor of its input space (what [`Model::to_input`] returns):
+    /// margins, shape (samples, outputs).
+    pub fn input_predictor(&self) -> Result<&dyn Predict> {
+        match &self.source {
+            Source::Glassbox(s) => match (s.tree_ensemble(), s.network()) {
+                (Some(trees), _) => Ok(trees),
+                (None, Ok(net)) => Ok(net),
+                (None, Err(e)) => Err(Error::Input(format!("{}: {e}", self.label()))),
+            },
+            Source::Boosted(b) => Ok(b.as_ref()),
+            Source::Trees { ensemble, .. } => Ok(ensemble),
+        }
+    }
+
+    /// The rows of `raw` this model reads, as a table of raw values in the model's feature
+    /// order. Models without feature names take the table's columns by position, leaving out
+    /// `target`; imported boosters accept missing cells (NaN) wherever their trees have a
+    /// default direction.
+    pub fn feature_table(
+        &self,
+        raw: &RawTable,
+        target: Option<&str>,
+    ) -> Result<glassbox_core::Table> {
+        let names: Vec<String> = match self.feature_names() {
+            Some(names) => names.to_vec(),
+            None => self.names_by_position(raw, target)?,
+        };
+        match &self.source {
+            Source::Glassbox(_) => Ok(raw.to_feature_table(&names, None)?),
+            Source::Boosted(b) => {
+                let table = raw.to_feature_table_with_missing(&names, None)?;
+                b.check_input(table.features.view())?;
+                Ok(table)
+            }
+            Source::Trees { .. } => Ok(raw.to_feature_table_with_missing(&names, None)?),
+        }
+    }
+
+    fn names_by_position(&self, raw: &RawTable, target: Option<&str>) -> Result<Vec<String>> {
+        let cols: Vec<String> = raw
+            .column_names()
+            .iter()
+            .filter(|c| Some(c.as_str()) != target)
+            .cloned()
+            .collect();
+        if cols.len() != self.n_features() {
+            return Err(Error::Input(format!(
+                "{}: the model has no feature names and expects {} features by position, but {} has {} columns{}; pass --target to leave the target out",
+                self.label(),
+                self.n_features(),
+                raw.path().display(),
+                cols.len(),
+                if target.is_some() {
+                    " besides the target"
+                } else {
+                    ""
+                }
+            )));
+        }
+        Ok(cols)
+    }
+}
+
+impl Predict for Model {
+    fn n_features(&self) -> usize {
+        match &self.source {
+            Source::Glassbox(s) => s.feature_names.len(),
+            Source::Boosted(b) => b.n_features(),
+            Source::Trees { ensemble, .. } => ensemble.n_features,
+        }
+    }
+
+    fn n_outputs(&self) -> usize {
+        match &self.source {
+            Source::Glassbox(s) => s.n_outputs(),
+            Source::Boosted(b) => b.n_outputs(),
+            Source::Trees { ensemble, .. } => ensemble.n_outputs,
+        }
+    }
+
+    /// Margins (the raw output for regressors), shape (samples, outputs), from raw feature
+    /// values, shape (samples, features).
+    fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
+        let input = match self.scaler() {
+            Some(scaler) => scaler.transform(x)?,
+            None => x.to_owned(),
+        };
+        let predictor = self
+            .input_predictor()
+            .map_err(|e| CoreError::InvalidArgument(e.to_string()))?;
+        predictor.predict(input.view())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_data::{ReadOptions, read_table};
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../glassbox-models/tests/fixtures/gbdt")
+            .join(name)
+    }
+
+    #[test]
+    fn imported_models_know_their_link_classes_and_names() {
+        let binary = Model::load(&fixture("xgb_binary.json")).unwrap();
+        assert_eq!(binary.link(), Link::Logistic);
+        assert_eq!(binary.n_classes(), Some(2));
+        assert_eq!(binary.output_names(), ["margin"]);
+        assert_eq!(binary.probability_names().unwrap(), ["probability"]);
+        assert!(binary.trees().is_some() && binary.network().is_none());
+        assert!(binary.scaler().is_none() && binary.run_dir().is_none());
+        let multi = Model::load(&fixture("xgb_multi.json")).unwrap();
+        assert_eq!(multi.link(), Link::Softmax);
+        assert_eq!(multi.output_names().len(), multi.n_outputs());
+        let reg = Model::load(&fixture("xgb_reg.json")).unwrap();
+        assert_eq!(reg.link(), Link::Identity);
+        assert!(reg.probability_names().is_none() && reg.n_classes().is_none());
+        // A format that does not match the file is an error, not a guess.
+        let forced = LoadOptions {
+            format: ModelFormat::Lightgbm,
+        };
+        assert!(Model::load_with(&fixture("xgb_reg.json"), &forced).is_err());
+    }
+
+    #[test]
+    fn feature_tables_leave_out_the_target_and_predict_from_raw_values() {
+        let model = Model::load(&fixture("xgb_binary.json")).unwrap();
+        let raw = read_table(&fixture("data.csv"), &ReadOptions::default()).unwrap();
+        let table = model.feature_table(&raw, Some("y")).unwrap();
+        assert_eq!(table.n_features(), model.n_features());
+        let via_model = model.predict(table.features.view()).unwrap();
+        let direct = model
+            .input_predictor()
+            .unwrap()
+            .predict(table.features.view())
+            .unwrap();
+        assert_eq!(via_model, direct);
+
+        let trees = model.trees().unwrap().clone();
+        let wrong =
+            Model::from_tree_ensemble(trees.clone(), Some(vec!["a".into()]), Link::Identity);
+        assert!(wrong.is_err());
+        let unnamed = Model::from_tree_ensemble(trees, None, Link::Logistic).unwrap();
+        assert!(unnamed.feature_names().is_none());
+        // Without names the table's columns are taken by position, the target left out.
+        let by_position = unnamed.feature_table(&raw, Some("y")).unwrap();
+        assert_eq!(
+            by_position.feature_names,
+            ["temp", "pressure", "speed", "load"]
+        );
+        let e = unnamed.feature_table(&raw, None).unwrap_err().to_string();
+        assert!(
+            e.contains("expects 4 features by position") && e.contains("--target"),
+            "{e}"
+        );
+    }
+}

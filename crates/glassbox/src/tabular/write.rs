@@ -1,0 +1,185 @@
+//! The files of a per-row explanation run: the values as CSV, the SHAP plots, interaction
+//! values and summaries, LIME's fidelity, and `explanation.json`.
+
+use std::path::Path;
+
+use glassbox_core::Explanation;
+use glassbox_core::ndarray::{ArrayView3, Axis};
+
+use super::{TabularExplanation, WriteSettings};
+use crate::records::tabular::{ExplanationRecord, LimeRecord};
+use crate::records::write_record;
+use crate::run_dir::{num, write_csv};
+use crate::{Error, Result};
+use glassbox_core::npy::write_npy;
+
+impl TabularExplanation {
+    /// The `explanation.json` record of this run, naming `data` as the explained file.
+    pub fn record(&self, data: &str) -> ExplanationRecord {
+        let e = &self.explanation;
+        let mut ranked: Vec<(String, f64)> =
+            e.feature_names.iter().cloned().zip(e.mean_abs(0)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        ExplanationRecord {
+            method: self.method.name().into(),
+            model: self.model.clone(),
+            data: data.to_string(),
+            n_rows: e.n_samples(),
+            features: e.feature_names.clone(),
+            output: e.output_names.join(", "),
+            base_value: e.base_values[[0, 0]],
+            local_accuracy_rtol: self.local_accuracy_rtol,
+            local_accuracy_max_rel_error: self.local_accuracy_max_rel_error,
+            completeness_gap: self.completeness_gap,
+            background_rows: self.background_rows,
+            mean_abs_shap: ranked,
+            seconds: self.seconds,
+        }
+    }
+
+    /// Writes the run's files into `dir`: per output `shap_values.csv` and the bar, beeswarm,
+    /// waterfall and dependence plots (suffix `_outputK` with several outputs), for interactions
+    /// `interaction_values.npy` (samples, features, features, outputs; f64) and
+    /// `mean_abs_interactions.csv`, for LIME `lime.csv` and `lime.json`, and `explanation.json`.
+    pub fn write(&self, dir: &Path, settings: &WriteSettings) -> Result<ExplanationRecord> {
+        let e = &self.explanation;
+        if settings.row >= e.n_samples() {
+            return Err(Error::Settings(format!(
+                "--row {}: only {} rows were explained",
+                settings.row,
+                e.n_samples()
+            )));
+        }
+        if let Some(lime) = &self.lime {
+            write_lime(dir, lime)?;
+        }
+        for k in 0..e.n_outputs() {
+            let suffix = if e.n_outputs() == 1 {
+                String::new()
+            } else {
+                format!("_output{k}")
+            };
+            let iv_k = self
+                .interactions
+                .as_ref()
+                .map(|iv| iv.index_axis(Axis(3), k));
+            self.write_output(dir, k, &suffix, settings, iv_k)?;
+            if let Some(iv) = &iv_k {
+                write_mean_interactions(
+                    &dir.join(format!("mean_abs_interactions{suffix}.csv")),
+                    iv,
+                    &e.feature_names,
+                )?;
+            }
+        }
+        if let Some(iv) = &self.interactions {
+            let path = dir.join("interaction_values.npy");
+            write_npy(&path, iv.view()).map_err(|e| Error::io(&path, e))?;
+        }
+        let record = self.record(&settings.data);
+        write_record(&dir.join("explanation.json"), &record)?;
+        Ok(record)
+    }
+
+    /// The CSV and the plots of output `k`, file names ending in `suffix`. With interaction
+    /// values of output `k`, shape (samples, features, features), the dependence plot is
+    /// coloured by the strongest interaction.
+    fn write_output(
+        &self,
+        dir: &Path,
+        k: usize,
+        suffix: &str,
+        settings: &WriteSettings,
+        interactions: Option<ArrayView3<'_, f64>>,
+    ) -> Result<()> {
+        let e = &self.explanation;
+        let p = |name: &str| dir.join(format!("{name}{suffix}"));
+        let predictions = self.predictions.column(k).to_vec();
+        write_shap_csv(
+            &p("shap_values").with_extension("csv"),
+            e,
+            k,
+            &self.row_ids,
+            &predictions,
+        )?;
+        let max = settings.max_display;
+        glassbox_plot::shap_bar(e, k, max)?.save(&p("shap_bar"))?;
+        glassbox_plot::beeswarm(e, k, max)?.save(&p("shap_beeswarm"))?;
+        glassbox_plot::waterfall(e, settings.row, k, max)?.save(&p("shap_waterfall"))?;
+        let mean_abs = e.mean_abs(k);
+        let top = (0..e.n_features())
+            .max_by(|&a, &b| mean_abs[a].total_cmp(&mean_abs[b]))
+            .unwrap_or(0);
+        glassbox_plot::dependence(e, top, k, glassbox_plot::ColorBy::Auto, interactions)?
+            .save(&p("shap_dependence"))?;
+        Ok(())
+    }
+}
+
+/// One output's SHAP values: `row_id`, one column per feature, `base_value`, `prediction`.
+fn write_shap_csv(
+    path: &Path,
+    e: &Explanation,
+    output: usize,
+    row_ids: &[String],
+    predictions: &[f64],
+) -> Result<()> {
+    let mut header = vec!["row_id".to_string()];
+    header.extend(e.feature_names.iter().cloned());
+    header.push("base_value".into());
+    header.push("prediction".into());
+    let rows = (0..e.n_samples()).map(|i| {
+        let mut r = Vec::with_capacity(e.n_features() + 3);
+        r.push(row_ids[i].clone());
+        r.extend((0..e.n_features()).map(|j| num(e.values[[i, j, output]])));
+        r.push(num(e.base_values[[i, output]]));
+        r.push(num(predictions[i]));
+        r
+    });
+    write_csv(path, &header, rows)
+}
+
+/// The (features x features) matrix of mean |interaction value| over the rows; `iv` has shape
+/// (samples, features, features).
+fn write_mean_interactions(path: &Path, iv: &ArrayView3<'_, f64>, names: &[String]) -> Result<()> {
+    let mean = iv.mapv(f64::abs).mean_axis(Axis(0)).expect("rows > 0");
+    let mut header = vec!["feature".to_string()];
+    header.extend(names.iter().cloned());
+    write_csv(
+        path,
+        &header,
+        mean.rows().into_iter().zip(names).map(|(r, name)| {
+            let mut line = vec![name.clone()];
+            line.extend(r.iter().map(|&v| num(v)));
+            line
+        }),
+    )
+}
+
+/// `lime.csv` (one line per row) and `lime.json`.
+fn write_lime(dir: &Path, lime: &LimeRecord) -> Result<()> {
+    let header: Vec<String> = [
+        "row_id",
+        "prediction",
+        "local_prediction",
+        "intercept",
+        "r2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    write_csv(
+        &dir.join("lime.csv"),
+        &header,
+        lime.rows.iter().map(|r| {
+            vec![
+                r.row_id.clone(),
+                num(r.prediction),
+                num(r.local_prediction),
+                num(r.intercept),
+                num(r.r2),
+            ]
+        }),
+    )?;
+    write_record(&dir.join("lime.json"), lime)
+}
