@@ -19,7 +19,6 @@ use glassbox::records::read_record;
 use glassbox::records::tabular::{ExplanationRecord, TrainMetrics};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::Value;
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
@@ -78,26 +77,6 @@ fn folder_name(dir: &Path) -> String {
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| dir.display().to_string())
     })
-}
-
-pub(crate) fn read_json(path: &Path, what: &str) -> Result<Value, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| ReportError::BadJson {
-        path: path.to_path_buf(),
-        what: what.into(),
-        message: e.to_string(),
-    })?;
-    if !value.is_object() {
-        return Err(ReportError::BadJson {
-            path: path.to_path_buf(),
-            what: what.into(),
-            message: "expected a JSON object".into(),
-        });
-    }
-    Ok(value)
 }
 
 /// The parts of `model.json` the report shows; the (large) model itself is skipped unread.
@@ -182,53 +161,6 @@ fn list_files(dir: &Path) -> Result<Vec<(String, u64)>, ReportError> {
     Ok(files)
 }
 
-pub(crate) fn get_f64(v: &Value, path: &[&str]) -> Option<f64> {
-    let mut cur = v;
-    for key in path {
-        cur = cur.get(key)?;
-    }
-    cur.as_f64()
-}
-
-pub(crate) fn get_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key)?.as_str()
-}
-
-pub(crate) fn value_text(v: &Value) -> String {
-    match v {
-        Value::Null => "—".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), format_number),
-        Value::String(s) => s.clone(),
-        Value::Array(items) if items.iter().all(|x| !x.is_array() && !x.is_object()) => {
-            if items.len() <= 12 {
-                items.iter().map(value_text).collect::<Vec<_>>().join(", ")
-            } else {
-                format!("[{} values]", items.len())
-            }
-        }
-        Value::Array(items) => format!("[{} items]", items.len()),
-        Value::Object(map) => format!("{{{} fields}}", map.len()),
-    }
-}
-
-/// Every scalar leaf of a JSON object as a (key, value) row (`a.b` for nested keys).
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(map) => {
-            for (k, x) in map {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&key, x, out);
-            }
-        }
-        other => out.push((prefix.to_string(), value_text(other))),
-    }
-}
-
 fn is_run_dir(dir: &Path) -> bool {
     dir.join("metrics.json").is_file()
         || dir.join("explanation.json").is_file()
@@ -300,14 +232,6 @@ pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
         let (section, folders) = image_explain_runs::explain_section(dir, &name)?;
         return Ok(finish(dir, section, &files, &folders));
     }
-    let metrics = if is_train {
-        Some(read_json(
-            &dir.join("metrics.json"),
-            "metrics file (metrics.json)",
-        )?)
-    } else {
-        None
-    };
     if is_train && !is_explain && image_runs::is_training_run(dir) {
         let section = image_runs::training_section(dir, &name)?;
         return Ok(finish(dir, section, &files, &[]));
@@ -318,12 +242,10 @@ pub fn run_section(dir: &Path) -> Result<Section, ReportError> {
         _ => format!("Explanation run {name}"),
     };
     let mut section = Section::new(title);
-    if let Some(m) = &metrics {
-        section = if is_table_training(dir, m) {
-            training_blocks(dir, section)?
-        } else {
-            other_training_blocks(section, m)
-        };
+    if is_train {
+        // Not an image training run: a `glassbox train` run, read strictly through its
+        // typed record (an unknown metrics.json is an error naming the file and field).
+        section = training_blocks(dir, section)?;
     }
     if is_explain {
         section = explain_blocks(dir, section, &files)?;
@@ -363,35 +285,6 @@ fn format_size(bytes: u64) -> String {
         b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
         b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
     }
-}
-
-/// Whether `metrics.json` is from `glassbox train` (a regression run with `model.json`): then
-/// it is read strictly through its typed record.
-fn is_table_training(dir: &Path, metrics: &Value) -> bool {
-    get_f64(metrics, &["test", "r2"]).is_some() || dir.join("model.json").is_file()
-}
-
-/// Another kind of training run (an image classifier, later commands): what it recorded.
-fn other_training_blocks(section: Section, metrics: &Value) -> Section {
-    let mut rows = Vec::new();
-    flatten("", metrics, &mut rows);
-    let table = rows
-        .into_iter()
-        .fold(Table::key_value("Metrics (metrics.json)"), |t, (k, v)| {
-            t.row(k, v)
-        });
-    let accuracy =
-        get_f64(metrics, &["test", "accuracy"]).or_else(|| get_f64(metrics, &["accuracy"]));
-    let mut text = "A model trained by glassbox. The table lists everything its \
-                    metrics.json records."
-        .to_string();
-    if let Some(a) = accuracy {
-        text.push_str(&format!(
-            " Accuracy is the share of test examples classified correctly: {}.",
-            format_number(a)
-        ));
-    }
-    section.text(text).table(table)
 }
 
 /// A `glassbox train` run, read through [`TrainMetrics`] and the model file's head.
