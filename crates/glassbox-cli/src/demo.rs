@@ -321,40 +321,7 @@ fn overview(
     seconds: f64,
     stages: &[(String, f64)],
 ) -> Section {
-    let mut results = Table::grid(
-        "Results",
-        ["model", "data", "held-out quality", "explained with"],
-    )
-    .cells([
-        "random forest (regression)".to_string(),
-        "molding table".into(),
-        format!(
-            "R² {:.5}, RMSE {:.2} g on {} test parts",
-            forest.test.r2, forest.test.rmse, forest.test.n
-        ),
-        "TreeSHAP (exact), permutation importance, partial dependence".into(),
-    ])
-    .cells([
-        "neural network, MLP (regression)".to_string(),
-        "molding table".into(),
-        format!(
-            "R² {:.5}, RMSE {:.2} g on {} test parts",
-            mlp.test.r2, mlp.test.rmse, mlp.test.n
-        ),
-        "DeepSHAP".into(),
-    ]);
-    for (arch, _, accuracy) in image_runs {
-        let explained = match arch {
-            CnnArch::GapCnn => "CAM, Grad-CAM, LIME",
-            CnnArch::FlattenCnn => "Grad-CAM",
-        };
-        results = results.cells([
-            format!("{} (image classifier)", arch.name()),
-            "NEU steel-surface images".into(),
-            format!("{:.1}% accuracy on 300 test images", 100.0 * accuracy),
-            explained.into(),
-        ]);
-    }
+    let results = results_table(forest, mlp, image_runs);
     let settings = Table::key_value("Settings")
         .row("seed", SEED.to_string())
         .row(
@@ -565,4 +532,47 @@ fn explain_images_run(
     std::fs::create_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
     write_image_explanation(&explanation, &model, &inputs, out, bars)?;
     Ok(())
+}
+
+/// The headline numbers of every model the demo ran.
+fn results_table(
+    forest: &TrainMetrics,
+    mlp: &TrainMetrics,
+    image_runs: &[(CnnArch, PathBuf, f64)],
+) -> Table {
+    let mut results = Table::grid(
+        "Results",
+        ["model", "data", "held-out quality", "explained with"],
+    )
+    .cells([
+        "random forest (regression)".to_string(),
+        "molding table".into(),
+        format!(
+            "R² {:.5}, RMSE {:.2} g on {} test parts",
+            forest.test.r2, forest.test.rmse, forest.test.n
+        ),
+        "TreeSHAP (exact), permutation importance, partial dependence".into(),
+    ])
+    .cells([
+        "neural network, MLP (regression)".to_string(),
+        "molding table".into(),
+        format!(
+            "R² {:.5}, RMSE {:.2} g on {} test parts",
+            mlp.test.r2, mlp.test.rmse, mlp.test.n
+        ),
+        "DeepSHAP".into(),
+    ]);
+    for (arch, _, accuracy) in image_runs {
+        let explained = match arch {
+            CnnArch::GapCnn => "CAM, Grad-CAM, LIME",
+            CnnArch::FlattenCnn => "Grad-CAM",
+        };
+        results = results.cells([
+            format!("{} (image classifier)", arch.name()),
+            "NEU steel-surface images".into(),
+            format!("{:.1}% accuracy on 300 test images", 100.0 * accuracy),
+            explained.into(),
+        ]);
+    }
+    results
 }
