@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use glassbox::records::read_record;
+use crate::runs::read_run_record;
 use glassbox::records::tabular::{ImportanceRecord, PartialDependenceRecord};
 
 use crate::document::{Figure, Note, Section, Table};
@@ -34,7 +34,8 @@ pub(crate) fn is_pdp_run(dir: &Path) -> bool {
 /// The section of a permutation-importance run.
 pub(crate) fn permutation_section(dir: &Path, name: &str) -> Result<Section, ReportError> {
     let path = dir.join("importance.json");
-    let s: ImportanceRecord = read_record(&path)?;
+    let s: ImportanceRecord =
+        read_run_record(&path, "permutation importance summary (importance.json)")?;
     let plot = require(dir, "permutation_importance.png", PERMUTATION_WHY)?;
     let score = if s.scoring == "accuracy" {
         "accuracy"
@@ -132,7 +133,10 @@ pub(crate) fn pdp_section(
     // Runs written since partial_dependence.json exists record their settings.
     let record = dir.join("partial_dependence.json");
     if record.is_file() {
-        let r: PartialDependenceRecord = read_record(&record)?;
+        let r: PartialDependenceRecord = read_run_record(
+            &record,
+            "partial dependence summary (partial_dependence.json)",
+        )?;
         section = section.table(
             Table::key_value("Settings")
                 .row("model file", r.model)

@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::runs::read_run_record;
 use glassbox::records::image::{ImageExplainSummary, ImageSummaryEntry};
-use glassbox::records::read_record;
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
@@ -121,7 +121,10 @@ pub(crate) fn explain_section(
             message: "no \"method\" field".into(),
         });
     }
-    let s: ImageExplainSummary = read_record(&summary_path)?;
+    let s: ImageExplainSummary = read_run_record(
+        &summary_path,
+        "glassbox image explanation summary (summary.json)",
+    )?;
     let method = s.method.as_str();
     let grid = require(dir, "grid.png", EXPLAIN_WHY)?;
     let images: Vec<&ImageSummaryEntry> = s.images.iter().collect();

@@ -8,9 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::runs::read_run_record;
 use glassbox::models::nn::LrSchedule;
 use glassbox::records::image::{CnnArchitecture, ImageTrainMetrics, LayerSpec};
-use glassbox::records::read_record;
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
@@ -144,13 +144,14 @@ fn read_architecture(path: &Path) -> Result<CnnArchitecture, ReportError> {
             message: "\"format\" is not \"glassbox-cnn\"".into(),
         });
     }
-    Ok(read_record(path)?)
+    read_run_record(path, "glassbox CNN architecture file (architecture.json)")
 }
 
 /// The section of a `glassbox image train` run, read from its `metrics.json` and
 /// `architecture.json` records.
 pub(crate) fn training_section(dir: &Path, name: &str) -> Result<Section, ReportError> {
-    let metrics: ImageTrainMetrics = read_record(&dir.join("metrics.json"))?;
+    let metrics: ImageTrainMetrics =
+        read_run_record(&dir.join("metrics.json"), "metrics file (metrics.json)")?;
     let arch_path = require(dir, "architecture.json", TRAIN_WHY)?;
     require(dir, "weights.safetensors", TRAIN_WHY)?;
     let history_fig = figure_file(dir, "training_history", TRAIN_WHY)?;

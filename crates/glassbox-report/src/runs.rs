@@ -79,6 +79,23 @@ fn folder_name(dir: &Path) -> String {
     })
 }
 
+/// Reads the typed run record at `path`; a file that does not match its record (a missing,
+/// renamed or unknown field, a wrong type) is a [`ReportError::BadJson`] naming the file, what
+/// it should be (`what`) and the field.
+pub(crate) fn read_run_record<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+) -> Result<T, ReportError> {
+    read_record(path).map_err(|e| match e {
+        glassbox::Error::Record { path, message } => ReportError::BadJson {
+            path,
+            what: what.into(),
+            message,
+        },
+        other => other.into(),
+    })
+}
+
 /// The parts of `model.json` the report shows; the (large) model itself is skipped unread.
 /// Every field a glassbox model file has is required (a renamed one is an error naming it).
 #[derive(Deserialize)]
@@ -290,9 +307,11 @@ fn format_size(bytes: u64) -> String {
 /// A `glassbox train` run, read through [`TrainMetrics`] and the model file's head.
 fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportError> {
     let why = "`glassbox train` writes it with metrics.json";
+    // The record first: a metrics.json of no known kind is named as such, field and all.
+    let metrics: TrainMetrics =
+        read_run_record(&dir.join("metrics.json"), "metrics file (metrics.json)")?;
     let model_path = require(dir, "model.json", why)?;
     require(dir, "measured_vs_predicted.png", why)?;
-    let metrics: TrainMetrics = read_record(&dir.join("metrics.json"))?;
     let head = read_model_head(&model_path)?;
     let (target, model) = (&metrics.target, &metrics.model);
     let r2 = metrics.test.r2;
@@ -372,7 +391,10 @@ fn explain_blocks(
     mut section: Section,
     files: &[(String, u64)],
 ) -> Result<Section, ReportError> {
-    let e: ExplanationRecord = read_record(&dir.join("explanation.json"))?;
+    let e: ExplanationRecord = read_run_record(
+        &dir.join("explanation.json"),
+        "explanation summary (explanation.json)",
+    )?;
     if !files
         .iter()
         .any(|(f, _)| f.starts_with("shap_bar") && f.ends_with(".png"))
