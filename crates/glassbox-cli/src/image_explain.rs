@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use glassbox::image::{
-    FolderSelection, FolderSettings, ImageExplainSettings, ImageInputs, ImageMethod, ImageModel,
-    check_settings, explain_images, write_image_explanation,
+    FolderSelection, FolderSetting, FolderSettings, ImageExplainSettings, ImageInputs, ImageMethod,
+    ImageModel, check_settings, explain_images, write_image_explanation,
 };
 use glassbox::records::image::ImageExplainSummary;
 use glassbox::run_dir::{Staging, final_path};
@@ -115,6 +115,15 @@ impl ExplainArgs {
         })
     }
 
+    /// Refuses typed folder settings (`given`) that the chosen input ignores: every one with
+    /// --images.
+    fn refuse_unused(&self, given: &[FolderSetting]) -> Result<()> {
+        if self.data.is_none() {
+            FolderSetting::refuse_without_folder(given, "--images")?;
+        }
+        Ok(())
+    }
+
     /// The images to explain: --images, or the test images of --data.
     fn inputs(&self, model: &ImageModel) -> Result<ImageInputs> {
         Ok(match &self.data {
@@ -131,8 +140,20 @@ impl ExplainArgs {
     }
 }
 
-/// Runs `image explain`; returns the output folder and the summary.
+/// Runs `image explain` with no flag marked as given; returns the output folder and the
+/// summary.
 pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ImageExplainSummary)> {
+    run_given(args, &[], quiet)
+}
+
+/// Runs `image explain`; `given` lists the folder settings the user typed, refused where the
+/// input does not read them. Returns the output folder and the summary.
+pub fn run_given(
+    args: &ExplainArgs,
+    given: &[FolderSetting],
+    quiet: bool,
+) -> Result<(PathBuf, ImageExplainSummary)> {
+    args.refuse_unused(given)?;
     let model = ImageModel::load(&args.model)?;
     let settings = args.settings(&model)?;
     check_settings(&model, args.method, &settings)?;

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use glassbox_data::{
-    DataError, ImageBatch, ImageDataset, ImageFolderOptions, ImageLoadOptions, load_image_files,
-    load_image_folder,
+    DataError, ImageBatch, ImageDataset, ImageFolderOptions, ImageLoadOptions, MANIFEST_NAME,
+    load_image_files, load_image_folder,
 };
 
 use super::ImageModel;
@@ -26,6 +26,78 @@ impl Default for FolderSettings {
             test_fraction: 0.2,
             ignore_manifest: false,
         }
+    }
+}
+
+/// A setting of how images are taken from an image folder (named as its command-line flag):
+/// read only when the images come from a folder, and `--test-fraction` only when the folder's
+/// split is drawn at random.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FolderSetting {
+    /// `--per-class` ([`FolderSelection::per_class`]).
+    PerClass,
+    /// `--test-fraction` ([`FolderSettings::test_fraction`]).
+    TestFraction,
+    /// `--ignore-manifest` ([`FolderSettings::ignore_manifest`]).
+    IgnoreManifest,
+}
+
+impl FolderSetting {
+    /// Every setting.
+    pub const ALL: [FolderSetting; 3] = [
+        FolderSetting::PerClass,
+        FolderSetting::TestFraction,
+        FolderSetting::IgnoreManifest,
+    ];
+
+    /// The command-line flag, e.g. `--test-fraction`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            FolderSetting::PerClass => "--per-class",
+            FolderSetting::TestFraction => "--test-fraction",
+            FolderSetting::IgnoreManifest => "--ignore-manifest",
+        }
+    }
+
+    /// The setting whose flag, without dashes, is `name` (`test-fraction` or `test_fraction`).
+    pub fn from_flag(name: &str) -> Option<FolderSetting> {
+        let name = name.trim_start_matches('-').replace('_', "-");
+        FolderSetting::ALL
+            .into_iter()
+            .find(|s| s.flag().trim_start_matches('-') == name)
+    }
+
+    /// Refuses every folder setting in `given` for images that do not come from a folder
+    /// (`instead` names where they come from, e.g. `--images`).
+    pub fn refuse_without_folder(given: &[FolderSetting], instead: &str) -> Result<()> {
+        match given.first() {
+            None => Ok(()),
+            Some(s) => Err(Error::Settings(format!(
+                "{} applies only with --data (test images taken from a folder); the images \
+                 here come from {instead}: remove it",
+                s.flag()
+            ))),
+        }
+    }
+}
+
+impl FolderSettings {
+    /// Refuses settings in `given` that the split of the folder `data` would ignore:
+    /// `--test-fraction` when `data`'s manifest.csv fixes the split (and `ignore_manifest` is
+    /// off). `given` lists the settings set explicitly (on the command line: the flags typed).
+    pub fn refuse_unused(&self, data: &Path, given: &[FolderSetting]) -> Result<()> {
+        let manifest = data.join(MANIFEST_NAME);
+        if given.contains(&FolderSetting::TestFraction)
+            && !self.ignore_manifest
+            && manifest.is_file()
+        {
+            return Err(Error::Settings(format!(
+                "--test-fraction does not apply: {} fixes the split (add --ignore-manifest to \
+                 split at random with --test-fraction, or remove it)",
+                manifest.display()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -228,4 +300,55 @@ pub fn load_notes(batches: &[&ImageBatch]) -> Vec<String> {
         ));
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_settings_are_refused_where_they_do_not_apply() {
+        for s in FolderSetting::ALL {
+            assert_eq!(FolderSetting::from_flag(s.flag()), Some(s));
+        }
+        assert_eq!(
+            FolderSetting::from_flag("ignore_manifest"),
+            Some(FolderSetting::IgnoreManifest)
+        );
+        assert!(FolderSetting::refuse_without_folder(&[], "--images").is_ok());
+        let e = FolderSetting::refuse_without_folder(&[FolderSetting::PerClass], "--images")
+            .unwrap_err();
+        assert!(matches!(e, Error::Settings(_)));
+        assert!(
+            e.to_string()
+                .starts_with("--per-class applies only with --data"),
+            "{e}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let given = [FolderSetting::TestFraction];
+        let split = FolderSettings::default();
+        // No manifest: the fraction draws the split.
+        assert!(split.refuse_unused(dir.path(), &given).is_ok());
+        std::fs::write(
+            dir.path().join(MANIFEST_NAME),
+            "file,class,class_id,split\n",
+        )
+        .unwrap();
+        let e = split
+            .refuse_unused(dir.path(), &given)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--test-fraction does not apply") && e.contains("--ignore-manifest"),
+            "{e}"
+        );
+        // Not typed (the default), or with --ignore-manifest: nothing to refuse.
+        assert!(split.refuse_unused(dir.path(), &[]).is_ok());
+        let ignoring = FolderSettings {
+            ignore_manifest: true,
+            ..FolderSettings::default()
+        };
+        assert!(ignoring.refuse_unused(dir.path(), &given).is_ok());
+    }
 }
