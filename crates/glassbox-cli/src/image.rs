@@ -2,13 +2,11 @@
 //! [`glassbox::image::train_cnn`] -> the run folder. `glassbox image explain` is in
 //! `image_explain.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use glassbox::image::{
-    Augment, CnnArch, FolderSetting, ImageModel, ImageTrainSettings, LrSchedule, train_cnn,
-};
+use glassbox::image::{Augment, CnnArch, FolderSetting, ImageTrainSettings, LrSchedule, train_cnn};
 use glassbox::records::image::ImageTrainMetrics;
 use glassbox::run_dir::{Staging, final_path};
 
@@ -210,11 +208,6 @@ pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
     Ok((p(h)?, p(w)?))
 }
 
-/// Runs `image train` with no flag marked as given; returns the output folder and the metrics.
-pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageTrainMetrics)> {
-    train_given(args, &[], quiet)
-}
-
 /// Runs `image train`; `given` lists the folder settings the user typed, refused where the
 /// folder's split ignores them. Returns the output folder and the metrics.
 pub fn train_given(
@@ -247,17 +240,6 @@ pub fn train_given(
         );
     }
     Ok((dir, run.metrics))
-}
-
-/// Test accuracy of the CNN saved in `model_dir` on the test images of `data` (the manifest's
-/// split), computed as `image train` computes it.
-pub fn test_accuracy(model_dir: &Path, data: &Path, quiet: bool) -> Result<f64> {
-    let model = ImageModel::load(model_dir)?;
-    Ok(glassbox::image::test_accuracy(
-        &model,
-        data,
-        &Bars::new(quiet),
-    )?)
 }
 
 #[cfg(test)]

@@ -140,12 +140,6 @@ impl ExplainArgs {
     }
 }
 
-/// Runs `image explain` with no flag marked as given; returns the output folder and the
-/// summary.
-pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ImageExplainSummary)> {
-    run_given(args, &[], quiet)
-}
-
 /// Runs `image explain`; `given` lists the folder settings the user typed, refused where the
 /// input does not read them. Returns the output folder and the summary.
 pub fn run_given(

@@ -158,12 +158,6 @@ pub fn given_settings(ids: &[&str]) -> Vec<TrainSetting> {
         .collect()
 }
 
-/// Runs `train` with no flag marked as given (the demo's calls); returns the output folder and
-/// the metrics.
-pub fn run(args: &TrainArgs, quiet: bool) -> Result<(PathBuf, Metrics)> {
-    run_given(args, &[], quiet)
-}
-
 /// Runs `train`; `given` lists the model settings the user typed, refused where the model
 /// does not read them. Returns the output folder and the metrics.
 pub fn run_given(
