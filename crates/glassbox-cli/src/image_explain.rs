@@ -124,8 +124,13 @@ impl ExplainArgs {
         Ok(())
     }
 
-    /// The images to explain: --images, or the test images of --data.
-    fn inputs(&self, model: &ImageModel) -> Result<ImageInputs> {
+    /// The images to explain: --images, or the test images of --data; with --data, notes on
+    /// the typed folder settings (`given`) the selection does not use.
+    fn inputs(
+        &self,
+        model: &ImageModel,
+        given: &[FolderSetting],
+    ) -> Result<(ImageInputs, Vec<String>)> {
         Ok(match &self.data {
             Some(data) => {
                 let selection = FolderSelection {
@@ -133,9 +138,14 @@ impl ExplainArgs {
                     folder: self.folder.settings(),
                     seed: self.seed,
                 };
-                ImageInputs::from_folder(model, data, &selection, self.resize)?
+                let unused = selection.unused_notes(model, data, given);
+                let inputs = ImageInputs::from_folder(model, data, &selection, self.resize)?;
+                (inputs, unused)
             }
-            None => ImageInputs::from_files(model, &self.images, self.resize)?,
+            None => (
+                ImageInputs::from_files(model, &self.images, self.resize)?,
+                Vec::new(),
+            ),
         })
     }
 }
@@ -152,7 +162,8 @@ pub fn run_given(
     let settings = args.settings(&model)?;
     check_settings(&model, args.method, &settings)?;
     let staging = Staging::new(&args.out, args.force)?;
-    let inputs = args.inputs(&model)?;
+    let (inputs, unused) = args.inputs(&model, given)?;
+    print_notes(&unused, quiet);
     print_notes(&inputs.notes, quiet);
     let bars = Bars::new(quiet);
     let explanation = explain_images(&model, &inputs, args.method, &settings, &bars)?;

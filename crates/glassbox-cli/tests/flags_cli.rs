@@ -2,6 +2,7 @@
 //! `--model mlp` and MLP flags with the forest; `image explain`'s folder flags with
 //! `--images`; `image train --test-fraction` on a folder whose manifest.csv fixes the split.
 //! Each refusal is one line naming the flag, and the same command without it succeeds.
+//! `image explain --data` notes the folder flags its selection does not use.
 
 use std::path::{Path, PathBuf};
 
@@ -158,4 +159,36 @@ fn image_train_refuses_test_fraction_where_the_manifest_fixes_the_split() {
     assert!(ok, "{err}");
     let metrics = std::fs::read_to_string(tmp.path().join("t/metrics.json")).unwrap();
     assert!(metrics.contains("\"split\": \"manifest\""), "{metrics}");
+}
+
+#[test]
+fn image_explain_notes_split_flags_the_recorded_test_images_override() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("glassbox")
+        .unwrap()
+        .args(["image", "explain", "--model"])
+        .arg(data("models/neu-gap-cnn"))
+        .arg("--data")
+        .arg(data("neu"))
+        .args([
+            "--per-class",
+            "1",
+            "--test-fraction",
+            "0.5",
+            "--steps",
+            "0",
+            "--randomize-top",
+            "0",
+            "--out",
+        ])
+        .arg(tmp.path().join("x"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("note: --test-fraction not used: ")
+            && err.contains("holds the test images recorded in"),
+        "{err}"
+    );
 }

@@ -138,6 +138,45 @@ impl Default for FolderSelection {
     }
 }
 
+impl FolderSelection {
+    /// Notes on the folder settings in `given` (the ones typed) that taking test images of
+    /// `model` from `data` does not use: `--test-fraction` and `--ignore-manifest` when `data`
+    /// holds the test images the model's run recorded (those are taken, so that no training
+    /// image is explained as a test image), and `--test-fraction` when `data`'s manifest.csv
+    /// fixes the split. Notes rather than refusals: these settings are the fallback for a
+    /// folder without the recorded test images, which the user cannot always know in advance.
+    pub fn unused_notes(
+        &self,
+        model: &ImageModel,
+        data: &Path,
+        given: &[FolderSetting],
+    ) -> Vec<String> {
+        let typed = |s: FolderSetting| given.contains(&s).then_some(s.flag());
+        let split_flags: Vec<&str> = [FolderSetting::TestFraction, FolderSetting::IgnoreManifest]
+            .into_iter()
+            .filter_map(typed)
+            .collect();
+        if split_flags.is_empty() || self.per_class == 0 {
+            return Vec::new();
+        }
+        if recorded_test_images(model, data, self.per_class).is_some() {
+            return vec![format!(
+                "{} not used: {} holds the test images recorded in {}, which are taken",
+                split_flags.join(" and "),
+                data.display(),
+                model
+                    .dir()
+                    .join(super::model::TEST_PREDICTIONS_FILE)
+                    .display()
+            )];
+        }
+        match self.folder.refuse_unused(data, given) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![e.to_string()],
+        }
+    }
+}
+
 /// The images to explain: a batch (samples, 1, H, W) at the model's input size, each image's
 /// true class where known, and notes on what loading changed.
 #[derive(Clone, Debug)]
@@ -350,5 +389,42 @@ mod tests {
             ..FolderSettings::default()
         };
         assert!(ignoring.refuse_unused(dir.path(), &given).is_ok());
+    }
+
+    #[test]
+    fn folder_settings_the_selection_does_not_use_are_noted() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let model = ImageModel::load(&root.join("models/neu-gap-cnn")).unwrap();
+        let selection = FolderSelection::default();
+        let both = [FolderSetting::TestFraction, FolderSetting::IgnoreManifest];
+        // The bundled folder holds the recorded test images: the split settings are not used.
+        let neu = root.join("neu");
+        assert!(selection.unused_notes(&model, &neu, &[]).is_empty());
+        let notes = selection.unused_notes(&model, &neu, &both);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("--test-fraction and --ignore-manifest not used")
+                && notes[0].contains("test_predictions.csv"),
+            "{notes:?}"
+        );
+        // A folder without them whose manifest fixes the split: --test-fraction is not used,
+        // unless --ignore-manifest is on.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(MANIFEST_NAME),
+            "file,class,class_id,split\n",
+        )
+        .unwrap();
+        let notes = selection.unused_notes(&model, dir.path(), &[FolderSetting::TestFraction]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("fixes the split"), "{notes:?}");
+        let ignoring = FolderSelection {
+            folder: FolderSettings {
+                ignore_manifest: true,
+                ..FolderSettings::default()
+            },
+            ..FolderSelection::default()
+        };
+        assert!(ignoring.unused_notes(&model, dir.path(), &both).is_empty());
     }
 }
