@@ -360,6 +360,6 @@ fn global_settings(args: &ExplainArgs) -> GlobalSettings {
 }
 
 /// The settings among `ids` (clap argument ids of `explain` the user typed).
-pub fn given_settings<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<Setting> {
-    ids.filter_map(Setting::from_flag).collect()
+pub fn given_settings(ids: &[&str]) -> Vec<Setting> {
+    ids.iter().copied().filter_map(Setting::from_flag).collect()
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use glassbox::image::{Augment, CnnArch, ImageTrainSettings, LrSchedule, train_cnn};
+use glassbox::image::{Augment, CnnArch, FolderSetting, ImageTrainSettings, LrSchedule, train_cnn};
 use glassbox::records::image::ImageTrainMetrics;
 use glassbox::run_dir::{Staging, final_path};
 
@@ -30,12 +30,22 @@ pub enum ImageCommand {
     Explain(ExplainArgs),
 }
 
-/// Runs an `image` subcommand.
-pub fn run(args: &ImageArgs, quiet: bool) -> Result<()> {
+/// Runs an `image` subcommand; `typed` lists the clap argument ids of that subcommand the user
+/// typed (flags that do not apply are refused only when typed).
+pub fn run_given(args: &ImageArgs, typed: &[&str], quiet: bool) -> Result<()> {
+    let given = folder_settings(typed);
     match &args.command {
-        ImageCommand::Train(a) => train(a, quiet).map(|_| ()),
-        ImageCommand::Explain(a) => image_explain::run(a, quiet).map(|_| ()),
+        ImageCommand::Train(a) => train_given(a, &given, quiet).map(|_| ()),
+        ImageCommand::Explain(a) => image_explain::run_given(a, &given, quiet).map(|_| ()),
     }
+}
+
+/// The image-folder settings among `ids` (clap argument ids the user typed).
+pub fn folder_settings(ids: &[&str]) -> Vec<FolderSetting> {
+    ids.iter()
+        .copied()
+        .filter_map(FolderSetting::from_flag)
+        .collect()
 }
 
 /// The CNN architectures.
@@ -198,9 +208,15 @@ pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
     Ok((p(h)?, p(w)?))
 }
 
-/// Runs `image train`; returns the output folder and the metrics.
-pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageTrainMetrics)> {
+/// Runs `image train`; `given` lists the folder settings the user typed, refused where the
+/// folder's split ignores them. Returns the output folder and the metrics.
+pub fn train_given(
+    args: &ImageTrainArgs,
+    given: &[FolderSetting],
+    quiet: bool,
+) -> Result<(PathBuf, ImageTrainMetrics)> {
     let settings = args.settings();
+    settings.folder.refuse_unused(&args.data, given)?;
     let staging = Staging::new(&args.out, args.force)?;
     let bars = Bars::new(quiet);
     let run = train_cnn(&args.data, &settings, &bars)?;

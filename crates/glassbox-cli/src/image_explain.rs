@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use glassbox::image::{
-    FolderSelection, FolderSettings, ImageExplainSettings, ImageInputs, ImageMethod, ImageModel,
-    check_settings, explain_images, write_image_explanation,
+    FolderSelection, FolderSetting, FolderSettings, ImageExplainSettings, ImageInputs, ImageMethod,
+    ImageModel, check_settings, explain_images, write_image_explanation,
 };
 use glassbox::records::image::ImageExplainSummary;
 use glassbox::run_dir::{Staging, final_path};
@@ -115,8 +115,22 @@ impl ExplainArgs {
         })
     }
 
-    /// The images to explain: --images, or the test images of --data.
-    fn inputs(&self, model: &ImageModel) -> Result<ImageInputs> {
+    /// Refuses typed folder settings (`given`) that the chosen input ignores: every one with
+    /// --images.
+    fn refuse_unused(&self, given: &[FolderSetting]) -> Result<()> {
+        if self.data.is_none() {
+            FolderSetting::refuse_without_folder(given, "--images")?;
+        }
+        Ok(())
+    }
+
+    /// The images to explain: --images, or the test images of --data; with --data, notes on
+    /// the typed folder settings (`given`) the selection does not use.
+    fn inputs(
+        &self,
+        model: &ImageModel,
+        given: &[FolderSetting],
+    ) -> Result<(ImageInputs, Vec<String>)> {
         Ok(match &self.data {
             Some(data) => {
                 let selection = FolderSelection {
@@ -124,20 +138,32 @@ impl ExplainArgs {
                     folder: self.folder.settings(),
                     seed: self.seed,
                 };
-                ImageInputs::from_folder(model, data, &selection, self.resize)?
+                let unused = selection.unused_notes(model, data, given);
+                let inputs = ImageInputs::from_folder(model, data, &selection, self.resize)?;
+                (inputs, unused)
             }
-            None => ImageInputs::from_files(model, &self.images, self.resize)?,
+            None => (
+                ImageInputs::from_files(model, &self.images, self.resize)?,
+                Vec::new(),
+            ),
         })
     }
 }
 
-/// Runs `image explain`; returns the output folder and the summary.
-pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ImageExplainSummary)> {
+/// Runs `image explain`; `given` lists the folder settings the user typed, refused where the
+/// input does not read them. Returns the output folder and the summary.
+pub fn run_given(
+    args: &ExplainArgs,
+    given: &[FolderSetting],
+    quiet: bool,
+) -> Result<(PathBuf, ImageExplainSummary)> {
+    args.refuse_unused(given)?;
     let model = ImageModel::load(&args.model)?;
     let settings = args.settings(&model)?;
     check_settings(&model, args.method, &settings)?;
     let staging = Staging::new(&args.out, args.force)?;
-    let inputs = args.inputs(&model)?;
+    let (inputs, unused) = args.inputs(&model, given)?;
+    print_notes(&unused, quiet);
     print_notes(&inputs.notes, quiet);
     let bars = Bars::new(quiet);
     let explanation = explain_images(&model, &inputs, args.method, &settings, &bars)?;

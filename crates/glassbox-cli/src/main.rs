@@ -45,16 +45,17 @@ enum Command {
     Report(report::ReportArgs),
 }
 
-/// The explain settings the user typed (not defaulted), by clap argument id.
-fn typed_settings(matches: &clap::ArgMatches) -> Vec<glassbox::tabular::Setting> {
-    let Some(sub) = matches.subcommand_matches("explain") else {
-        return Vec::new();
-    };
-    explain::given_settings(
-        sub.ids()
-            .map(|id| id.as_str())
-            .filter(|id| sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)),
-    )
+/// The argument ids the user typed (not defaulted) in the subcommand that runs: the innermost
+/// one (`train`, `explain`, `image train`, `image explain`, ...).
+fn typed_ids(matches: &clap::ArgMatches) -> Vec<&str> {
+    let mut m = matches;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    m.ids()
+        .map(|id| id.as_str())
+        .filter(|id| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+        .collect()
 }
 
 fn main() -> ExitCode {
@@ -63,13 +64,16 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    let typed = typed_ids(&matches);
     let result = match &cli.command {
-        Command::Train(args) => train::run(args, cli.quiet).map(|_| ()),
+        Command::Train(args) => {
+            train::run_given(args, &train::given_settings(&typed), cli.quiet).map(|_| ())
+        }
         Command::Explain(args) => {
-            explain::run_given(args, &typed_settings(&matches), cli.quiet).map(|_| ())
+            explain::run_given(args, &explain::given_settings(&typed), cli.quiet).map(|_| ())
         }
         Command::Demo(args) => demo::run(args, cli.quiet),
-        Command::Image(args) => image::run(args, cli.quiet),
+        Command::Image(args) => image::run_given(args, &typed, cli.quiet),
         Command::Report(args) => report::run(args, cli.quiet).map(|_| ()),
     };
     match result {

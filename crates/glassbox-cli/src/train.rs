@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use glassbox::run_dir::{Staging, final_path};
-use glassbox::tabular::{self, TrainSettings, hidden_name, max_features_name};
+use glassbox::tabular::{self, TrainSetting, TrainSettings, hidden_name, max_features_name};
 use glassbox_data::read_table;
 use glassbox_models::forest::RandomForestParams;
 use glassbox_models::nn::{MlpParams, parse_hidden};
@@ -149,8 +149,23 @@ fn settings(args: &TrainArgs) -> Result<TrainSettings> {
     })
 }
 
-/// Runs `train`; returns the output folder and the metrics.
-pub fn run(args: &TrainArgs, quiet: bool) -> Result<(PathBuf, Metrics)> {
+/// The settings among `ids` (clap argument ids of `train` the user typed) that only one kind
+/// of model reads.
+pub fn given_settings(ids: &[&str]) -> Vec<TrainSetting> {
+    ids.iter()
+        .copied()
+        .filter_map(TrainSetting::from_flag)
+        .collect()
+}
+
+/// Runs `train`; `given` lists the model settings the user typed, refused where the model
+/// does not read them. Returns the output folder and the metrics.
+pub fn run_given(
+    args: &TrainArgs,
+    given: &[TrainSetting],
+    quiet: bool,
+) -> Result<(PathBuf, Metrics)> {
+    tabular::ModelKind::from(args.model).refuse_unused(given)?;
     let settings = settings(args)?;
     settings.validate()?;
     let staging = Staging::new(&args.out, args.force)?;

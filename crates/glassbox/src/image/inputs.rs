@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use glassbox_data::{
-    DataError, ImageBatch, ImageDataset, ImageFolderOptions, ImageLoadOptions, load_image_files,
-    load_image_folder,
+    DataError, ImageBatch, ImageDataset, ImageFolderOptions, ImageLoadOptions, MANIFEST_NAME,
+    load_image_files, load_image_folder,
 };
 
 use super::ImageModel;
@@ -26,6 +26,78 @@ impl Default for FolderSettings {
             test_fraction: 0.2,
             ignore_manifest: false,
         }
+    }
+}
+
+/// A setting of how images are taken from an image folder (named as its command-line flag):
+/// read only when the images come from a folder, and `--test-fraction` only when the folder's
+/// split is drawn at random.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FolderSetting {
+    /// `--per-class` ([`FolderSelection::per_class`]).
+    PerClass,
+    /// `--test-fraction` ([`FolderSettings::test_fraction`]).
+    TestFraction,
+    /// `--ignore-manifest` ([`FolderSettings::ignore_manifest`]).
+    IgnoreManifest,
+}
+
+impl FolderSetting {
+    /// Every setting.
+    pub const ALL: [FolderSetting; 3] = [
+        FolderSetting::PerClass,
+        FolderSetting::TestFraction,
+        FolderSetting::IgnoreManifest,
+    ];
+
+    /// The command-line flag, e.g. `--test-fraction`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            FolderSetting::PerClass => "--per-class",
+            FolderSetting::TestFraction => "--test-fraction",
+            FolderSetting::IgnoreManifest => "--ignore-manifest",
+        }
+    }
+
+    /// The setting whose flag, without dashes, is `name` (`test-fraction` or `test_fraction`).
+    pub fn from_flag(name: &str) -> Option<FolderSetting> {
+        let name = name.trim_start_matches('-').replace('_', "-");
+        FolderSetting::ALL
+            .into_iter()
+            .find(|s| s.flag().trim_start_matches('-') == name)
+    }
+
+    /// Refuses every folder setting in `given` for images that do not come from a folder
+    /// (`instead` names where they come from, e.g. `--images`).
+    pub fn refuse_without_folder(given: &[FolderSetting], instead: &str) -> Result<()> {
+        match given.first() {
+            None => Ok(()),
+            Some(s) => Err(Error::Settings(format!(
+                "{} applies only with --data (test images taken from a folder); the images \
+                 here come from {instead}: remove it",
+                s.flag()
+            ))),
+        }
+    }
+}
+
+impl FolderSettings {
+    /// Refuses settings in `given` that the split of the folder `data` would ignore:
+    /// `--test-fraction` when `data`'s manifest.csv fixes the split (and `ignore_manifest` is
+    /// off). `given` lists the settings set explicitly (on the command line: the flags typed).
+    pub fn refuse_unused(&self, data: &Path, given: &[FolderSetting]) -> Result<()> {
+        let manifest = data.join(MANIFEST_NAME);
+        if given.contains(&FolderSetting::TestFraction)
+            && !self.ignore_manifest
+            && manifest.is_file()
+        {
+            return Err(Error::Settings(format!(
+                "--test-fraction does not apply: {} fixes the split (add --ignore-manifest to \
+                 split at random with --test-fraction, or remove it)",
+                manifest.display()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -62,6 +134,45 @@ impl Default for FolderSelection {
             per_class: 2,
             folder: FolderSettings::default(),
             seed: 42,
+        }
+    }
+}
+
+impl FolderSelection {
+    /// Notes on the folder settings in `given` (the ones typed) that taking test images of
+    /// `model` from `data` does not use: `--test-fraction` and `--ignore-manifest` when `data`
+    /// holds the test images the model's run recorded (those are taken, so that no training
+    /// image is explained as a test image), and `--test-fraction` when `data`'s manifest.csv
+    /// fixes the split. Notes rather than refusals: these settings are the fallback for a
+    /// folder without the recorded test images, which the user cannot always know in advance.
+    pub fn unused_notes(
+        &self,
+        model: &ImageModel,
+        data: &Path,
+        given: &[FolderSetting],
+    ) -> Vec<String> {
+        let typed = |s: FolderSetting| given.contains(&s).then_some(s.flag());
+        let split_flags: Vec<&str> = [FolderSetting::TestFraction, FolderSetting::IgnoreManifest]
+            .into_iter()
+            .filter_map(typed)
+            .collect();
+        if split_flags.is_empty() || self.per_class == 0 {
+            return Vec::new();
+        }
+        if recorded_test_images(model, data, self.per_class).is_some() {
+            return vec![format!(
+                "{} not used: {} holds the test images recorded in {}, which are taken",
+                split_flags.join(" and "),
+                data.display(),
+                model
+                    .dir()
+                    .join(super::model::TEST_PREDICTIONS_FILE)
+                    .display()
+            )];
+        }
+        match self.folder.refuse_unused(data, given) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![e.to_string()],
         }
     }
 }
@@ -228,4 +339,92 @@ pub fn load_notes(batches: &[&ImageBatch]) -> Vec<String> {
         ));
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_settings_are_refused_where_they_do_not_apply() {
+        for s in FolderSetting::ALL {
+            assert_eq!(FolderSetting::from_flag(s.flag()), Some(s));
+        }
+        assert_eq!(
+            FolderSetting::from_flag("ignore_manifest"),
+            Some(FolderSetting::IgnoreManifest)
+        );
+        assert!(FolderSetting::refuse_without_folder(&[], "--images").is_ok());
+        let e = FolderSetting::refuse_without_folder(&[FolderSetting::PerClass], "--images")
+            .unwrap_err();
+        assert!(matches!(e, Error::Settings(_)));
+        assert!(
+            e.to_string()
+                .starts_with("--per-class applies only with --data"),
+            "{e}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let given = [FolderSetting::TestFraction];
+        let split = FolderSettings::default();
+        // No manifest: the fraction draws the split.
+        assert!(split.refuse_unused(dir.path(), &given).is_ok());
+        std::fs::write(
+            dir.path().join(MANIFEST_NAME),
+            "file,class,class_id,split\n",
+        )
+        .unwrap();
+        let e = split
+            .refuse_unused(dir.path(), &given)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--test-fraction does not apply") && e.contains("--ignore-manifest"),
+            "{e}"
+        );
+        // Not typed (the default), or with --ignore-manifest: nothing to refuse.
+        assert!(split.refuse_unused(dir.path(), &[]).is_ok());
+        let ignoring = FolderSettings {
+            ignore_manifest: true,
+            ..FolderSettings::default()
+        };
+        assert!(ignoring.refuse_unused(dir.path(), &given).is_ok());
+    }
+
+    #[test]
+    fn folder_settings_the_selection_does_not_use_are_noted() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let model = ImageModel::load(&root.join("models/neu-gap-cnn")).unwrap();
+        let selection = FolderSelection::default();
+        let both = [FolderSetting::TestFraction, FolderSetting::IgnoreManifest];
+        // The bundled folder holds the recorded test images: the split settings are not used.
+        let neu = root.join("neu");
+        assert!(selection.unused_notes(&model, &neu, &[]).is_empty());
+        let notes = selection.unused_notes(&model, &neu, &both);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("--test-fraction and --ignore-manifest not used")
+                && notes[0].contains("test_predictions.csv"),
+            "{notes:?}"
+        );
+        // A folder without them whose manifest fixes the split: --test-fraction is not used,
+        // unless --ignore-manifest is on.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(MANIFEST_NAME),
+            "file,class,class_id,split\n",
+        )
+        .unwrap();
+        let notes = selection.unused_notes(&model, dir.path(), &[FolderSetting::TestFraction]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("fixes the split"), "{notes:?}");
+        let ignoring = FolderSelection {
+            folder: FolderSettings {
+                ignore_manifest: true,
+                ..FolderSettings::default()
+            },
+            ..FolderSelection::default()
+        };
+        assert!(ignoring.unused_notes(&model, dir.path(), &both).is_empty());
+    }
 }

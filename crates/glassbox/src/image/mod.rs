@@ -55,7 +55,9 @@ pub use explain::{ImageExplanation, LIME_LAYER, MapDetail, check_settings, expla
 pub use explain_write::{EXPLAIN_SUBFOLDERS, GRID_SVG_MAX_ROWS, write_image_explanation};
 pub use glassbox_explain::lime::image::HideColor;
 pub use glassbox_models::nn::{Augment, CnnArch, LrSchedule};
-pub use inputs::{FolderSelection, FolderSettings, ImageInputs, load_folder, load_notes};
+pub use inputs::{
+    FolderSelection, FolderSetting, FolderSettings, ImageInputs, load_folder, load_notes,
+};
 pub use method::ImageMethod;
 pub use model::{ImageModel, TEST_PREDICTIONS_FILE, TestPrediction};
 pub use settings::{ImageExplainSettings, LimeSettings, hide_color_name, parse_hide_color};

@@ -98,6 +98,7 @@ mod method;
 mod rows;
 mod settings;
 mod train;
+mod train_setting;
 mod write;
 
 pub use explain::{EXACT_RTOL, TabularExplanation, explain};
@@ -114,3 +115,4 @@ pub use settings::{
 pub use train::{
     ModelKind, TrainSettings, TrainedRun, hidden_name, max_features_name, parse_max_features, train,
 };
+pub use train_setting::TrainSetting;
