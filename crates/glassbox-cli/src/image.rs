@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
+use glassbox::Model;
 use glassbox::image::{Augment, CnnArch, ImageModel, ImageTrainSettings, LrSchedule, train_cnn};
 use glassbox::records::image::ImageTrainMetrics;
 use glassbox::run_dir::{Staging, final_path};
@@ -229,7 +230,7 @@ pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageTrainM
 /// Test accuracy of the CNN saved in `model_dir` on the test images of `data` (the manifest's
 /// split), computed as `image train` computes it.
 pub fn test_accuracy(model_dir: &Path, data: &Path, quiet: bool) -> Result<f64> {
-    let model = ImageModel::load(model_dir)?;
+    let model = ImageModel::try_from(Model::load(model_dir)?)?;
     Ok(glassbox::image::test_accuracy(
         &model,
         data,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use glassbox::Model;
 use glassbox::image::{
     FolderSelection, FolderSettings, ImageExplainSettings, ImageInputs, ImageMethod, ImageModel,
     check_settings, explain_images, write_image_explanation,
@@ -133,7 +134,7 @@ impl ExplainArgs {
 
 /// Runs `image explain`; returns the output folder and the summary.
 pub fn run(args: &ExplainArgs, quiet: bool) -> Result<(PathBuf, ImageExplainSummary)> {
-    let model = ImageModel::load(&args.model)?;
+    let model = ImageModel::try_from(Model::load(&args.model)?)?;
     let settings = args.settings(&model)?;
     check_settings(&model, args.method, &settings)?;
     let staging = Staging::new(&args.out, args.force)?;

@@ -11,6 +11,7 @@
 //! The source is a private enum: a new kind of model (an ONNX graph, a Python object) adds a
 //! variant here and the explainers, which only ask for capabilities, stay untouched.
 
+mod image;
 mod load;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use glassbox_models::saved::SavedModel;
 pub use glassbox_core::link::Link;
 pub use load::{LoadOptions, ModelFormat};
 
+use crate::image::ImageModel;
 use crate::{Error, Result};
 
 /// A loaded model: its predictor, scaler, names, link and capabilities.
@@ -44,6 +46,8 @@ enum Source {
     Boosted(Box<ImportedModel>),
     /// Trees built in memory, reading raw features.
     Trees { ensemble: TreeEnsemble, link: Link },
+    /// A CNN run folder: an image classifier (see [`Model::image`]).
+    Image(Box<ImageModel>),
 }
 
 impl Model {
@@ -96,7 +100,8 @@ impl Model {
         }
     }
 
-    /// The model file it was loaded from (`model.json` inside a run folder), if any.
+    /// The model file or folder it was loaded from (`model.json` inside a glassbox run folder,
+    /// the folder of a CNN run), if any.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
@@ -120,6 +125,7 @@ impl Model {
             Source::Glassbox(s) => Some(&s.feature_names),
             Source::Boosted(b) => b.feature_names(),
             Source::Trees { ensemble, .. } => ensemble.feature_names.as_deref(),
+            Source::Image(_) => None,
         }
     }
 
@@ -153,6 +159,7 @@ impl Model {
             Source::Glassbox(s) => s.tree_ensemble(),
             Source::Boosted(b) => Some(&b.ensemble),
             Source::Trees { ensemble, .. } => Some(ensemble),
+            Source::Image(_) => None,
         }
     }
 
@@ -175,6 +182,7 @@ impl Model {
                 _ => Link::Identity,
             },
             Source::Trees { link, .. } => *link,
+            Source::Image(_) => Link::Softmax,
         }
     }
 
@@ -193,14 +201,16 @@ impl Model {
                 Link::Logistic => Some(2),
                 Link::Softmax => Some(ensemble.n_outputs),
             },
+            Source::Image(m) => Some(m.class_names().len()),
         }
     }
 
     /// Names of the outputs [`Predict::predict`] returns: the target of a glassbox model,
-    /// `margin` / `class i margin` for imported ones.
+    /// the class names of a CNN, `margin` / `class i margin` for imported ones.
     pub fn output_names(&self) -> Vec<String> {
         match &self.source {
             Source::Glassbox(s) => vec![s.target_name.clone()],
+            Source::Image(m) => m.class_names().to_vec(),
             _ => match self.n_outputs() {
                 1 => vec!["margin".to_string()],
                 k => (0..k).map(|i| format!("class {i} margin")).collect(),
@@ -208,8 +218,12 @@ impl Model {
         }
     }
 
-    /// Names of the probability outputs, where [`Model::link`] is not the identity.
+    /// Names of the probability outputs, where [`Model::link`] is not the identity (a CNN's:
+    /// its class names).
     pub fn probability_names(&self) -> Option<Vec<String>> {
+        if let Source::Image(m) = &self.source {
+            return Some(m.class_names().to_vec());
+        }
         match self.link() {
             Link::Identity => None,
             Link::Logistic => Some(vec!["probability".to_string()]),
@@ -231,9 +245,11 @@ impl Model {
     }
 
     /// The model as a predictor of its input space (what [`Model::to_input`] returns):
-    /// margins, shape (samples, outputs).
+    /// margins, shape (samples, outputs). Errors for image models, which table explainers
+    /// cannot explain.
     pub fn input_predictor(&self) -> Result<&dyn Predict> {
         match &self.source {
+            Source::Image(_) => Err(self.not_a_table_model()),
             Source::Glassbox(s) => match (s.tree_ensemble(), s.network()) {
                 (Some(trees), _) => Ok(trees),
                 (None, Ok(net)) => Ok(net),
@@ -247,12 +263,15 @@ impl Model {
     /// The rows of `raw` this model reads, as a table of raw values in the model's feature
     /// order. Models without feature names take the table's columns by position, leaving out
     /// `target`; imported boosters accept missing cells (NaN) wherever their trees have a
-    /// default direction.
+    /// default direction. Errors for image models.
     pub fn feature_table(
         &self,
         raw: &RawTable,
         target: Option<&str>,
     ) -> Result<glassbox_core::Table> {
+        if self.image().is_some() {
+            return Err(self.not_a_table_model());
+        }
         let names: Vec<String> = match self.feature_names() {
             Some(names) => names.to_vec(),
             None => self.names_by_position(raw, target)?,
@@ -264,7 +283,9 @@ impl Model {
                 b.check_input(table.features.view())?;
                 Ok(table)
             }
-            Source::Trees { .. } => Ok(raw.to_feature_table_with_missing(&names, None)?),
+            Source::Trees { .. } | Source::Image(_) => {
+                Ok(raw.to_feature_table_with_missing(&names, None)?)
+            }
         }
     }
 
@@ -299,6 +320,7 @@ impl Predict for Model {
             Source::Glassbox(s) => s.feature_names.len(),
             Source::Boosted(b) => b.n_features(),
             Source::Trees { ensemble, .. } => ensemble.n_features,
+            Source::Image(m) => m.cnn().input_shape().iter().product(),
         }
     }
 
@@ -307,12 +329,18 @@ impl Predict for Model {
             Source::Glassbox(s) => s.n_outputs(),
             Source::Boosted(b) => b.n_outputs(),
             Source::Trees { ensemble, .. } => ensemble.n_outputs,
+            Source::Image(m) => m.class_names().len(),
         }
     }
 
     /// Margins (the raw output for regressors), shape (samples, outputs), from raw feature
-    /// values, shape (samples, features).
+    /// values, shape (samples, features). For a CNN: pre-softmax class scores, shape
+    /// (images, classes), from images flattened in (channel, row, column) order, shape
+    /// (images, channels · height · width), pixel values as glassbox's image loader gives them.
     fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
+        if let Source::Image(m) = &self.source {
+            return image::flat_class_scores(m, x);
+        }
         let input = match self.scaler() {
             Some(scaler) => scaler.transform(x)?,
             None => x.to_owned(),
