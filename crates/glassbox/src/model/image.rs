@@ -10,6 +10,16 @@ use crate::image::ImageModel;
 use crate::{Error, Result};
 
 impl Model {
+    /// A CNN run held in memory (e.g. [`ImageModel::from_cnn`] of a network just trained).
+    pub fn from_image(image: ImageModel) -> Model {
+        let dir = image.dir().to_path_buf();
+        Model {
+            source: Source::Image(Box::new(image)),
+            path: Some(dir.clone()),
+            run_dir: Some(dir),
+        }
+    }
+
     /// The CNN run of image models (what [`crate::image::explain_images`] explains); `None`
     /// for table models. [`ImageModel::try_from`] gives it with an error instead.
     pub fn image(&self) -> Option<&ImageModel> {
@@ -91,12 +101,12 @@ pub(super) fn flat_class_scores(
     x: ArrayView2<'_, f64>,
 ) -> std::result::Result<Array2<f64>, CoreError> {
     let cnn = model.cnn();
-    let [c, h, w] = ConvClassifier::input_shape(cnn);
+    let [c, h, w] = cnn.input_shape();
     glassbox_core::model::check_input(x, c * h * w)?;
     let images =
         Array4::from_shape_vec((x.nrows(), c, h, w), x.iter().map(|&v| v as f32).collect())
             .map_err(|e| CoreError::InvalidArgument(e.to_string()))?;
-    let scores = ConvClassifier::class_scores(cnn, images.view())?;
+    let scores = cnn.class_scores(images.view())?;
     Ok(scores.mapv(f64::from))
 }
 

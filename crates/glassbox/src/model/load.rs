@@ -163,11 +163,6 @@ impl Model {
 
     /// The CNN run in folder `dir`.
     fn load_cnn(dir: &Path) -> Result<Model> {
-        let image = ImageModel::read(dir)?;
-        Ok(Model {
-            source: Source::Image(Box::new(image)),
-            path: Some(dir.to_path_buf()),
-            run_dir: Some(dir.to_path_buf()),
-        })
+        Ok(Model::from_image(ImageModel::read(dir)?))
     }
 }

@@ -1,15 +1,38 @@
 //! [`Model`]: the one loaded model every explainer works on.
 //!
-//! A model comes from a glassbox run folder or `model.json` (random forest, MLP), an XGBoost
-//! JSON or LightGBM text file ([`Model::load`]), or memory ([`Model::from_saved`],
-//! [`Model::from_tree_ensemble`]). Whatever its source, it answers the same questions: its
-//! feature names, its outputs and their names, its link, and which capabilities it has
-//! ([`Model::trees`] for the TreeSHAP family, [`Model::network`] for DeepSHAP and the gradient
-//! methods). Callers always pass raw feature values: a glassbox model's scaler is applied
-//! inside ([`Model::to_input`]), so `impl Predict for Model` predicts from raw rows.
+//! # Sources
 //!
-//! The source is a private enum: a new kind of model (an ONNX graph, a Python object) adds a
-//! variant here and the explainers, which only ask for capabilities, stay untouched.
+//! [`Model::load`] detects the source of a path (or [`Model::load_with`] is told it through
+//! [`ModelFormat`]); other constructors take models already in memory:
+//!
+//! | source (private `Source` variant) | from | capabilities |
+//! |---|---|---|
+//! | glassbox forest or MLP (`Glassbox`) | a `glassbox train` run folder or its `model.json`; [`Model::from_saved`] | [`Model::trees`] (forest) or [`Model::network`] (MLP), [`Model::scaler`] |
+//! | imported booster (`Boosted`) | an XGBoost JSON or LightGBM text file; [`Model::from_boosted`] | [`Model::trees`] |
+//! | trees in memory (`Trees`) | [`Model::from_tree_ensemble`] | [`Model::trees`] |
+//! | CNN run (`Image`) | a `glassbox image train` run folder (`weights.safetensors` + `architecture.json`, no `model.json`) or its `architecture.json` | [`Model::image`], [`Model::conv_classifier`] |
+//!
+//! Whatever its source, a model answers the same questions: its feature names, its outputs and
+//! their names, its link ([`Link`]: identity, logistic, softmax; a CNN's is softmax over its
+//! class scores), its [`Model::kind`] for messages, and which capabilities it has. Callers
+//! always pass raw values: a glassbox model's scaler is applied inside ([`Model::to_input`]),
+//! so `impl Predict for Model` predicts from raw rows; a CNN predicts its class scores from
+//! images flattened to (images, channels · height · width).
+//!
+//! The table explainers ([`crate::tabular`]) ask for [`Model::trees`], [`Model::network`] or
+//! [`Model::input_predictor`] and refuse an image model with a message naming the image
+//! command; the image explainers ([`crate::image`]) take the model's [`ImageModel`]
+//! (`ImageModel::try_from(model)`), which refuses a table model naming its kind.
+//!
+//! # Adding a source
+//!
+//! A new kind of model (an ONNX graph, a Python object through the Python package) adds:
+//! a `Source` variant holding it; its arm in each capability method here (`None` where it
+//! lacks one, a capability trait object such as [`glassbox_core::Predict`] or
+//! [`glassbox_core::ConvClassifier`] where it has one); a constructor (`Model::from_...`, for
+//! objects in memory) and/or a [`ModelFormat`] value with its detection in `load.rs` (for
+//! files). The explainers, which only ask for capabilities, stay untouched; the compiler lists
+//! every `match` that needs the new arm.
 
 mod image;
 mod load;
