@@ -14,15 +14,26 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use glassbox::image::ImageMethod;
-use glassbox_explain::cam::CamMethod;
+use glassbox::Model;
+use glassbox::data::{IndexCol, RawTable, ReadOptions, read_table};
+use glassbox::explain::cam::CamMethod;
+use glassbox::image::{
+    CnnArch, FolderSelection, ImageExplainSettings, ImageInputs, ImageMethod, ImageModel,
+    ImageTrainSettings, LimeSettings, explain_images, test_accuracy, train_cnn,
+    write_image_explanation,
+};
+use glassbox::models::forest::RandomForestParams;
+use glassbox::records::image::ImageTrainMetrics;
+use glassbox::records::read_record;
+use glassbox::records::tabular::TrainMetrics;
+use glassbox::run_dir::{Staging, final_path};
+use glassbox::tabular::{
+    self, ExplainSettings, Method, ModelKind, PdpSettings, PermutationSettings, Rows, TableJob,
+    TrainSettings, WriteSettings,
+};
 use glassbox_report::{Note, Report, Section, Table};
 
-use crate::explain::{ExplainArgs, Method, Rows};
-use crate::image::{ArchArg, FolderArgs, ImageTrainArgs};
-use crate::output::Staging;
-use crate::table_args::TableArgs;
-use crate::train::{ForestArgs, MlpArgs, ModelKind, TrainArgs};
+use crate::progress::Bars;
 
 /// Arguments of `glassbox demo`.
 #[derive(Args, Debug, Clone)]
@@ -57,6 +68,9 @@ pub const MOLDING_DROP: &[&str] = &[
     "RunIndex",
     "SourceOrderRepaired",
 ];
+
+/// The molding column the demo's models predict.
+pub const MOLDING_TARGET: &str = "Weight (g)";
 
 /// Seed of every random choice in the demo.
 const SEED: u64 = 42;
@@ -102,6 +116,12 @@ impl Stages {
     }
 }
 
+/// The molding table, its target and where it came from.
+struct Molding {
+    raw: RawTable,
+    path: PathBuf,
+}
+
 /// Runs the demo.
 pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
@@ -119,118 +139,35 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
         done: Vec::new(),
         quiet,
     };
-    let molding = data.join("molding/ikv_injection_molding.xlsx");
-    let table = TableArgs {
-        data: molding.clone(),
+    let bars = Bars::new(quiet);
+    let path = data.join("molding/ikv_injection_molding.xlsx");
+    let options = ReadOptions {
         sheet: None,
-        index_col: Some("0".into()),
+        index_col: Some(IndexCol::Position(0)),
     };
-
-    let forest_dir = staging.path("molding-forest");
-    let forest = stages.run("molding: train the random forest", || {
-        train_model(&table, &forest_dir, ModelKind::Forest, args.quick, quiet)
-    })?;
-    let forest_shap = staging.path("molding-forest-tree-shap");
-    stages.run("molding: TreeSHAP for the forest", || {
-        explain(&table, &forest_dir, Method::TreeShap, &forest_shap, quiet)
-    })?;
-    let forest_permutation = staging.path("molding-forest-permutation");
-    let forest_pdp = staging.path("molding-forest-pdp");
-    stages.run(
-        "molding: permutation importance and partial dependence for the forest",
-        || {
-            explain(
-                &table,
-                &forest_dir,
-                Method::Permutation,
-                &forest_permutation,
-                quiet,
-            )?;
-            explain(&table, &forest_dir, Method::Pdp, &forest_pdp, quiet)
-        },
-    )?;
-    let mlp_dir = staging.path("molding-mlp");
-    let mlp = stages.run("molding: train the neural network (MLP)", || {
-        train_model(&table, &mlp_dir, ModelKind::Mlp, args.quick, quiet)
-    })?;
-    let mlp_shap = staging.path("molding-mlp-deep-shap");
-    stages.run("molding: DeepSHAP for the MLP", || {
-        explain(&table, &mlp_dir, Method::DeepShap, &mlp_shap, quiet)
-    })?;
-
-    let mut image_runs: Vec<(ArchArg, PathBuf, f64)> = Vec::new();
-    for arch in [ArchArg::GapCnn, ArchArg::FlattenCnn] {
-        let name = arch_name(arch);
-        let dir = staging.path(&format!("neu-{name}"));
-        let accuracy = stages.run(&format!("images: {name}"), || {
-            cnn_run(&neu, &data, arch, &dir, args, quiet)
-        })?;
-        image_runs.push((arch, dir, accuracy));
-    }
-    let mut cam_runs = Vec::new();
-    for (arch, method) in [
-        (ArchArg::GapCnn, ImageMethod::Cam(CamMethod::Cam)),
-        (ArchArg::GapCnn, ImageMethod::Cam(CamMethod::GradCam)),
-        (ArchArg::FlattenCnn, ImageMethod::Cam(CamMethod::GradCam)),
-        (ArchArg::GapCnn, ImageMethod::Lime),
-    ] {
-        let name = arch_name(arch);
-        let model = staging.path(&format!("neu-{name}"));
-        let out = staging.path(&format!("neu-{name}-{method}"));
-        stages.run(&format!("images: {method} for {name}"), || {
-            explain_images(&neu, &model, method, &out, args.quick, quiet)
-        })?;
-        cam_runs.push(out);
-    }
-
+    let molding = Molding {
+        raw: read_table(&path, &options)?,
+        path,
+    };
+    let table_runs = molding_stages(&molding, &staging, args.quick, &bars, &mut stages)?;
+    let image_runs = image_stages(&neu, &data, &staging, args, &bars, &mut stages)?;
     let report_path = staging.path("report.html");
     let done = stages.done.clone();
     stages.run("report", || {
-        let mut report = Report::new("glassbox demo: explainable AI on process data and images")
-            .intro(
-                "This page was written by `glassbox demo`. It trains models on two kinds of \
-                 factory data bundled with glassbox and explains their predictions: an \
-                 injection-molding process table (predict the part weight from machine and \
-                 geometry settings) and grayscale images of steel-surface defects (NEU, six \
-                 defect classes). Each section below is one run folder beside this page; every \
-                 figure has a short note on what it shows and how to read it.",
-            )
-            .section(overview(
-                args,
-                &forest,
-                &mlp,
-                &image_runs,
-                started.elapsed().as_secs_f64(),
-                &done,
-            ));
-        for dir in [
-            &forest_dir,
-            &forest_shap,
-            &forest_permutation,
-            &forest_pdp,
-            &mlp_dir,
-            &mlp_shap,
-        ] {
-            report = report.run_dir(dir)?;
-        }
-        for (_, dir, _) in &image_runs {
-            report = report.run_dir(dir)?;
-        }
-        for dir in &cam_runs {
-            report = report.run_dir(dir)?;
-        }
-        // The page is built inside the staging folder; name the folders where they will be.
-        let staged = staging.path("").display().to_string();
-        let staged = staged.trim_end_matches('/');
-        let final_dir = crate::output::final_path(Path::new(staged))
-            .display()
-            .to_string();
-        let html = report.render().replace(staged, &final_dir).replace(
-            &glassbox_report::escape_html(staged),
-            &glassbox_report::escape_html(&final_dir),
+        let overview = overview(
+            args,
+            &table_runs.forest,
+            &table_runs.mlp,
+            &image_runs.trained,
+            started.elapsed().as_secs_f64(),
+            &done,
         );
-        glassbox_core::atomic::write_atomic(&report_path, html.as_bytes())?;
-        Ok(())
+        let dirs = table_runs
+            .dirs
+            .iter()
+            .chain(image_runs.trained.iter().map(|(_, dir, _)| dir))
+            .chain(&image_runs.explained);
+        write_report(&staging, &report_path, overview, dirs)
     })?;
 
     let dir = staging.commit()?;
@@ -245,56 +182,146 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-fn arch_name(arch: ArchArg) -> &'static str {
-    match arch {
-        ArchArg::GapCnn => "gap-cnn",
-        ArchArg::FlattenCnn => "flatten-cnn",
+/// What the molding stages made: the two training records and every run folder, in report
+/// order.
+struct TableRuns {
+    forest: TrainMetrics,
+    mlp: TrainMetrics,
+    dirs: Vec<PathBuf>,
+}
+
+/// The molding stages: the forest (TreeSHAP, permutation importance, partial dependence) and
+/// the MLP (DeepSHAP), each explained on its test rows.
+fn molding_stages(
+    molding: &Molding,
+    staging: &Staging,
+    quick: bool,
+    bars: &Bars,
+    stages: &mut Stages,
+) -> Result<TableRuns> {
+    let forest_dir = staging.path("molding-forest");
+    let forest = stages.run("molding: train the random forest", || {
+        train_model(molding, &forest_dir, ModelKind::Forest, quick, bars)
+    })?;
+    let forest_shap = staging.path("molding-forest-tree-shap");
+    stages.run("molding: TreeSHAP for the forest", || {
+        explain(molding, &forest_dir, Method::TreeShap, &forest_shap, bars)
+    })?;
+    let forest_permutation = staging.path("molding-forest-permutation");
+    let forest_pdp = staging.path("molding-forest-pdp");
+    stages.run(
+        "molding: permutation importance and partial dependence for the forest",
+        || {
+            let permutation = Method::Permutation;
+            explain(molding, &forest_dir, permutation, &forest_permutation, bars)?;
+            explain(molding, &forest_dir, Method::Pdp, &forest_pdp, bars)
+        },
+    )?;
+    let mlp_dir = staging.path("molding-mlp");
+    let mlp = stages.run("molding: train the neural network (MLP)", || {
+        train_model(molding, &mlp_dir, ModelKind::Mlp, quick, bars)
+    })?;
+    let mlp_shap = staging.path("molding-mlp-deep-shap");
+    stages.run("molding: DeepSHAP for the MLP", || {
+        explain(molding, &mlp_dir, Method::DeepShap, &mlp_shap, bars)
+    })?;
+    Ok(TableRuns {
+        forest,
+        mlp,
+        dirs: vec![
+            forest_dir,
+            forest_shap,
+            forest_permutation,
+            forest_pdp,
+            mlp_dir,
+            mlp_shap,
+        ],
+    })
+}
+
+/// What the image stages made: each CNN run with its test accuracy, and the explanation runs.
+struct ImageRuns {
+    trained: Vec<(CnnArch, PathBuf, f64)>,
+    explained: Vec<PathBuf>,
+}
+
+/// The image stages: both CNNs (bundled or retrained), then CAM, Grad-CAM and LIME runs.
+fn image_stages(
+    neu: &Path,
+    data: &Path,
+    staging: &Staging,
+    args: &DemoArgs,
+    bars: &Bars,
+    stages: &mut Stages,
+) -> Result<ImageRuns> {
+    let mut trained = Vec::new();
+    for arch in [CnnArch::GapCnn, CnnArch::FlattenCnn] {
+        let name = arch.name();
+        let dir = staging.path(&format!("neu-{name}"));
+        let accuracy = stages.run(&format!("images: {name}"), || {
+            cnn_run(neu, data, arch, &dir, args, bars)
+        })?;
+        trained.push((arch, dir, accuracy));
     }
+    let mut explained = Vec::new();
+    for (arch, method) in [
+        (CnnArch::GapCnn, ImageMethod::Cam(CamMethod::Cam)),
+        (CnnArch::GapCnn, ImageMethod::Cam(CamMethod::GradCam)),
+        (CnnArch::FlattenCnn, ImageMethod::Cam(CamMethod::GradCam)),
+        (CnnArch::GapCnn, ImageMethod::Lime),
+    ] {
+        let name = arch.name();
+        let model = staging.path(&format!("neu-{name}"));
+        let out = staging.path(&format!("neu-{name}-{method}"));
+        stages.run(&format!("images: {method} for {name}"), || {
+            explain_images_run(neu, &model, method, &out, args.quick, bars)
+        })?;
+        explained.push(out);
+    }
+    Ok(ImageRuns { trained, explained })
+}
+
+/// Renders the report from the run folders into `path`, naming the folders where they will be
+/// once the staging folder is committed.
+fn write_report<'a>(
+    staging: &Staging,
+    path: &Path,
+    overview: Section,
+    dirs: impl Iterator<Item = &'a PathBuf>,
+) -> Result<()> {
+    let mut report = Report::new("glassbox demo: explainable AI on process data and images")
+        .intro(
+            "This page was written by `glassbox demo`. It trains models on two kinds of \
+             factory data bundled with glassbox and explains their predictions: an \
+             injection-molding process table (predict the part weight from machine and \
+             geometry settings) and grayscale images of steel-surface defects (NEU, six \
+             defect classes). Each section below is one run folder beside this page; every \
+             figure has a short note on what it shows and how to read it.",
+        )
+        .section(overview);
+    for dir in dirs {
+        report = report.run_dir(dir)?;
+    }
+    let staged = staging.dir().display().to_string();
+    let final_dir = final_path(staging.dir()).display().to_string();
+    let html = report.render().replace(&staged, &final_dir).replace(
+        &glassbox_report::escape_html(&staged),
+        &glassbox_report::escape_html(&final_dir),
+    );
+    glassbox::core::atomic::write_atomic(path, html.as_bytes())?;
+    Ok(())
 }
 
 /// The first section: what ran, the headline numbers, settings and timings.
 fn overview(
     args: &DemoArgs,
-    forest: &crate::train::Metrics,
-    mlp: &crate::train::Metrics,
-    image_runs: &[(ArchArg, PathBuf, f64)],
+    forest: &TrainMetrics,
+    mlp: &TrainMetrics,
+    image_runs: &[(CnnArch, PathBuf, f64)],
     seconds: f64,
     stages: &[(String, f64)],
 ) -> Section {
-    let mut results = Table::grid(
-        "Results",
-        ["model", "data", "held-out quality", "explained with"],
-    )
-    .cells([
-        "random forest (regression)".to_string(),
-        "molding table".into(),
-        format!(
-            "R² {:.5}, RMSE {:.2} g on {} test parts",
-            forest.test.r2, forest.test.rmse, forest.test.n
-        ),
-        "TreeSHAP (exact), permutation importance, partial dependence".into(),
-    ])
-    .cells([
-        "neural network, MLP (regression)".to_string(),
-        "molding table".into(),
-        format!(
-            "R² {:.5}, RMSE {:.2} g on {} test parts",
-            mlp.test.r2, mlp.test.rmse, mlp.test.n
-        ),
-        "DeepSHAP".into(),
-    ]);
-    for (arch, _, accuracy) in image_runs {
-        let explained = match arch {
-            ArchArg::GapCnn => "CAM, Grad-CAM, LIME",
-            ArchArg::FlattenCnn => "Grad-CAM",
-        };
-        results = results.cells([
-            format!("{} (image classifier)", arch_name(*arch)),
-            "NEU steel-surface images".into(),
-            format!("{:.1}% accuracy on 300 test images", 100.0 * accuracy),
-            explained.into(),
-        ]);
-    }
+    let results = results_table(forest, mlp, image_runs);
     let settings = Table::key_value("Settings")
         .row("seed", SEED.to_string())
         .row(
@@ -339,74 +366,68 @@ fn overview(
         ))
 }
 
-/// Explains the test rows of a molding run.
-fn explain(table: &TableArgs, run: &Path, method: Method, out: &Path, quiet: bool) -> Result<()> {
-    crate::explain::run(
-        &ExplainArgs {
-            model: run.to_path_buf(),
-            model_format: crate::explain::ModelFormat::Auto,
-            target: None,
-            background: 100,
-            seed: SEED,
-            output: crate::explain::OutputArg::Margin,
-            probability_method: crate::explain::ProbabilityArg::Exact,
-            steps: 50,
-            gradient_samples: 200,
-            table: table.clone(),
-            method,
-            out: out.to_path_buf(),
-            force: false,
-            max_display: 12,
-            row: 0,
-            rows: Rows::Test,
-            nsamples: None,
-            background_kmeans: None,
-            background_data: None,
-            lime_samples: 5000,
-            lime_mode: crate::explain::LimeModeArg::Quartile,
-            repeats: 5,
-            scoring: crate::explain::ScoringArg::Auto,
-            grid: 20,
-        },
-        quiet,
-    )?;
+/// Explains the test rows of a molding run with the library's default settings (what
+/// `glassbox explain --rows test` does), into the new folder `out`.
+fn explain(molding: &Molding, run: &Path, method: Method, out: &Path, bars: &Bars) -> Result<()> {
+    let job = TableJob::new(Model::load(run)?, molding.raw.clone(), None, Rows::Test)?;
+    let write = WriteSettings {
+        data: molding.path.display().to_string(),
+        ..WriteSettings::default()
+    };
+    std::fs::create_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    match method {
+        Method::Permutation => {
+            let settings = PermutationSettings {
+                seed: SEED,
+                ..PermutationSettings::default()
+            };
+            job.permutation_importance(None, &settings, bars)?
+                .write(out, &write)?;
+        }
+        Method::Pdp => {
+            job.partial_dependence(&PdpSettings::default(), bars)?
+                .write(out, &write)?;
+        }
+        per_row => {
+            let settings = ExplainSettings {
+                seed: SEED,
+                ..ExplainSettings::default()
+            };
+            job.explain(per_row, &settings, bars)?.write(out, &write)?;
+        }
+    }
     Ok(())
 }
 
+/// Trains a molding model with the library's default settings (`glassbox train`'s), fewer
+/// trees with `--quick`, into the new folder `out`.
 fn train_model(
-    table: &TableArgs,
+    molding: &Molding,
     out: &Path,
     model: ModelKind,
     quick: bool,
-    quiet: bool,
-) -> Result<crate::train::Metrics> {
-    let (_, metrics) = crate::train::run(
-        &TrainArgs {
-            table: table.clone(),
-            target: "Weight (g)".into(),
-            drop: MOLDING_DROP.iter().map(|s| s.to_string()).collect(),
-            model,
-            seed: SEED,
-            test_fraction: 0.3,
-            out: out.to_path_buf(),
-            force: false,
-            forest: ForestArgs {
-                n_trees: if quick { 30 } else { 100 },
-                max_depth: None,
-                min_samples_split: 2,
-                min_samples_leaf: 1,
-                max_features: "all".into(),
+    bars: &Bars,
+) -> Result<TrainMetrics> {
+    let defaults = TrainSettings::default();
+    let settings = TrainSettings {
+        target: MOLDING_TARGET.into(),
+        drop: MOLDING_DROP.iter().map(|s| s.to_string()).collect(),
+        model,
+        seed: SEED,
+        forest: RandomForestParams {
+            n_estimators: if quick {
+                30
+            } else {
+                defaults.forest.n_estimators
             },
-            mlp: MlpArgs {
-                hidden: "10,10,10,10,10".into(),
-                epochs: 50,
-                batch_size: 32,
-                lr: 1e-3,
-            },
+            ..defaults.forest.clone()
         },
-        quiet,
-    )?;
-    Ok(metrics)
+        ..defaults
+    };
+    let run = tabular::train(&molding.raw, &settings, bars)?;
+    std::fs::create_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    run.write(out)?;
+    Ok(run.metrics)
 }
 
 /// Trains a CNN (`--retrain`) or copies the bundled trained run, then returns its test
@@ -415,61 +436,44 @@ fn train_model(
 fn cnn_run(
     neu: &Path,
     data: &Path,
-    arch: ArchArg,
+    arch: CnnArch,
     out: &Path,
     args: &DemoArgs,
-    quiet: bool,
+    bars: &Bars,
 ) -> Result<f64> {
     if args.retrain {
-        let (_, metrics) = crate::image::train(
-            &ImageTrainArgs {
-                data: neu.to_path_buf(),
-                arch,
-                epochs: args.quick.then_some(1),
-                lr_schedule: crate::image::ScheduleArg::Cosine,
-                augment: crate::image::AugmentArg::None,
-                batch_size: 32,
-                lr: 1e-3,
-                seed: SEED,
-                resize: None,
-                folder: FolderArgs {
-                    test_fraction: 0.2,
-                    ignore_manifest: false,
-                },
-                out: out.to_path_buf(),
-                force: false,
-            },
-            quiet,
-        )?;
-        return Ok(metrics.test_accuracy);
+        let settings = ImageTrainSettings {
+            arch,
+            epochs: args.quick.then_some(1),
+            seed: SEED,
+            ..ImageTrainSettings::default()
+        };
+        let training = train_cnn(neu, &settings, bars)?;
+        std::fs::create_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+        training.write(out)?;
+        return Ok(training.metrics.test_accuracy);
     }
-    let bundled = data.join("models").join(format!("neu-{}", arch_name(arch)));
+    let bundled = data.join("models").join(format!("neu-{}", arch.name()));
     if !bundled.join("weights.safetensors").is_file() {
         bail!(
             "{}: the bundled trained {} is missing; run the demo with --retrain to train it",
             bundled.display(),
-            arch_name(arch)
+            arch.name()
         );
     }
     copy_dir(&bundled, out)?;
-    let recorded: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(out.join("metrics.json"))
-            .with_context(|| format!("{}: metrics.json", bundled.display()))?,
-    )
-    .with_context(|| format!("{}/metrics.json is not valid JSON", bundled.display()))?;
-    let recorded = recorded["test_accuracy"]
-        .as_f64()
-        .with_context(|| format!("{}/metrics.json has no test_accuracy", bundled.display()))?;
-    let measured = crate::image::test_accuracy(out, neu, quiet)?;
+    let recorded: ImageTrainMetrics = read_record(&out.join("metrics.json"))
+        .with_context(|| format!("bundled run {}", bundled.display()))?;
+    let measured = test_accuracy(&ImageModel::load(out)?, neu, bars)?;
     // Another CPU may round a few products differently (gemm picks its kernels at run time)
     // and flip a borderline image; a damaged or stale bundle moves accuracy by far more.
-    if (measured - recorded).abs() > 0.01 {
+    if (measured - recorded.test_accuracy).abs() > 0.01 {
         bail!(
             "{}: the bundled weights give {:.2}% test accuracy but metrics.json records {:.2}%; \
              the bundle is stale or damaged (rerun with --retrain)",
             bundled.display(),
             100.0 * measured,
-            100.0 * recorded
+            100.0 * recorded.test_accuracy
         );
     }
     Ok(measured)
@@ -497,42 +501,78 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 
 /// CAM-family maps (test images of every class) or LIME weights (one test image per class,
 /// fewer perturbations, no randomisation check: LIME costs a network pass per perturbation),
-/// with faithfulness curves.
-fn explain_images(
+/// with faithfulness curves, into the new folder `out`.
+fn explain_images_run(
     neu: &Path,
     model: &Path,
     method: ImageMethod,
     out: &Path,
     quick: bool,
-    quiet: bool,
+    bars: &Bars,
 ) -> Result<()> {
     let lime = method == ImageMethod::Lime;
-    crate::image_explain::run(
-        &crate::image_explain::ExplainArgs {
-            model: model.to_path_buf(),
-            method,
-            images: Vec::new(),
-            data: Some(neu.to_path_buf()),
-            per_class: if quick || lime { 1 } else { 2 },
-            layer: None,
-            class: None,
-            alpha: 0.5,
-            resize: false,
-            steps: if quick { 25 } else { 100 },
-            randomize_top: if lime { 0 } else { 1 },
-            seed: SEED,
-            folder: FolderArgs {
-                test_fraction: 0.2,
-                ignore_manifest: false,
-            },
-            lime: crate::image_explain_lime::LimeArgs {
-                lime_samples: lime.then_some(if quick { 100 } else { 500 }),
-                ..Default::default()
-            },
-            out: out.to_path_buf(),
-            force: false,
-        },
-        quiet,
-    )?;
+    let model = ImageModel::load(model)?;
+    let selection = FolderSelection {
+        per_class: if quick || lime { 1 } else { 2 },
+        seed: SEED,
+        ..FolderSelection::default()
+    };
+    let inputs = ImageInputs::from_folder(&model, neu, &selection, false)?;
+    let settings = ImageExplainSettings {
+        steps: if quick { 25 } else { 100 },
+        randomize_top: if lime { 0 } else { 1 },
+        seed: SEED,
+        lime: lime.then(|| LimeSettings {
+            samples: if quick { 100 } else { 500 },
+            ..LimeSettings::default()
+        }),
+        ..ImageExplainSettings::default()
+    };
+    let explanation = explain_images(&model, &inputs, method, &settings, bars)?;
+    std::fs::create_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    write_image_explanation(&explanation, &model, &inputs, out, bars)?;
     Ok(())
+}
+
+/// The headline numbers of every model the demo ran.
+fn results_table(
+    forest: &TrainMetrics,
+    mlp: &TrainMetrics,
+    image_runs: &[(CnnArch, PathBuf, f64)],
+) -> Table {
+    let mut results = Table::grid(
+        "Results",
+        ["model", "data", "held-out quality", "explained with"],
+    )
+    .cells([
+        "random forest (regression)".to_string(),
+        "molding table".into(),
+        format!(
+            "R² {:.5}, RMSE {:.2} g on {} test parts",
+            forest.test.r2, forest.test.rmse, forest.test.n
+        ),
+        "TreeSHAP (exact), permutation importance, partial dependence".into(),
+    ])
+    .cells([
+        "neural network, MLP (regression)".to_string(),
+        "molding table".into(),
+        format!(
+            "R² {:.5}, RMSE {:.2} g on {} test parts",
+            mlp.test.r2, mlp.test.rmse, mlp.test.n
+        ),
+        "DeepSHAP".into(),
+    ]);
+    for (arch, _, accuracy) in image_runs {
+        let explained = match arch {
+            CnnArch::GapCnn => "CAM, Grad-CAM, LIME",
+            CnnArch::FlattenCnn => "Grad-CAM",
+        };
+        results = results.cells([
+            format!("{} (image classifier)", arch.name()),
+            "NEU steel-surface images".into(),
+            format!("{:.1}% accuracy on 300 test images", 100.0 * accuracy),
+            explained.into(),
+        ]);
+    }
+    results
 }

@@ -10,11 +10,12 @@ use glassbox::model::{LoadOptions, ModelFormat as LibFormat};
 use glassbox::run_dir::{Staging, final_path};
 use glassbox::tabular::{
     self, ExplainSettings, LimeMode, Method as LibMethod, OutputSpace, PdpSettings,
-    PermutationSettings, ProbabilityMethod, Scoring, Setting, SplitSet, WriteSettings,
+    PermutationSettings, ProbabilityMethod, Rows as LibRows, Scoring, Setting, TableJob,
+    WriteSettings,
 };
 use glassbox_data::read_table;
 
-use crate::explain_agnostic::{GlobalSettings, Loaded};
+use crate::explain_agnostic::GlobalSettings;
 use crate::progress::Bars;
 use crate::table_args::TableArgs;
 
@@ -175,6 +176,7 @@ mirror!(OutputArg <=> OutputSpace { Margin = Margin, Probability = Probability }
 mirror!(ProbabilityArg <=> ProbabilityMethod { Exact = Exact, Rescaled = Rescaled });
 mirror!(LimeModeArg <=> LimeMode { Quartile = Quartile, Continuous = Continuous });
 mirror!(ScoringArg <=> Scoring { Auto = Auto, R2 = R2, Accuracy = Accuracy });
+mirror!(Rows <=> LibRows { All = All, Train = Train, Test = Test });
 
 /// Arguments of `glassbox explain`.
 #[derive(Args, Debug, Clone)]
@@ -260,53 +262,38 @@ pub struct ExplainArgs {
     #[arg(long, default_value_t = WriteSettings::default().row)]
     pub row: usize,
     /// Rows to explain: all rows of the table, or the run's train or test rows.
-    #[arg(long, value_enum, default_value_t = Rows::All)]
+    #[arg(long, value_enum, default_value_t = Rows::from(LibRows::default()))]
     pub rows: Rows,
 }
 
-/// Loads the model, the table and the rows `--rows` selects.
-fn load(args: &ExplainArgs) -> Result<Loaded> {
+/// Loads the model and the table, and selects the rows `--rows` names.
+fn load(args: &ExplainArgs) -> Result<TableJob> {
     let format = args.model_format.into();
     let model = Model::load_with(&args.model, &LoadOptions { format })?;
     let raw = read_table(&args.table.data, &args.table.read_options())?;
-    let table = model.feature_table(&raw, args.target.as_deref())?;
-    let rows = match args.rows {
-        Rows::All => table.clone(),
-        Rows::Train => tabular::split_rows(&model, &table, SplitSet::Train)?,
-        Rows::Test => tabular::split_rows(&model, &table, SplitSet::Test)?,
-    };
-    if rows.n_samples() == 0 {
-        bail!("{}: no rows to explain", args.table.data.display());
-    }
-    Ok(Loaded {
+    Ok(TableJob::new(
         model,
         raw,
-        table,
-        rows,
-    })
+        args.target.as_deref(),
+        args.rows.into(),
+    )?)
 }
 
 /// The per-row settings the arguments describe.
-fn settings(args: &ExplainArgs, loaded: &Loaded) -> Result<ExplainSettings> {
+fn settings(args: &ExplainArgs, job: &TableJob) -> Result<ExplainSettings> {
     let background_data = match &args.background_data {
         Some(path) => Some(tabular::background_table(
             path,
             &args.table.read_options(),
-            &loaded.table.feature_names,
+            &job.table.feature_names,
         )?),
         None => None,
-    };
-    let method = args.method.lib();
-    let background_pool = if method.uses_background() || method == LibMethod::Lime {
-        Some(tabular::background_pool(&loaded.model, &loaded.table)?)
-    } else {
-        None
     };
     Ok(ExplainSettings {
         background: args.background,
         background_kmeans: args.background_kmeans,
         background_data,
-        background_pool,
+        background_pool: None, // the job's: the run's training rows or the table
         seed: args.seed,
         output: args.output.into(),
         probability_method: args.probability_method.into(),
@@ -326,11 +313,6 @@ fn write_settings(args: &ExplainArgs) -> WriteSettings {
     }
 }
 
-/// Runs `explain` with no flag marked as given (the demo's calls); returns the output folder.
-pub fn run(args: &ExplainArgs, quiet: bool) -> Result<PathBuf> {
-    run_given(args, &[], quiet)
-}
-
 /// Runs `explain`; `given` lists the settings the user typed, refused where the method does
 /// not read them. Returns the output folder.
 pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<PathBuf> {
@@ -345,18 +327,11 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
     }
     method.refuse_unused(&given)?;
     let staging = Staging::new(&args.out, args.force)?;
-    let loaded = load(args)?;
+    let job = load(args)?;
     if !method.is_per_row() {
-        return crate::explain_agnostic::run_global(&loaded, global_settings(args), staging, quiet);
+        return crate::explain_agnostic::run_global(&job, global_settings(args), staging, quiet);
     }
-    let settings = settings(args, &loaded)?;
-    let e = tabular::explain(
-        &loaded.model,
-        &loaded.rows,
-        method,
-        &settings,
-        &Bars::new(quiet),
-    )?;
+    let e = job.explain(method, &settings(args, &job)?, &Bars::new(quiet))?;
     let record = e.write(staging.dir(), &write_settings(args))?;
     let dir = staging.commit()?;
     if !quiet {

@@ -2,12 +2,11 @@
 //! [`glassbox::image::train_cnn`] -> the run folder. `glassbox image explain` is in
 //! `image_explain.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use glassbox::Model;
-use glassbox::image::{Augment, CnnArch, ImageModel, ImageTrainSettings, LrSchedule, train_cnn};
+use glassbox::image::{Augment, CnnArch, ImageTrainSettings, LrSchedule, train_cnn};
 use glassbox::records::image::ImageTrainMetrics;
 use glassbox::run_dir::{Staging, final_path};
 
@@ -225,17 +224,6 @@ pub fn train(args: &ImageTrainArgs, quiet: bool) -> Result<(PathBuf, ImageTrainM
         );
     }
     Ok((dir, run.metrics))
-}
-
-/// Test accuracy of the CNN saved in `model_dir` on the test images of `data` (the manifest's
-/// split), computed as `image train` computes it.
-pub fn test_accuracy(model_dir: &Path, data: &Path, quiet: bool) -> Result<f64> {
-    let model = ImageModel::try_from(Model::load(model_dir)?)?;
-    Ok(glassbox::image::test_accuracy(
-        &model,
-        data,
-        &Bars::new(quiet),
-    )?)
 }
 
 #[cfg(test)]

@@ -11,11 +11,9 @@ mod explain_agnostic;
 mod image;
 mod image_explain;
 mod image_explain_lime;
-mod output;
 mod progress;
 mod report;
 mod table_args;
-mod tables;
 mod train;
 
 use std::process::ExitCode;

@@ -93,6 +93,7 @@ mod agnostic;
 mod background;
 mod explain;
 mod global;
+mod job;
 mod method;
 mod rows;
 mod settings;
@@ -103,6 +104,7 @@ pub use explain::{EXACT_RTOL, TabularExplanation, explain};
 pub use global::{
     PartialDependenceResult, PermutationResult, partial_dependence, permutation_importance,
 };
+pub use job::{Rows, TableJob};
 pub use method::{Method, Setting};
 pub use rows::{SplitSet, background_pool, background_table, split_rows, target_values};
 pub use settings::{
