@@ -68,10 +68,12 @@ impl Method {
     }
 }
 
-/// Model file formats.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+/// Model file formats: the library's table-model formats (a CNN run is explained by
+/// `glassbox image explain`; `auto` recognises one and says so).
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ModelFormat {
     /// Detect: a run folder or glassbox model.json, else XGBoost JSON or LightGBM text by content.
+    #[default]
     Auto,
     /// A glassbox run folder or model.json.
     Glassbox,
@@ -160,7 +162,16 @@ macro_rules! mirror {
     };
 }
 
-mirror!(ModelFormat <=> LibFormat { Auto = Auto, Glassbox = Glassbox, Xgboost = Xgboost, Lightgbm = Lightgbm });
+impl From<ModelFormat> for LibFormat {
+    fn from(v: ModelFormat) -> Self {
+        match v {
+            ModelFormat::Auto => LibFormat::Auto,
+            ModelFormat::Glassbox => LibFormat::Glassbox,
+            ModelFormat::Xgboost => LibFormat::Xgboost,
+            ModelFormat::Lightgbm => LibFormat::Lightgbm,
+        }
+    }
+}
 mirror!(OutputArg <=> OutputSpace { Margin = Margin, Probability = Probability });
 mirror!(ProbabilityArg <=> ProbabilityMethod { Exact = Exact, Rescaled = Rescaled });
 mirror!(LimeModeArg <=> LimeMode { Quartile = Quartile, Continuous = Continuous });
@@ -175,7 +186,7 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "PATH")]
     pub model: PathBuf,
     /// Format of --model.
-    #[arg(long, value_enum, default_value_t = ModelFormat::from(LoadOptions::default().format))]
+    #[arg(long, value_enum, default_value_t = ModelFormat::default())]
     pub model_format: ModelFormat,
     /// Target column: left out when an imported model without feature names reads the data's
     /// columns by position, and scored against by permutation importance.
@@ -362,4 +373,17 @@ fn global_settings(args: &ExplainArgs) -> GlobalSettings {
 /// The settings among `ids` (clap argument ids of `explain` the user typed).
 pub fn given_settings(ids: &[&str]) -> Vec<Setting> {
     ids.iter().copied().filter_map(Setting::from_flag).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_flag_defaults_to_the_library_default() {
+        assert_eq!(
+            LibFormat::from(ModelFormat::default()),
+            LoadOptions::default().format
+        );
+    }
 }

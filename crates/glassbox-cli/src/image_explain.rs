@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use glassbox::Model;
 use glassbox::image::{
     FolderSelection, FolderSetting, FolderSettings, ImageExplainSettings, ImageInputs, ImageMethod,
     ImageModel, check_settings, explain_images, write_image_explanation,
@@ -158,7 +159,7 @@ pub fn run_given(
     quiet: bool,
 ) -> Result<(PathBuf, ImageExplainSummary)> {
     args.refuse_unused(given)?;
-    let model = ImageModel::load(&args.model)?;
+    let model = ImageModel::try_from(Model::load(&args.model)?)?;
     let settings = args.settings(&model)?;
     check_settings(&model, args.method, &settings)?;
     let staging = Staging::new(&args.out, args.force)?;

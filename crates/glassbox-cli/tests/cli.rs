@@ -261,6 +261,49 @@ fn bad_model_files_give_one_line_errors() {
     assert!(!tmp.path().join("never").exists());
 }
 
+#[test]
+fn models_of_the_wrong_kind_are_refused_with_the_command_to_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("run");
+    let (ok, err) = train_concrete(&run_dir, &[]);
+    assert!(ok, "{err}");
+    let never = tmp.path().join("never");
+    // A CNN run given to the table command.
+    let mut c = glassbox();
+    c.args(["explain", "--model"])
+        .arg(data("models/neu-gap-cnn"))
+        .arg("--data")
+        .arg(data("concrete/concrete.csv"))
+        .arg("--out")
+        .arg(&never);
+    let (ok, err) = run(&mut c);
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("neu-gap-cnn is an image model") && err.contains("glassbox image explain"),
+        "{err}"
+    );
+    // Table models given to the image command.
+    for (model, kind) in [
+        (run_dir.clone(), "(random forest)"),
+        (gbdt_fixture("xgb_binary.json"), "(xgboost model)"),
+    ] {
+        let mut c = glassbox();
+        c.args(["image", "explain", "--model"])
+            .arg(&model)
+            .arg("--images")
+            .arg(data("neu/scratches/scratches_260.png"))
+            .arg("--out")
+            .arg(&never);
+        let (ok, err) = run(&mut c);
+        assert!(!ok, "{err}");
+        assert!(
+            err.contains(&format!("is a table model {kind}")) && err.contains("CNN run folder"),
+            "{err}"
+        );
+    }
+    assert!(!never.exists());
+}
+
 /// Explains an imported model on the NaN-free rows of the fixtures' data and compares with the
 /// library's own SHAP values (`pred_contribs` / `pred_contrib`), within `tol` absolute.
 fn compare_with_library(model: &str, tol: f64) {

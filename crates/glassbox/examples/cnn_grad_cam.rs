@@ -6,16 +6,17 @@
 
 use std::path::{Path, PathBuf};
 
-use glassbox::NoProgress;
 use glassbox::image::{
     ImageExplainSettings, ImageInputs, ImageMethod, ImageModel, explain_images,
     write_image_explanation,
 };
 use glassbox::run_dir::Staging;
+use glassbox::{Model, NoProgress};
 
 fn main() -> glassbox::Result<()> {
     let data = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data"));
-    let model = ImageModel::load(&data.join("models/neu-gap-cnn"))?;
+    // Any model loads as a `Model`; the image explainers take a CNN's `ImageModel`.
+    let model = ImageModel::try_from(Model::load(&data.join("models/neu-gap-cnn"))?)?;
     let image = data.join("neu/scratches/scratches_260.png");
     let inputs = ImageInputs::from_files(&model, &[image], false)?;
     let settings = ImageExplainSettings {

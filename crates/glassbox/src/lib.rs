@@ -4,11 +4,12 @@
 //! and the Python package all call:
 //!
 //! - **Models** — [`Model::load`] reads any model into one type: a glassbox run folder or
-//!   `model.json` (random forest, MLP), an XGBoost JSON or LightGBM text file. A [`Model`]
-//!   knows its feature names, its scaler (applied inside: callers pass raw feature values), its
-//!   outputs and their names, its [`Link`](model::Link) (identity, logistic, softmax) and its
-//!   capabilities ([`Model::trees`], [`Model::network`]). CNN runs load as
-//!   [`image::ImageModel`].
+//!   `model.json` (random forest, MLP), a CNN run folder, an XGBoost JSON or LightGBM text
+//!   file. A [`Model`] knows its feature names, its scaler (applied inside: callers pass raw
+//!   feature values), its outputs and their names, its [`Link`](model::Link) (identity,
+//!   logistic, softmax) and its capabilities ([`Model::trees`], [`Model::network`],
+//!   [`Model::conv_classifier`]). The image entry points take a CNN's [`image::ImageModel`]
+//!   (`ImageModel::try_from(model)`, refusing table models).
 //! - **Explaining tables** — one entry point for the per-row methods, [`tabular::explain`]
 //!   (TreeSHAP, interventional TreeSHAP, interaction values, DeepSHAP, Integrated Gradients,
 //!   GradientSHAP, KernelSHAP, LIME), and [`tabular::permutation_importance`] /

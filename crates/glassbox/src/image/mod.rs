@@ -1,7 +1,10 @@
 //! Images: CNN runs (training on image folders) and the one explain entry point for images
 //! (the CAM family and LIME, with faithfulness checks).
 //!
-//! - [`ImageModel::load`] reads a trained CNN run folder (`glassbox image train`'s output).
+//! - [`crate::Model::load`] reads a trained CNN run folder (`glassbox image train`'s output)
+//!   like any other model; its [`ImageModel`] (`ImageModel::try_from(model)`, or
+//!   [`crate::Model::image`]) is what the functions here take. A table model is refused with an
+//!   error naming its kind. [`ImageModel::load`] does both steps.
 //! - [`ImageInputs`] are the images to explain, loaded as the model needs them:
 //!   [`ImageInputs::from_files`] or [`ImageInputs::from_folder`] (the run's recorded test
 //!   images).
@@ -20,11 +23,11 @@
 //! use glassbox::image::{
 //!     ImageExplainSettings, ImageInputs, ImageMethod, ImageModel, explain_images,
 //! };
-//! use glassbox::NoProgress;
+//! use glassbox::{Model, NoProgress};
 //! # fn main() -> glassbox::Result<()> {
 //! let run = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/models/neu-gap-cnn");
 //! let image = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/neu/scratches/scratches_260.png");
-//! let model = ImageModel::load(run.as_ref())?;
+//! let model = ImageModel::try_from(Model::load(run.as_ref())?)?; // errors for table models
 //! let inputs = ImageInputs::from_files(&model, &[image.into()], false)?;
 //! let settings = ImageExplainSettings {
 //!     steps: 10,        // a short deletion/insertion curve

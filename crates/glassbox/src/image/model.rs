@@ -6,7 +6,7 @@ use glassbox_core::ConvClassifier;
 use glassbox_data::{ColorPolicy, ImageLoadOptions, ImageSize};
 use glassbox_models::nn::{Cnn, CnnArch};
 
-use crate::{Error, Result};
+use crate::{Error, Model, Result};
 
 /// The file of a training run listing its test images and their predictions.
 pub const TEST_PREDICTIONS_FILE: &str = "test_predictions.csv";
@@ -23,7 +23,11 @@ pub struct TestPrediction {
 /// A trained CNN run (`glassbox image train`'s folder, or any folder with `weights.safetensors`
 /// and `architecture.json`): the network, its classes and input size, where it came from, and
 /// the test images it recorded (when the folder has `test_predictions.csv`).
-#[derive(Debug)]
+///
+/// It is the image capability of the one [`Model`] type: [`Model::load`] reads a CNN run
+/// folder as a model whose [`Model::image`] is this; `ImageModel::try_from(model)` (or
+/// `<&ImageModel>::try_from(&model)`) takes it out, refusing table models with a clear error.
+#[derive(Clone, Debug)]
 pub struct ImageModel {
     cnn: Cnn,
     dir: PathBuf,
@@ -31,12 +35,19 @@ pub struct ImageModel {
 }
 
 impl ImageModel {
-    /// Loads the CNN saved in `dir`, and its recorded test images if any.
+    /// Loads the CNN saved in `dir`, and its recorded test images if any, through
+    /// [`Model::load`] (so that any model path is recognised).
     ///
-    /// Errors when the weights or architecture cannot be read, when the network does not take
+    /// Errors when `dir` holds a table model (a glassbox forest or MLP run, a boosted model),
+    /// when the weights or architecture cannot be read, when the network does not take
     /// 1-channel images (glassbox's image loader gives grayscale), or when
     /// `test_predictions.csv` is malformed.
     pub fn load(dir: &Path) -> Result<ImageModel> {
+        ImageModel::try_from(Model::load(dir)?)
+    }
+
+    /// Reads the CNN run in `dir` (what [`Model::load`] does for a CNN run folder).
+    pub(crate) fn read(dir: &Path) -> Result<ImageModel> {
         let cnn = Cnn::load(dir).map_err(|e| {
             Error::Input(format!("cannot load the model in {}: {e}", dir.display()))
         })?;

@@ -3,16 +3,18 @@
 use std::path::{Path, PathBuf};
 
 use glassbox_models::gbdt::{BoostedFormat, load_boosted};
+use glassbox_models::nn::{CNN_ARCHITECTURE_FILE, CNN_FORMAT, CNN_WEIGHTS_FILE};
 use glassbox_models::saved::SavedModel;
 
 use super::{Model, Source};
+use crate::image::ImageModel;
 use crate::{Error, Result};
 
 /// Model file formats [`Model::load_with`] reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ModelFormat {
-    /// Detect: a run folder or glassbox model.json, else XGBoost JSON or LightGBM text by
-    /// content.
+    /// Detect: a CNN run folder (`architecture.json` of a glassbox CNN, no `model.json`), a
+    /// glassbox run folder or model.json, else XGBoost JSON or LightGBM text by content.
     #[default]
     Auto,
     /// A glassbox run folder or model.json.
@@ -21,16 +23,20 @@ pub enum ModelFormat {
     Xgboost,
     /// LightGBM text (`booster.save_model("model.txt")`).
     Lightgbm,
+    /// A CNN run folder (`weights.safetensors` + `architecture.json`, as `glassbox image
+    /// train` writes), or its `architecture.json`.
+    Cnn,
 }
 
 impl ModelFormat {
-    /// The name used on the command line (`auto`, `glassbox`, `xgboost`, `lightgbm`).
+    /// The name used on the command line (`auto`, `glassbox`, `xgboost`, `lightgbm`, `cnn`).
     pub fn name(self) -> &'static str {
         match self {
             ModelFormat::Auto => "auto",
             ModelFormat::Glassbox => "glassbox",
             ModelFormat::Xgboost => "xgboost",
             ModelFormat::Lightgbm => "lightgbm",
+            ModelFormat::Cnn => "cnn",
         }
     }
 }
@@ -42,6 +48,14 @@ pub struct LoadOptions {
     pub format: ModelFormat,
 }
 
+/// The reader a file or folder goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    Glassbox,
+    Boosted(Option<BoostedFormat>),
+    Cnn,
+}
+
 /// `path` itself, or `path/model.json` for a folder.
 fn model_json_path(path: &Path) -> PathBuf {
     if path.is_dir() {
@@ -51,19 +65,71 @@ fn model_json_path(path: &Path) -> PathBuf {
     }
 }
 
+/// The folder of a CNN run given as the folder or as its `architecture.json`.
+fn cnn_dir(path: &Path) -> PathBuf {
+    if path.is_file() && path.file_name() == Some(CNN_ARCHITECTURE_FILE.as_ref()) {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Whether the head of the file (if readable) holds `needle`.
+fn head_has(path: &Path, needle: &[u8]) -> Option<bool> {
+    let bytes = std::fs::read(path).ok()?;
+    let head = &bytes[..bytes.len().min(512)];
+    Some(head.windows(needle.len()).any(|w| w == needle))
+}
+
 /// Whether the file's head names the glassbox model format (unreadable files count as
 /// glassbox, so that its loader reports the error).
 fn is_glassbox_model(path: &Path) -> bool {
-    let Ok(bytes) = std::fs::read(path) else {
-        return true;
+    head_has(path, b"\"glassbox-model\"").unwrap_or(true)
+}
+
+/// Whether `path` is a CNN run folder without `model.json` (an MLP run folder has both
+/// `model.json` and an `architecture.json`) or such a folder's `architecture.json`.
+fn is_cnn_run(path: &Path) -> bool {
+    if path.is_dir() && path.join("model.json").exists() {
+        return false;
+    }
+    let arch = if path.is_dir() {
+        path.join(CNN_ARCHITECTURE_FILE)
+    } else {
+        path.to_path_buf()
     };
-    let head = &bytes[..bytes.len().min(512)];
-    head.windows(16).any(|w| w == b"\"glassbox-model\"")
+    let needle = format!("\"{CNN_FORMAT}\"");
+    head_has(&arch, needle.as_bytes()).unwrap_or(false)
+}
+
+/// Which reader `path` goes to under `format`. Errors on a folder holding no model at all.
+fn reader(path: &Path, format: ModelFormat) -> Result<Reader> {
+    Ok(match format {
+        ModelFormat::Glassbox => Reader::Glassbox,
+        ModelFormat::Xgboost => Reader::Boosted(Some(BoostedFormat::XgboostJson)),
+        ModelFormat::Lightgbm => Reader::Boosted(Some(BoostedFormat::LightgbmText)),
+        ModelFormat::Cnn => Reader::Cnn,
+        ModelFormat::Auto if is_cnn_run(path) => Reader::Cnn,
+        ModelFormat::Auto if path.is_dir() => {
+            if !path.join("model.json").exists() && !path.join(CNN_ARCHITECTURE_FILE).exists() {
+                return Err(Error::Input(format!(
+                    "{} holds no model: a glassbox table run has model.json, a CNN run has \
+                     {CNN_WEIGHTS_FILE} and {CNN_ARCHITECTURE_FILE}",
+                    path.display()
+                )));
+            }
+            Reader::Glassbox
+        }
+        ModelFormat::Auto if is_glassbox_model(path) => Reader::Glassbox,
+        ModelFormat::Auto => Reader::Boosted(None),
+    })
 }
 
 impl Model {
-    /// Loads a glassbox run folder or `model.json`, an XGBoost JSON or a LightGBM text model,
-    /// detecting the format.
+    /// Loads a glassbox run folder or `model.json`, a CNN run folder, an XGBoost JSON or a
+    /// LightGBM text model, detecting the format.
     pub fn load(path: &Path) -> Result<Model> {
         Model::load_with(path, &LoadOptions::default())
     }
@@ -72,32 +138,31 @@ impl Model {
     pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Model> {
         let model_path = model_json_path(path);
         let run_dir = path.is_dir().then(|| path.to_path_buf());
-        let glassbox = match options.format {
-            ModelFormat::Glassbox => true,
-            ModelFormat::Auto => path.is_dir() || is_glassbox_model(&model_path),
-            ModelFormat::Xgboost | ModelFormat::Lightgbm => false,
-        };
-        let source = if glassbox {
-            let saved = SavedModel::load(&model_path)?;
-            if saved.tree_ensemble().is_none() && saved.network().is_err() {
-                return Err(Error::Input(format!(
-                    "{}: model has nothing to predict with",
-                    model_path.display()
-                )));
+        let source = match reader(path, options.format)? {
+            Reader::Cnn => return Model::load_cnn(&cnn_dir(path)),
+            Reader::Glassbox => {
+                let saved = SavedModel::load(&model_path)?;
+                if saved.tree_ensemble().is_none() && saved.network().is_err() {
+                    return Err(Error::Input(format!(
+                        "{}: model has nothing to predict with",
+                        model_path.display()
+                    )));
+                }
+                Source::Glassbox(Box::new(saved))
             }
-            Source::Glassbox(Box::new(saved))
-        } else {
-            let format = match options.format {
-                ModelFormat::Xgboost => Some(BoostedFormat::XgboostJson),
-                ModelFormat::Lightgbm => Some(BoostedFormat::LightgbmText),
-                _ => None,
-            };
-            Source::Boosted(Box::new(load_boosted(&model_path, format)?))
+            Reader::Boosted(format) => {
+                Source::Boosted(Box::new(load_boosted(&model_path, format)?))
+            }
         };
         Ok(Model {
             source,
             path: Some(model_path),
             run_dir,
         })
+    }
+
+    /// The CNN run in folder `dir`.
+    fn load_cnn(dir: &Path) -> Result<Model> {
+        Ok(Model::from_image(ImageModel::read(dir)?))
     }
 }

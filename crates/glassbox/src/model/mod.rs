@@ -1,16 +1,40 @@
 //! [`Model`]: the one loaded model every explainer works on.
 //!
-//! A model comes from a glassbox run folder or `model.json` (random forest, MLP), an XGBoost
-//! JSON or LightGBM text file ([`Model::load`]), or memory ([`Model::from_saved`],
-//! [`Model::from_tree_ensemble`]). Whatever its source, it answers the same questions: its
-//! feature names, its outputs and their names, its link, and which capabilities it has
-//! ([`Model::trees`] for the TreeSHAP family, [`Model::network`] for DeepSHAP and the gradient
-//! methods). Callers always pass raw feature values: a glassbox model's scaler is applied
-//! inside ([`Model::to_input`]), so `impl Predict for Model` predicts from raw rows.
+//! # Sources
 //!
-//! The source is a private enum: a new kind of model (an ONNX graph, a Python object) adds a
-//! variant here and the explainers, which only ask for capabilities, stay untouched.
+//! [`Model::load`] detects the source of a path (or [`Model::load_with`] is told it through
+//! [`ModelFormat`]); other constructors take models already in memory:
+//!
+//! | source (private `Source` variant) | from | capabilities |
+//! |---|---|---|
+//! | glassbox forest or MLP (`Glassbox`) | a `glassbox train` run folder or its `model.json`; [`Model::from_saved`] | [`Model::trees`] (forest) or [`Model::network`] (MLP), [`Model::scaler`] |
+//! | imported booster (`Boosted`) | an XGBoost JSON or LightGBM text file; [`Model::from_boosted`] | [`Model::trees`] |
+//! | trees in memory (`Trees`) | [`Model::from_tree_ensemble`] | [`Model::trees`] |
+//! | CNN run (`Image`) | a `glassbox image train` run folder (`weights.safetensors` + `architecture.json`, no `model.json`) or its `architecture.json` | [`Model::image`], [`Model::conv_classifier`] |
+//!
+//! Whatever its source, a model answers the same questions: its feature names, its outputs and
+//! their names, its link ([`Link`]: identity, logistic, softmax; a CNN's is softmax over its
+//! class scores), its [`Model::kind`] for messages, and which capabilities it has. Callers
+//! always pass raw values: a glassbox model's scaler is applied inside ([`Model::to_input`]),
+//! so `impl Predict for Model` predicts from raw rows; a CNN predicts its class scores from
+//! images flattened to (images, channels · height · width).
+//!
+//! The table explainers ([`crate::tabular`]) ask for [`Model::trees`], [`Model::network`] or
+//! [`Model::input_predictor`] and refuse an image model with a message naming the image
+//! command; the image explainers ([`crate::image`]) take the model's [`ImageModel`]
+//! (`ImageModel::try_from(model)`), which refuses a table model naming its kind.
+//!
+//! # Adding a source
+//!
+//! A new kind of model (an ONNX graph, a Python object through the Python package) adds:
+//! a `Source` variant holding it; its arm in each capability method here (`None` where it
+//! lacks one, a capability trait object such as [`glassbox_core::Predict`] or
+//! [`glassbox_core::ConvClassifier`] where it has one); a constructor (`Model::from_...`, for
+//! objects in memory) and/or a [`ModelFormat`] value with its detection in `load.rs` (for
+//! files). The explainers, which only ask for capabilities, stay untouched; the compiler lists
+//! every `match` that needs the new arm.
 
+mod image;
 mod load;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +49,7 @@ use glassbox_models::saved::SavedModel;
 pub use glassbox_core::link::Link;
 pub use load::{LoadOptions, ModelFormat};
 
+use crate::image::ImageModel;
 use crate::{Error, Result};
 
 /// A loaded model: its predictor, scaler, names, link and capabilities.
@@ -44,6 +69,8 @@ enum Source {
     Boosted(Box<ImportedModel>),
     /// Trees built in memory, reading raw features.
     Trees { ensemble: TreeEnsemble, link: Link },
+    /// A CNN run folder: an image classifier (see [`Model::image`]).
+    Image(Box<ImageModel>),
 }
 
 impl Model {
@@ -96,7 +123,8 @@ impl Model {
         }
     }
 
-    /// The model file it was loaded from (`model.json` inside a run folder), if any.
+    /// The model file or folder it was loaded from (`model.json` inside a glassbox run folder,
+    /// the folder of a CNN run), if any.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
@@ -120,6 +148,7 @@ impl Model {
             Source::Glassbox(s) => Some(&s.feature_names),
             Source::Boosted(b) => b.feature_names(),
             Source::Trees { ensemble, .. } => ensemble.feature_names.as_deref(),
+            Source::Image(_) => None,
         }
     }
 
@@ -153,6 +182,7 @@ impl Model {
             Source::Glassbox(s) => s.tree_ensemble(),
             Source::Boosted(b) => Some(&b.ensemble),
             Source::Trees { ensemble, .. } => Some(ensemble),
+            Source::Image(_) => None,
         }
     }
 
@@ -175,6 +205,7 @@ impl Model {
                 _ => Link::Identity,
             },
             Source::Trees { link, .. } => *link,
+            Source::Image(_) => Link::Softmax,
         }
     }
 
@@ -193,14 +224,16 @@ impl Model {
                 Link::Logistic => Some(2),
                 Link::Softmax => Some(ensemble.n_outputs),
             },
+            Source::Image(m) => Some(m.class_names().len()),
         }
     }
 
     /// Names of the outputs [`Predict::predict`] returns: the target of a glassbox model,
-    /// `margin` / `class i margin` for imported ones.
+    /// the class names of a CNN, `margin` / `class i margin` for imported ones.
     pub fn output_names(&self) -> Vec<String> {
         match &self.source {
             Source::Glassbox(s) => vec![s.target_name.clone()],
+            Source::Image(m) => m.class_names().to_vec(),
             _ => match self.n_outputs() {
                 1 => vec!["margin".to_string()],
                 k => (0..k).map(|i| format!("class {i} margin")).collect(),
@@ -208,8 +241,12 @@ impl Model {
         }
     }
 
-    /// Names of the probability outputs, where [`Model::link`] is not the identity.
+    /// Names of the probability outputs, where [`Model::link`] is not the identity (a CNN's:
+    /// its class names).
     pub fn probability_names(&self) -> Option<Vec<String>> {
+        if let Source::Image(m) = &self.source {
+            return Some(m.class_names().to_vec());
+        }
         match self.link() {
             Link::Identity => None,
             Link::Logistic => Some(vec!["probability".to_string()]),
@@ -231,9 +268,11 @@ impl Model {
     }
 
     /// The model as a predictor of its input space (what [`Model::to_input`] returns):
-    /// margins, shape (samples, outputs).
+    /// margins, shape (samples, outputs). Errors for image models, which table explainers
+    /// cannot explain.
     pub fn input_predictor(&self) -> Result<&dyn Predict> {
         match &self.source {
+            Source::Image(_) => Err(self.not_a_table_model()),
             Source::Glassbox(s) => match (s.tree_ensemble(), s.network()) {
                 (Some(trees), _) => Ok(trees),
                 (None, Ok(net)) => Ok(net),
@@ -247,12 +286,15 @@ impl Model {
     /// The rows of `raw` this model reads, as a table of raw values in the model's feature
     /// order. Models without feature names take the table's columns by position, leaving out
     /// `target`; imported boosters accept missing cells (NaN) wherever their trees have a
-    /// default direction.
+    /// default direction. Errors for image models.
     pub fn feature_table(
         &self,
         raw: &RawTable,
         target: Option<&str>,
     ) -> Result<glassbox_core::Table> {
+        if self.image().is_some() {
+            return Err(self.not_a_table_model());
+        }
         let names: Vec<String> = match self.feature_names() {
             Some(names) => names.to_vec(),
             None => self.names_by_position(raw, target)?,
@@ -264,7 +306,9 @@ impl Model {
                 b.check_input(table.features.view())?;
                 Ok(table)
             }
-            Source::Trees { .. } => Ok(raw.to_feature_table_with_missing(&names, None)?),
+            Source::Trees { .. } | Source::Image(_) => {
+                Ok(raw.to_feature_table_with_missing(&names, None)?)
+            }
         }
     }
 
@@ -299,6 +343,7 @@ impl Predict for Model {
             Source::Glassbox(s) => s.feature_names.len(),
             Source::Boosted(b) => b.n_features(),
             Source::Trees { ensemble, .. } => ensemble.n_features,
+            Source::Image(m) => m.cnn().input_shape().iter().product(),
         }
     }
 
@@ -307,12 +352,18 @@ impl Predict for Model {
             Source::Glassbox(s) => s.n_outputs(),
             Source::Boosted(b) => b.n_outputs(),
             Source::Trees { ensemble, .. } => ensemble.n_outputs,
+            Source::Image(m) => m.class_names().len(),
         }
     }
 
     /// Margins (the raw output for regressors), shape (samples, outputs), from raw feature
-    /// values, shape (samples, features).
+    /// values, shape (samples, features). For a CNN: pre-softmax class scores, shape
+    /// (images, classes), from images flattened in (channel, row, column) order, shape
+    /// (images, channels · height · width), pixel values as glassbox's image loader gives them.
     fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
+        if let Source::Image(m) = &self.source {
+            return image::flat_class_scores(m, x);
+        }
         let input = match self.scaler() {
             Some(scaler) => scaler.transform(x)?,
             None => x.to_owned(),
