@@ -10,6 +10,7 @@
 //! | glassbox forest or MLP (`Glassbox`) | a `glassbox train` run folder or its `model.json`; [`Model::from_saved`] | [`Model::trees`] (forest) or [`Model::network`] (MLP), [`Model::scaler`] |
 //! | imported booster (`Boosted`) | an XGBoost JSON or LightGBM text file; [`Model::from_boosted`] | [`Model::trees`] |
 //! | trees in memory (`Trees`) | [`Model::from_tree_ensemble`] | [`Model::trees`] |
+//! | any predictor (`Predictor`) | [`Model::from_predictor`]: a [`Predict`] implementation such as a Python callable | [`Model::input_predictor`] only (the model-agnostic methods) |
 //! | CNN run (`Image`) | a `glassbox image train` run folder (`weights.safetensors` + `architecture.json`, no `model.json`) or its `architecture.json` | [`Model::image`], [`Model::conv_classifier`] |
 //!
 //! Whatever its source, a model answers the same questions: its feature names, its outputs and
@@ -38,6 +39,7 @@ mod image;
 mod load;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use glassbox_core::ndarray::{Array2, ArrayView2};
 use glassbox_core::{CoreError, MinMaxScaler, Predict, TreeEnsemble};
@@ -71,6 +73,28 @@ enum Source {
     Trees { ensemble: TreeEnsemble, link: Link },
     /// A CNN run folder: an image classifier (see [`Model::image`]).
     Image(Box<ImageModel>),
+    /// Any predictor of raw feature values (a Python callable through the Python package):
+    /// only the model-agnostic explainers apply.
+    Predictor(SharedPredictor),
+}
+
+/// A shared [`Predict`] trait object, printable for `Debug`.
+#[derive(Clone)]
+struct SharedPredictor {
+    predict: Arc<dyn Predict>,
+    feature_names: Option<Vec<String>>,
+    output_names: Option<Vec<String>>,
+    link: Link,
+}
+
+impl std::fmt::Debug for SharedPredictor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedPredictor")
+            .field("n_features", &self.predict.n_features())
+            .field("n_outputs", &self.predict.n_outputs())
+            .field("link", &self.link)
+            .finish()
+    }
 }
 
 impl Model {
@@ -113,6 +137,49 @@ impl Model {
         })
     }
 
+    /// Any predictor of raw feature values, shape (samples, features) → (samples, outputs),
+    /// e.g. a Python callable: the model-agnostic methods (KernelSHAP, LIME, permutation
+    /// importance, partial dependence) explain it. `feature_names` and `output_names`, when
+    /// given, must match the predictor's sizes; `link` says what its outputs are (probabilities
+    /// of a classifier are [`Link::Identity`]: they are explained as they are).
+    pub fn from_predictor(
+        predict: Arc<dyn Predict>,
+        feature_names: Option<Vec<String>>,
+        output_names: Option<Vec<String>>,
+        link: Link,
+    ) -> Result<Model> {
+        let (m, k) = (predict.n_features(), predict.n_outputs());
+        if m == 0 || k == 0 {
+            return Err(Error::Input(format!(
+                "a predictor needs at least one feature and one output; this one has {m} and {k}"
+            )));
+        }
+        let check = |what: &str, names: &Option<Vec<String>>, n: usize| match names {
+            Some(names) if names.len() != n => Err(Error::Input(format!(
+                "{} {what} names for a predictor with {n} {what}s",
+                names.len()
+            ))),
+            _ => Ok(()),
+        };
+        check("feature", &feature_names, m)?;
+        check("output", &output_names, k)?;
+        if link == Link::Logistic && k != 1 {
+            return Err(Error::Input(format!(
+                "a logistic link needs one output; this predictor has {k}"
+            )));
+        }
+        Ok(Model {
+            source: Source::Predictor(SharedPredictor {
+                predict,
+                feature_names,
+                output_names,
+                link,
+            }),
+            path: None,
+            run_dir: None,
+        })
+    }
+
     /// An imported booster (see [`glassbox_models::gbdt::load_boosted`]).
     pub fn from_boosted(model: ImportedModel) -> Model {
         let path = model.source.clone();
@@ -148,6 +215,7 @@ impl Model {
             Source::Glassbox(s) => Some(&s.feature_names),
             Source::Boosted(b) => b.feature_names(),
             Source::Trees { ensemble, .. } => ensemble.feature_names.as_deref(),
+            Source::Predictor(p) => p.feature_names.as_deref(),
             Source::Image(_) => None,
         }
     }
@@ -182,7 +250,7 @@ impl Model {
             Source::Glassbox(s) => s.tree_ensemble(),
             Source::Boosted(b) => Some(&b.ensemble),
             Source::Trees { ensemble, .. } => Some(ensemble),
-            Source::Image(_) => None,
+            Source::Image(_) | Source::Predictor(_) => None,
         }
     }
 
@@ -205,6 +273,7 @@ impl Model {
                 _ => Link::Identity,
             },
             Source::Trees { link, .. } => *link,
+            Source::Predictor(p) => p.link,
             Source::Image(_) => Link::Softmax,
         }
     }
@@ -224,6 +293,11 @@ impl Model {
                 Link::Logistic => Some(2),
                 Link::Softmax => Some(ensemble.n_outputs),
             },
+            Source::Predictor(p) => match p.link {
+                Link::Identity => None,
+                Link::Logistic => Some(2),
+                Link::Softmax => Some(p.predict.n_outputs()),
+            },
             Source::Image(m) => Some(m.class_names().len()),
         }
     }
@@ -234,6 +308,10 @@ impl Model {
         match &self.source {
             Source::Glassbox(s) => vec![s.target_name.clone()],
             Source::Image(m) => m.class_names().to_vec(),
+            Source::Predictor(SharedPredictor {
+                output_names: Some(names),
+                ..
+            }) => names.clone(),
             _ => match self.n_outputs() {
                 1 => vec!["margin".to_string()],
                 k => (0..k).map(|i| format!("class {i} margin")).collect(),
@@ -280,6 +358,7 @@ impl Model {
             },
             Source::Boosted(b) => Ok(b.as_ref()),
             Source::Trees { ensemble, .. } => Ok(ensemble),
+            Source::Predictor(p) => Ok(p.predict.as_ref()),
         }
     }
 
@@ -306,7 +385,7 @@ impl Model {
                 b.check_input(table.features.view())?;
                 Ok(table)
             }
-            Source::Trees { .. } | Source::Image(_) => {
+            Source::Trees { .. } | Source::Predictor(_) | Source::Image(_) => {
                 Ok(raw.to_feature_table_with_missing(&names, None)?)
             }
         }
@@ -343,6 +422,7 @@ impl Predict for Model {
             Source::Glassbox(s) => s.feature_names.len(),
             Source::Boosted(b) => b.n_features(),
             Source::Trees { ensemble, .. } => ensemble.n_features,
+            Source::Predictor(p) => p.predict.n_features(),
             Source::Image(m) => m.cnn().input_shape().iter().product(),
         }
     }
@@ -352,6 +432,7 @@ impl Predict for Model {
             Source::Glassbox(s) => s.n_outputs(),
             Source::Boosted(b) => b.n_outputs(),
             Source::Trees { ensemble, .. } => ensemble.n_outputs,
+            Source::Predictor(p) => p.predict.n_outputs(),
             Source::Image(m) => m.class_names().len(),
         }
     }

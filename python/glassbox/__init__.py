@@ -1,0 +1,33 @@
+"""glassbox: fast, exact explanations of tree models, networks and any Python function.
+
+    import glassbox
+    explainer = glassbox.TreeExplainer(model)          # scikit-learn, XGBoost, LightGBM
+    shap_values = explainer.shap_values(X)              # the same numbers as shap, faster
+    explanation = explainer(X)                          # glassbox.Explanation
+    glassbox.plots.beeswarm(explanation).save("beeswarm.png")
+
+The heavy lifting is the glassbox Rust library (`glassbox._native`); it releases the GIL and
+uses every core (`n_jobs` limits the threads).
+"""
+
+from ._native import Model, __version__
+from ._convert import SUPPORTED as supported_models
+from ._explanation import Explanation
+from ._tree import TreeExplainer
+
+__all__ = [
+    "Explanation",
+    "Model",
+    "TreeExplainer",
+    "__version__",
+    "load_model",
+    "supported_models",
+]
+
+
+def load_model(path, format=None) -> Model:
+    """Loads a glassbox run folder or model file, an XGBoost JSON or a LightGBM text model
+    (`format`: None/"auto", "glassbox", "xgboost", "lightgbm")."""
+    import os
+
+    return Model.load(os.fspath(path), format)
