@@ -168,6 +168,11 @@ impl Model {
                 "a logistic link needs one output; this predictor has {k}"
             )));
         }
+        if link == Link::Softmax && k < 2 {
+            return Err(Error::Input(format!(
+                "a softmax link needs at least two outputs; this predictor has {k}"
+            )));
+        }
         Ok(Model {
             source: Source::Predictor(SharedPredictor {
                 predict,
@@ -519,6 +524,97 @@ mod tests {
         assert!(
             e.contains("expects 4 features by position") && e.contains("--target"),
             "{e}"
+        );
+    }
+
+    /// y = 2·x0 − x1 + 0.5·x2, one output.
+    struct Linear;
+
+    impl Predict for Linear {
+        fn n_features(&self) -> usize {
+            3
+        }
+        fn n_outputs(&self) -> usize {
+            1
+        }
+        fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
+            Ok(x.map_axis(glassbox_core::ndarray::Axis(1), |r| {
+                2.0 * r[0] - r[1] + 0.5 * r[2]
+            })
+            .insert_axis(glassbox_core::ndarray::Axis(1)))
+        }
+    }
+
+    #[test]
+    fn a_predictor_is_explained_by_the_model_agnostic_methods_only() {
+        use crate::NoProgress;
+        use crate::tabular::{self, ExplainSettings, Method};
+        use glassbox_core::Table;
+        use glassbox_core::ndarray::array;
+
+        let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let model = Model::from_predictor(
+            Arc::new(Linear),
+            Some(names.clone()),
+            Some(vec!["y".into()]),
+            Link::Identity,
+        )
+        .unwrap();
+        assert_eq!(model.kind(), "predictor");
+        assert_eq!(model.output_names(), ["y"]);
+        assert!(model.trees().is_none() && model.network().is_none());
+        let rows = Table::new(
+            names.clone(),
+            array![[1.0, 2.0, 3.0], [0.0, -1.0, 4.0]],
+            None,
+            None,
+            vec!["r0".into(), "r1".into()],
+        )
+        .unwrap();
+        let background = Table::new(
+            names.clone(),
+            array![[0.0, 0.0, 0.0], [2.0, 4.0, -2.0]],
+            None,
+            None,
+            vec!["b0".into(), "b1".into()],
+        )
+        .unwrap();
+        let settings = ExplainSettings {
+            background_data: Some(background),
+            ..ExplainSettings::default()
+        };
+        let e =
+            tabular::explain(&model, &rows, Method::KernelShap, &settings, &NoProgress).unwrap();
+        // A linear model's Shapley values: w_j (x_j - mean of the background's x_j).
+        let (w, mean) = ([2.0, -1.0, 0.5], [1.0, 2.0, -1.0]);
+        for i in 0..2 {
+            for j in 0..3 {
+                let want = w[j] * (rows.features[[i, j]] - mean[j]);
+                assert!((e.explanation.values[[i, j, 0]] - want).abs() < 1e-9);
+            }
+        }
+        let default = ExplainSettings::default();
+        let err = tabular::explain(&model, &rows, Method::TreeShap, &default, &NoProgress);
+        let err = err.unwrap_err().to_string();
+        assert!(err.contains("needs a tree model"), "{err}");
+        let wrong = Model::from_predictor(
+            Arc::new(Linear),
+            Some(vec!["a".into()]),
+            None,
+            Link::Identity,
+        );
+        assert!(
+            wrong
+                .unwrap_err()
+                .to_string()
+                .contains("1 feature names for a predictor with 3 features")
+        );
+        let softmax = Model::from_predictor(Arc::new(Linear), None, None, Link::Softmax);
+        assert!(
+            softmax
+                .unwrap_err()
+                .to_string()
+                .contains("at least two outputs")
         );
     }
 }
