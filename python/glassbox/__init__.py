@@ -13,12 +13,14 @@ uses every core (`n_jobs` limits the threads).
 from ._native import Model, __version__
 from ._convert import SUPPORTED as supported_models
 from ._explanation import Explanation
+from ._explain import explain
 from ._tree import TreeExplainer
 
 __all__ = [
     "Explanation",
     "Model",
     "TreeExplainer",
+    "explain",
     "__version__",
     "load_model",
     "supported_models",
