@@ -13,10 +13,12 @@ uses every core (`n_jobs` limits the threads).
 from ._native import Model, __version__
 from ._convert import SUPPORTED as supported_models
 from ._explanation import Explanation
+from ._kernel import KernelExplainer
 from ._tree import TreeExplainer
 
 __all__ = [
     "Explanation",
+    "KernelExplainer",
     "Model",
     "TreeExplainer",
     "__version__",
