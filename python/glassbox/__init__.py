@@ -14,11 +14,13 @@ from ._native import Model, __version__
 from ._convert import SUPPORTED as supported_models
 from ._explanation import Explanation
 from ._kernel import KernelExplainer
+from ._lime import LimeTabular
 from ._tree import TreeExplainer
 
 __all__ = [
     "Explanation",
     "KernelExplainer",
+    "LimeTabular",
     "Model",
     "TreeExplainer",
     "__version__",
