@@ -13,6 +13,12 @@ uses every core (`n_jobs` limits the threads).
 from ._native import Model, __version__
 from ._convert import SUPPORTED as supported_models
 from ._explanation import Explanation
+from ._global import (
+    PartialDependence,
+    PermutationImportance,
+    partial_dependence,
+    permutation_importance,
+)
 from ._kernel import KernelExplainer
 from ._lime import LimeTabular
 from ._tree import TreeExplainer
@@ -22,9 +28,13 @@ __all__ = [
     "KernelExplainer",
     "LimeTabular",
     "Model",
+    "PartialDependence",
+    "PermutationImportance",
     "TreeExplainer",
     "__version__",
     "load_model",
+    "partial_dependence",
+    "permutation_importance",
     "supported_models",
 ]
 
