@@ -14,15 +14,29 @@ from ._native import Model, __version__
 from ._convert import SUPPORTED as supported_models
 from ._explanation import Explanation
 from ._explain import explain
+from ._global import (
+    PartialDependence,
+    PermutationImportance,
+    partial_dependence,
+    permutation_importance,
+)
+from ._kernel import KernelExplainer
+from ._lime import LimeTabular
 from ._tree import TreeExplainer
 
 __all__ = [
     "Explanation",
+    "KernelExplainer",
+    "LimeTabular",
     "Model",
+    "PartialDependence",
+    "PermutationImportance",
     "TreeExplainer",
     "explain",
     "__version__",
     "load_model",
+    "partial_dependence",
+    "permutation_importance",
     "supported_models",
 ]
 

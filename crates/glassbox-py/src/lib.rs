@@ -12,6 +12,8 @@ mod arrays;
 mod callable;
 mod errors;
 mod explain;
+mod global;
+mod lime;
 mod model;
 mod threads;
 
@@ -23,5 +25,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<model::PyModel>()?;
     m.add_function(wrap_pyfunction!(explain::explain, m)?)?;
+    m.add_function(wrap_pyfunction!(lime::lime_tabular, m)?)?;
+    m.add_function(wrap_pyfunction!(global::permutation_importance, m)?)?;
+    m.add_function(wrap_pyfunction!(global::partial_dependence, m)?)?;
     Ok(())
 }
