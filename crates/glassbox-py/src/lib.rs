@@ -13,6 +13,7 @@ mod callable;
 mod errors;
 mod explain;
 mod model;
+mod plots;
 mod threads;
 
 use pyo3::prelude::*;
@@ -23,5 +24,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<model::PyModel>()?;
     m.add_function(wrap_pyfunction!(explain::explain, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::render_plot, m)?)?;
     Ok(())
 }
