@@ -14,6 +14,7 @@ from ._native import Model, __version__
 from ._convert import SUPPORTED as supported_models
 from ._explanation import Explanation
 from ._tree import TreeExplainer
+from . import plots
 
 __all__ = [
     "Explanation",
@@ -21,6 +22,7 @@ __all__ = [
     "TreeExplainer",
     "__version__",
     "load_model",
+    "plots",
     "supported_models",
 ]
 
