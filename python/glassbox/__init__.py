@@ -23,6 +23,7 @@ from ._global import (
 from ._kernel import KernelExplainer
 from ._lime import LimeTabular
 from ._tree import TreeExplainer
+from . import plots
 
 __all__ = [
     "Explanation",
@@ -37,6 +38,7 @@ __all__ = [
     "load_model",
     "partial_dependence",
     "permutation_importance",
+    "plots",
     "supported_models",
 ]
 

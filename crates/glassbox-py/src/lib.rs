@@ -15,6 +15,7 @@ mod explain;
 mod global;
 mod lime;
 mod model;
+mod plots;
 mod threads;
 
 use pyo3::prelude::*;
@@ -28,5 +29,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lime::lime_tabular, m)?)?;
     m.add_function(wrap_pyfunction!(global::permutation_importance, m)?)?;
     m.add_function(wrap_pyfunction!(global::partial_dependence, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::render_plot, m)?)?;
     Ok(())
 }
