@@ -78,7 +78,7 @@ pub fn explain<'py>(
     let model = &model.model;
     let names = feature_names_or_default(model);
     let missing = allows_missing(model);
-    let rows = arrays::table(&x, &names, &missing)?;
+    let rows = arrays::table(&x, &names, missing)?;
     let mut settings = ExplainSettings {
         seed,
         background_kmeans: kmeans,
@@ -86,7 +86,7 @@ pub fn explain<'py>(
         ..ExplainSettings::default()
     };
     if let Some(b) = &background {
-        let table = arrays::table(b, &names, &missing)?;
+        let table = arrays::table(b, &names, missing)?;
         if table.n_samples() == 0 {
             return Err(value_error("the background data has no rows"));
         }

@@ -18,7 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 use serde::{Deserialize, Serialize};
 
-use crate::arrays::{self, NanPolicy};
+use crate::arrays;
 use crate::callable::PyPredictor;
 use crate::errors::{Failure, value_error};
 use crate::threads;
@@ -572,24 +572,8 @@ pub(crate) fn feature_names_or_default(model: &Model) -> Vec<String> {
     }
 }
 
-/// Where NaN in the input means "missing" to this model: trees route it (except in features
-/// some split reads without a missing-value direction), a Python callable decides itself;
-/// glassbox MLPs refuse it.
-pub(crate) fn allows_missing(model: &Model) -> NanPolicy {
-    if let Some(ensemble) = model.trees() {
-        let mut no_direction = vec![false; ensemble.n_features];
-        for tree in &ensemble.trees {
-            for node in 0..tree.n_nodes() {
-                if !tree.is_leaf(node)
-                    && tree.missing[node] == Missing::AsZero
-                    && let Some(flag) = no_direction.get_mut(tree.feature[node] as usize)
-                {
-                    *flag = true;
-                }
-            }
-        }
-        NanPolicy::Missing { no_direction }
-    } else {
-        NanPolicy::from(model.kind() == "predictor")
-    }
+/// Whether NaN in the input means "missing" to this model (trees route it; a Python callable
+/// decides itself); glassbox MLPs refuse it.
+pub(crate) fn allows_missing(model: &Model) -> bool {
+    model.trees().is_some() || model.kind() == "predictor"
 }
