@@ -92,23 +92,24 @@ def test_nan_in_x_is_missing_for_xgboost(explainer):
     assert np.isfinite(explainer.shap_values(x)).all()
 
 
-def test_nan_for_a_lightgbm_feature_without_missing_direction():
+def test_nan_follows_lightgbm_also_where_a_split_has_no_missing_direction():
+    """LightGBM reads NaN as 0 in splits trained without missing values (missing_type None);
+    glassbox follows the library's own rule there too, so predictions and SHAP sums agree."""
     x, y = _data()
     rows = x.to_numpy()[:3].copy()
     rows[2, 0] = np.nan
-    strict = lgb.LGBMRegressor(
-        n_estimators=5, num_leaves=4, use_missing=False, verbose=-1, random_state=0, n_jobs=1
-    ).fit(x, y)
-    message = (
-        r"X\[2, 0\] \(feature 'a'\) is NaN: the model splits on this feature without a "
-        r"missing-value direction .*use_missing=true"
-    )
-    with pytest.raises(ValueError, match=message):
-        glassbox.TreeExplainer(strict).shap_values(rows)
-    with pytest.raises(ValueError, match=message):
-        glassbox.TreeExplainer(strict, x.iloc[:20])(rows)
-    with pytest.raises(ValueError, match="is NaN: the model splits on this feature"):
-        glassbox.TreeExplainer(strict, rows)(x.iloc[:2])  # NaN in the background data
+    frame = pd.DataFrame(rows, columns=FEATURES)
+    for params in ({"use_missing": False}, {}):
+        model = lgb.LGBMRegressor(
+            n_estimators=5, num_leaves=4, verbose=-1, random_state=0, n_jobs=1, **params
+        ).fit(x, y)
+        e = glassbox.TreeExplainer(model)
+        np.testing.assert_allclose(
+            e.expected_value + e.shap_values(rows).sum(axis=1), model.predict(frame), rtol=1e-9
+        )
+        zeroed = rows.copy()
+        zeroed[2, 0] = 0.0
+        np.testing.assert_allclose(model.predict(frame), model.predict(zeroed), rtol=0)
     # Trained with missing values, the splits have a direction and NaN is routed like
     # LightGBM does.
     holes = x.copy()
@@ -119,7 +120,7 @@ def test_nan_for_a_lightgbm_feature_without_missing_direction():
     e = glassbox.TreeExplainer(lenient)
     np.testing.assert_allclose(
         e.expected_value + e.shap_values(rows).sum(axis=1),
-        lenient.predict(pd.DataFrame(rows, columns=FEATURES)),
+        lenient.predict(frame),
         rtol=1e-6,
     )
 
