@@ -84,15 +84,24 @@ def _from_native(native, kind: str) -> Converted:
         tree_output = "raw_value"
     else:
         tree_output = "log_odds"
-    return Converted(
+    c = Converted(
         native=native, kind=kind, tree_output=tree_output, output_names=native.output_names
     )
+    if native.kind == "xgboost model":
+        # XGBoost compares float32 feature values with its (float32) thresholds: a model
+        # loaded from a file or passed as a glassbox.Model must see the same inputs as the
+        # Booster it came from.
+        c.input_dtype = np.float32
+    return c
 
 
 def _from_xgboost(model) -> Converted:
     booster = model.get_booster() if hasattr(model, "get_booster") else model
     if type(booster).__name__ != "Booster":
-        raise TypeError(f"not an XGBoost model: {_qualname(model)}")
+        raise TypeError(
+            f"glassbox cannot explain a {_qualname(model)} with TreeExplainer (not an XGBoost "
+            f"Booster or scikit-learn wrapper); supported models: {SUPPORTED}"
+        )
     raw = bytes(booster.save_raw(raw_format="json"))
     native = _native.Model.from_booster(raw, "xgboost", f"<{type(model).__name__}>")
     c = _from_native(native, f"xgboost {type(model).__name__}")
@@ -102,9 +111,19 @@ def _from_xgboost(model) -> Converted:
 
 
 def _from_lightgbm(model) -> Converted:
-    booster = getattr(model, "booster_", model)
+    booster = model
+    if type(model).__name__ != "Booster" and hasattr(type(model), "booster_"):
+        try:
+            booster = model.booster_
+        except (AttributeError, ValueError) as e:  # LGBMNotFittedError
+            raise ValueError(
+                f"the {type(model).__name__} is not fitted: call fit() before explaining it"
+            ) from e
     if type(booster).__name__ != "Booster":
-        raise TypeError(f"not a LightGBM model: {_qualname(model)}")
+        raise TypeError(
+            f"glassbox cannot explain a {_qualname(model)} with TreeExplainer (not a LightGBM "
+            f"Booster or scikit-learn wrapper); supported models: {SUPPORTED}"
+        )
     text = booster.model_to_string().encode("utf-8")
     native = _native.Model.from_booster(text, "lightgbm", f"<{type(model).__name__}>")
     c = _from_native(native, f"lightgbm {type(model).__name__}")

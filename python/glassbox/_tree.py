@@ -142,7 +142,13 @@ class TreeExplainer:
                 )
                 ev = p.mean(axis=0)
             else:
-                ev = np.asarray(self.model.tree_expected_value())
+                # TreeSHAP's own base value v(empty) (the same for every row). Not
+                # `tree_expected_value()`: that weighs leaves by cover[leaf] / cover[root],
+                # which differs (~1e-8) from TreeSHAP's products of child cover shares where
+                # the covers are not additive (XGBoost's float32 hessian sums of classifiers).
+                row = np.zeros((1, self.model.n_features))
+                out = _native.explain(self.model, row, "tree-shap", threads=self.n_jobs)
+                ev = np.asarray(out["base_values"][0], dtype=np.float64)
             self._expected = ev
         ev = self._expected
         return float(ev[0]) if ev.shape[0] == 1 else ev.copy()
