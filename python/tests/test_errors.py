@@ -109,7 +109,9 @@ def test_nan_follows_lightgbm_also_where_a_split_has_no_missing_direction():
         )
         zeroed = rows.copy()
         zeroed[2, 0] = 0.0
-        np.testing.assert_allclose(model.predict(frame), model.predict(zeroed), rtol=0)
+        np.testing.assert_allclose(
+            model.predict(frame), model.predict(pd.DataFrame(zeroed, columns=FEATURES)), rtol=0
+        )
     # Trained with missing values, the splits have a direction and NaN is routed like
     # LightGBM does.
     holes = x.copy()
