@@ -14,7 +14,7 @@ an index or an output name.
 from __future__ import annotations
 
 import numbers
-from typing import Optional, Union
+from typing import Union
 
 import numpy as np
 

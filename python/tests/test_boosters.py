@@ -44,8 +44,6 @@ Where shap 0.51 is wrong and glassbox is checked against the definition instead:
 
 from __future__ import annotations
 
-import itertools
-import math
 import pickle
 from pathlib import Path
 
@@ -53,6 +51,7 @@ import numpy as np
 import pytest
 
 import glassbox
+from oracles import N_FEATURES, as_float32, brute_force_interventional, labels, synthetic
 
 xgb = pytest.importorskip("xgboost")
 lgb = pytest.importorskip("lightgbm")
@@ -69,7 +68,6 @@ LGB_TOL = 1e-9
 INTERVENTIONAL_RTOL = 1e-6
 PROBABILITY_TOL = 1e-7  # shap vs glassbox, probabilities (measured ~3e-9)
 
-N_FEATURES = 5
 THREADS = 1  # training threads (glassbox itself uses every core unless told otherwise)
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -79,23 +77,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 # data and models
 
 
-def _data(seed=0, n=300, nan_fraction=0.0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, N_FEATURES))
-    y = X[:, 0] + X[:, 1] * X[:, 2] + 0.5 * np.sin(3 * X[:, 3]) + 0.1 * rng.normal(size=n)
-    if nan_fraction:
-        X[rng.random(X.shape) < nan_fraction] = np.nan
-    return X, y
-
-
-def _labels(y, kind):
-    if kind == "binary":
-        return (y > np.median(y)).astype(int)
-    return np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
-
-
 def _build(name):
-    X, y = _data()
+    X, y = synthetic()
     xgb_kw = dict(n_estimators=20, max_depth=4, random_state=0, n_jobs=THREADS)
     lgb_kw = dict(n_estimators=20, num_leaves=12, random_state=0, n_jobs=THREADS, verbose=-1)
     if name == "xgb-booster":
@@ -107,15 +90,15 @@ def _build(name):
     if name == "xgb-booster-binary":
         return xgb.train(
             {"max_depth": 3, "objective": "binary:logistic", "nthread": THREADS, "seed": 0},
-            xgb.DMatrix(X, label=_labels(y, "binary")),
+            xgb.DMatrix(X, label=labels(y, "binary")),
             num_boost_round=15,
         )
     if name == "xgb-regressor":
         return xgb.XGBRegressor(**xgb_kw).fit(X, y)
     if name == "xgb-binary":
-        return xgb.XGBClassifier(**xgb_kw).fit(X, _labels(y, "binary"))
+        return xgb.XGBClassifier(**xgb_kw).fit(X, labels(y, "binary"))
     if name == "xgb-multi":
-        return xgb.XGBClassifier(**{**xgb_kw, "n_estimators": 10}).fit(X, _labels(y, "multi"))
+        return xgb.XGBClassifier(**{**xgb_kw, "n_estimators": 10}).fit(X, labels(y, "multi"))
     if name == "lgb-booster":
         return lgb.train(
             {"objective": "regression", "num_leaves": 12, "verbose": -1, "num_threads": THREADS,
@@ -126,9 +109,9 @@ def _build(name):
     if name == "lgb-regressor":
         return lgb.LGBMRegressor(**lgb_kw).fit(X, y)
     if name == "lgb-binary":
-        return lgb.LGBMClassifier(**lgb_kw).fit(X, _labels(y, "binary"))
+        return lgb.LGBMClassifier(**lgb_kw).fit(X, labels(y, "binary"))
     if name == "lgb-multi":
-        return lgb.LGBMClassifier(**{**lgb_kw, "n_estimators": 10}).fit(X, _labels(y, "multi"))
+        return lgb.LGBMClassifier(**{**lgb_kw, "n_estimators": 10}).fit(X, labels(y, "multi"))
     raise KeyError(name)
 
 
@@ -200,18 +183,13 @@ def library_proba(model, X):
     return model.predict(X)
 
 
-def f32(X):
-    """Values as XGBoost reads them (float32), back in float64."""
-    return np.asarray(X, dtype=np.float64).astype(np.float32).astype(np.float64)
-
-
 def _x(n=25, seed=1):
     rng = np.random.default_rng(seed)
     return rng.normal(size=(n, N_FEATURES))
 
 
 def _background(n=30):
-    return _data()[0][:n]
+    return synthetic()[0][:n]
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,7 +252,7 @@ def test_explanation_matches_shap_values(name):
     np.testing.assert_array_equal(e.values, values)
     ev = np.asarray(ex.expected_value)
     np.testing.assert_allclose(e.base_values, np.broadcast_to(ev, e.base_values.shape), atol=1e-12)
-    np.testing.assert_array_equal(e.data, f32(X) if _is_xgb(model) else X)
+    np.testing.assert_array_equal(e.data, as_float32(X) if _is_xgb(model) else X)
     assert len(e.feature_names) == N_FEATURES
     if name in MULTI_MODELS:
         assert e.output_names == ["0", "1", "2"]
@@ -312,33 +290,12 @@ def test_interventional_matches_shap(name):
     np.testing.assert_allclose(e.base_values, np.broadcast_to(ev, e.base_values.shape), atol=1e-12)
 
 
-def brute_force_interventional(model, X, bg):
-    """Interventional Shapley values by definition: v(S) = mean over background rows b of the
-    library's margin at (x_S, b_rest), summed over all 2^F coalitions (one-output models)."""
-    F = X.shape[1]
-    masks = np.array(list(itertools.product([0, 1], repeat=F)), dtype=bool)  # (2^F, F)
-    rows = np.where(masks[None, :, None, :], X[:, None, None, :], bg[None, None, :, :])
-    v = library_margin(model, rows.reshape(-1, F)).reshape(len(X), len(masks), len(bg)).mean(2)
-    index = {tuple(m): i for i, m in enumerate(masks)}
-    exact = np.zeros((len(X), F))
-    for i in range(F):
-        for m in masks:
-            if m[i]:
-                continue
-            s = int(m.sum())
-            w = math.factorial(s) * math.factorial(F - s - 1) / math.factorial(F)
-            with_i = m.copy()
-            with_i[i] = True
-            exact[:, i] += w * (v[:, index[tuple(with_i)]] - v[:, index[tuple(m)]])
-    return exact
-
-
 def test_interventional_is_exact_shapley():
     """glassbox's interventional values are the exact Shapley values (LightGBM margins are
     float64, so to rounding); shap's are within INTERVENTIONAL_RTOL of them."""
     model = model_for("lgb-regressor")
     X, bg = _x(3, seed=7), _background(8)
-    exact = brute_force_interventional(model, X, bg)
+    exact = brute_force_interventional(lambda r: library_margin(model, r), X, bg)
     ours = glassbox.TreeExplainer(model, bg).shap_values(X)
     np.testing.assert_allclose(ours, exact, rtol=0, atol=1e-12)
     theirs = shap.TreeExplainer(model, bg).shap_values(X)
@@ -438,8 +395,8 @@ def test_interactions_need_path_dependent():
 
 
 def _nan_models():
-    X, y = _data(seed=3, n=400, nan_fraction=0.15)
-    yb = _labels(np.nan_to_num(y), "binary")
+    X, y = synthetic(seed=3, n=400, nan_fraction=0.15)
+    yb = labels(np.nan_to_num(y), "binary")
     return X, {
         "xgb-regressor": xgb.XGBRegressor(n_estimators=20, max_depth=4, n_jobs=THREADS,
                                           random_state=0).fit(X, y),
@@ -481,7 +438,7 @@ def test_nan_rows_predict_and_explain_like_the_library(nan_models, name):
     ex = glassbox.TreeExplainer(model)
     tol = _tol(model)
     # glassbox.Model.predict reads float64 as given; XGBoost compares float32 values
-    given = f32(rows) if _is_xgb(model) else rows
+    given = as_float32(rows) if _is_xgb(model) else rows
     pred = ex.model.predict(given)
     margin = library_margin(model, rows)
     np.testing.assert_allclose(pred[:, 0], margin, rtol=tol, atol=tol)
@@ -492,7 +449,7 @@ def test_nan_rows_predict_and_explain_like_the_library(nan_models, name):
     # the library's own margins (XGBoost's are float32 sums: 1e-6)
     bg = X[:10]
     a = glassbox.TreeExplainer(model, bg).shap_values(rows[:8])
-    exact = brute_force_interventional(model, rows[:8], bg)
+    exact = brute_force_interventional(lambda r: library_margin(model, r), rows[:8], bg)
     np.testing.assert_allclose(a, exact, rtol=0, atol=1e-6 if _is_xgb(model) else 1e-12)
     if name not in ("lgb-zero-as-missing", "lgb-no-nan-in-training"):
         # shap 0.51's interventional TreeSHAP sends NaN down LightGBM's default branch even
@@ -521,7 +478,7 @@ NAMES = ["temp", "pressure", "speed", "load", "humidity"]
 
 
 def _df_models():
-    X, y = _data()
+    X, y = synthetic()
     df = pd.DataFrame(X, columns=NAMES)
     return df, {
         "xgb-regressor": xgb.XGBRegressor(n_estimators=10, max_depth=3, n_jobs=THREADS).fit(df, y),
@@ -623,7 +580,7 @@ def test_unfitted_models_value_error():
 
 
 def test_unsupported_booster_kinds_value_error():
-    X, y = _data(n=300)
+    X, y = synthetic(n=300)
     Xc = X.copy()
     Xc[:, 2] = np.arange(len(X)) % 4
     y = y + 5 * (Xc[:, 2] == 2) + 2 * (Xc[:, 2] == 0)
@@ -704,7 +661,7 @@ def test_model_files(fname):
     np.testing.assert_allclose(
         np.broadcast_to(from_booster.expected_value, bias.shape), bias, rtol=0, atol=tol
     )
-    pred = native.predict(f32(rows) if fname.endswith(".json") else rows)
+    pred = native.predict(as_float32(rows) if fname.endswith(".json") else rows)
     np.testing.assert_allclose(pred.reshape(margin.shape), margin, rtol=tol, atol=tol)
 
 

@@ -24,8 +24,6 @@ log-odds; all tolerances are absolute):
 
 from __future__ import annotations
 
-import itertools
-import math
 import pickle
 import warnings
 
@@ -33,6 +31,7 @@ import numpy as np
 import pytest
 
 import glassbox
+from oracles import N_FEATURES, as_float32, brute_force_interventional, labels, synthetic
 
 sklearn = pytest.importorskip("sklearn")
 shap = pytest.importorskip("shap")
@@ -48,32 +47,14 @@ TOL = 1e-9
 INTERVENTIONAL_RTOL = 1e-6
 PROBABILITY_TOL = 1e-7
 PREDICT_TOL = 1e-12
-N_FEATURES = 5
 
 # --------------------------------------------------------------------------------------------
 # data and models
 
 
-def _data(seed=0, n=300, nan_fraction=0.0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, N_FEATURES))
-    y = X[:, 0] + X[:, 1] * X[:, 2] + 0.5 * np.sin(3 * X[:, 3]) + 0.1 * rng.normal(size=n)
-    if nan_fraction:
-        X[rng.random(X.shape) < nan_fraction] = np.nan
-    return X, y
-
-
-def _labels(y, kind):
-    if kind == "r":
-        return y
-    if kind == "b":
-        return (y > np.median(y)).astype(int)
-    return np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))  # 3 classes
-
-
 def _x(n=25, seed=1, nan_fraction=0.0):
     """Fresh rows (not training rows: see the module docs on shap's float32 thresholds)."""
-    return _data(seed=seed, n=n, nan_fraction=nan_fraction)[0]
+    return synthetic(seed=seed, n=n, nan_fraction=nan_fraction)[0]
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -131,8 +112,8 @@ _CACHE: dict = {}
 def model_for(name):
     if name not in _CACHE:
         family, kind = name.split("-")
-        X, y = _data()
-        _CACHE[name] = _estimator(family, kind).fit(X, _labels(y, kind))
+        X, y = synthetic()
+        _CACHE[name] = _estimator(family, kind).fit(X, labels(y, kind))
     return _CACHE[name]
 
 
@@ -184,10 +165,6 @@ def _shap_reference(name, model):
     return _gb_dict_model(model) if name in SHAP_UNSUPPORTED else model
 
 
-def _f32(X):
-    return np.asarray(X, dtype=np.float64).astype(np.float32).astype(np.float64)
-
-
 # --------------------------------------------------------------------------------------------
 # path-dependent values, expected values, shapes, local accuracy
 
@@ -226,7 +203,7 @@ def test_local_accuracy_and_predictions(name):
     ref = raw_output(model, X)
     values = ex.shap_values(X)
     np.testing.assert_allclose(values.sum(axis=1) + ex.expected_value, ref, rtol=0, atol=TOL)
-    arr = _f32(X) if ex.converted.input_dtype == np.float32 else X
+    arr = as_float32(X) if ex.converted.input_dtype == np.float32 else X
     pred = ex.model.predict(arr)
     np.testing.assert_allclose(pred.reshape(np.shape(ref)), ref, rtol=0, atol=PREDICT_TOL)
     if name in BOOSTED_BINARY + BOOSTED_MULTI:
@@ -298,35 +275,13 @@ def test_interventional_matches_shap(name):
     np.testing.assert_allclose(a.sum(axis=1) + ev, raw_output(model, X), rtol=0, atol=TOL)
 
 
-def brute_force_interventional(f, X, bg):
-    """Interventional Shapley values by definition: v(S) = mean over background rows b of
-    f(x_S, b_rest), summed over all 2^F coalitions; f maps rows to (rows[, outputs])."""
-    F = X.shape[1]
-    masks = np.array(list(itertools.product([0, 1], repeat=F)), dtype=bool)
-    rows = np.where(masks[None, :, None, :], X[:, None, None, :], bg[None, None, :, :])
-    out = np.asarray(f(rows.reshape(-1, F)))
-    out = out.reshape(len(X), len(masks), len(bg), -1).mean(2)
-    index = {tuple(m): i for i, m in enumerate(masks)}
-    exact = np.zeros((len(X), F, out.shape[-1]))
-    for i in range(F):
-        for m in masks:
-            if m[i]:
-                continue
-            s = int(m.sum())
-            w = math.factorial(s) * math.factorial(F - s - 1) / math.factorial(F)
-            with_i = m.copy()
-            with_i[i] = True
-            exact[:, i] += w * (out[:, index[tuple(with_i)]] - out[:, index[tuple(m)]])
-    return exact[..., 0] if exact.shape[-1] == 1 else exact
-
-
 @pytest.mark.parametrize("name", ["dt-r", "rf-m", "gb-b", "gb-m", "hgb-r", "hgb-m"])
 def test_interventional_is_exact(name):
     """glassbox's interventional values are the exact Shapley values of the model's own output,
     also with training rows as background (where shap's float32 thresholds fail for HGB)."""
     model = model_for(name)
     X = _x(3, seed=7)
-    for bg in (_x(8, seed=8), _data()[0][:8]):
+    for bg in (_x(8, seed=8), synthetic()[0][:8]):
         exact = brute_force_interventional(lambda r: raw_output(model, r), X, bg)
         ours = glassbox.TreeExplainer(model, bg).shap_values(X)
         np.testing.assert_allclose(ours, exact, rtol=0, atol=1e-12)
@@ -389,11 +344,11 @@ NAN_MODELS = ["dt-r", "dt-b", "xt-m", "rf-r", "rf-m", "et-r", "et-b", "hgb-r", "
 
 @pytest.fixture(scope="module")
 def nan_models():
-    X, y = _data(seed=3, n=300, nan_fraction=0.15)
+    X, y = synthetic(seed=3, n=300, nan_fraction=0.15)
     models = {}
     for name in NAN_MODELS:
         family, kind = name.split("-")
-        models[name] = _estimator(family, kind).fit(X, _labels(y, kind))
+        models[name] = _estimator(family, kind).fit(X, labels(y, kind))
     return models
 
 
@@ -404,7 +359,7 @@ def test_nan_rows_predict_and_explain_like_sklearn_and_shap(nan_models, name):
     assert np.isnan(X).any(axis=1).sum() > 20
     ex = glassbox.TreeExplainer(model)
     ref = raw_output(model, X)
-    arr = _f32(X) if ex.converted.input_dtype == np.float32 else X
+    arr = as_float32(X) if ex.converted.input_dtype == np.float32 else X
     np.testing.assert_allclose(
         ex.model.predict(arr).reshape(np.shape(ref)), ref, rtol=0, atol=PREDICT_TOL
     )
@@ -429,7 +384,7 @@ def test_nan_rows_on_models_trained_without_nan(name):
     X = _x(40, seed=4, nan_fraction=0.3)
     ex = glassbox.TreeExplainer(model)
     ref = raw_output(model, X)
-    arr = _f32(X) if ex.converted.input_dtype == np.float32 else X
+    arr = as_float32(X) if ex.converted.input_dtype == np.float32 else X
     np.testing.assert_allclose(
         ex.model.predict(arr).reshape(np.shape(ref)), ref, rtol=0, atol=PREDICT_TOL
     )
@@ -445,7 +400,7 @@ def test_float32_rounding_like_sklearn():
     model = model_for("dt-r")
     ex = glassbox.TreeExplainer(model)
     t = model.tree_
-    rows = _data()[0][:100]
+    rows = synthetic()[0][:100]
     differs = 0  # rows that a float64 comparison would send elsewhere
     for node in np.flatnonzero(t.children_left >= 0):
         f, thr = int(t.feature[node]), float(t.threshold[node])
@@ -455,14 +410,14 @@ def test_float32_rounding_like_sklearn():
             X = rows.copy()
             X[:, f] = v
             ref = model.predict(X)
-            np.testing.assert_array_equal(ex.model.predict(_f32(X))[:, 0], ref)
+            np.testing.assert_array_equal(ex.model.predict(as_float32(X))[:, 0], ref)
             np.testing.assert_allclose(
                 ex.shap_values(X).sum(1) + ex.expected_value, ref, rtol=0, atol=TOL
             )
             differs += int(np.sum(ex.model.predict(X)[:, 0] != ref))
     assert differs > 0
     hgb = model_for("hgb-r")
-    X = _data()[0][:50]  # training rows: some equal a threshold exactly
+    X = synthetic()[0][:50]  # training rows: some equal a threshold exactly
     ex = glassbox.TreeExplainer(hgb)
     np.testing.assert_array_equal(ex.model.predict(X)[:, 0], hgb.predict(X))
 
@@ -473,13 +428,13 @@ def test_float32_rounding_like_sklearn():
 
 @pytest.fixture(scope="module")
 def df_models():
-    X, y = _data(seed=9, n=200)
+    X, y = synthetic(seed=9, n=200)
     cols = ["age", "income", "score", "days", "rate"]
     df = pd.DataFrame(X, columns=cols)
     models = {}
     for name in ["dt-b", "rf-r", "et-m", "gb-b", "hgb-m"]:
         family, kind = name.split("-")
-        models[name] = _estimator(family, kind).fit(df, _labels(y, kind))
+        models[name] = _estimator(family, kind).fit(df, labels(y, kind))
     return cols, models
 
 
@@ -512,7 +467,7 @@ def test_dataframe_columns_by_name(df_models, name):
 
 
 def test_multi_output_regressors_match_shap():
-    X, y = _data()
+    X, y = synthetic()
     Y = np.column_stack([y, X[:, 0] - y])
     Xt = _x(10)
     for model in (
@@ -528,7 +483,7 @@ def test_multi_output_regressors_match_shap():
 
 @pytest.mark.parametrize("loss", ["absolute_error", "huber", "quantile"])
 def test_gradient_boosting_losses(loss):
-    X, y = _data()
+    X, y = synthetic()
     model = ensemble.GradientBoostingRegressor(
         loss=loss, n_estimators=8, max_depth=3, random_state=0
     ).fit(X, y)
@@ -544,17 +499,17 @@ def test_gradient_boosting_losses(loss):
 def test_gradient_boosting_init_zero_and_dummy():
     from sklearn.dummy import DummyClassifier, DummyRegressor
 
-    X, y = _data()
+    X, y = synthetic()
     Xt = _x(15)
     for model in (
         ensemble.GradientBoostingRegressor(init="zero", n_estimators=5).fit(X, y),
         ensemble.GradientBoostingRegressor(
             init=DummyRegressor(strategy="median"), n_estimators=5
         ).fit(X, y),
-        ensemble.GradientBoostingClassifier(init="zero", n_estimators=5).fit(X, _labels(y, "m")),
+        ensemble.GradientBoostingClassifier(init="zero", n_estimators=5).fit(X, labels(y, "m")),
         ensemble.GradientBoostingClassifier(
             init=DummyClassifier(strategy="most_frequent"), n_estimators=5
-        ).fit(X, _labels(y, "b")),
+        ).fit(X, labels(y, "b")),
     ):
         ex = glassbox.TreeExplainer(model)
         ref = raw_output(model, Xt)
@@ -562,7 +517,7 @@ def test_gradient_boosting_init_zero_and_dummy():
 
 
 def test_hist_gradient_boosting_early_stopping_and_losses():
-    X, y = _data(n=400)
+    X, y = synthetic(n=400)
     Xt = _x(15)
     for model in (
         ensemble.HistGradientBoostingRegressor(
@@ -582,16 +537,16 @@ def test_hist_gradient_boosting_early_stopping_and_losses():
 def test_sample_weights_and_subsampling_match_shap():
     """Covers are sklearn's weighted node sizes (HistGradientBoosting: unweighted counts),
     as shap reads them."""
-    X, y = _data()
+    X, y = synthetic()
     w = np.random.default_rng(0).uniform(0.2, 3.0, size=len(y))
     Xt = _x(15)
     for model in (
         tree.DecisionTreeRegressor(max_depth=5, random_state=0).fit(X, y, sample_weight=w),
         ensemble.RandomForestClassifier(5, max_depth=4, random_state=0).fit(
-            X, _labels(y, "m"), sample_weight=w
+            X, labels(y, "m"), sample_weight=w
         ),
         ensemble.GradientBoostingClassifier(n_estimators=6, subsample=0.7, random_state=0).fit(
-            X, _labels(y, "b"), sample_weight=w
+            X, labels(y, "b"), sample_weight=w
         ),
         ensemble.HistGradientBoostingRegressor(max_iter=6).fit(X, y, sample_weight=w),
     ):
@@ -612,7 +567,7 @@ def test_pickle_round_trip():
     ex = glassbox.TreeExplainer(model)
     X = _x(10)
     native = pickle.loads(pickle.dumps(ex.model))
-    np.testing.assert_array_equal(native.predict(_f32(X)), ex.model.predict(_f32(X)))
+    np.testing.assert_array_equal(native.predict(as_float32(X)), ex.model.predict(as_float32(X)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,7 +579,7 @@ def test_unsupported_sklearn_estimators_type_error(which):
     from sklearn.linear_model import LinearRegression
     from sklearn.neighbors import KNeighborsRegressor
 
-    X, y = _data(n=50)
+    X, y = synthetic(n=50)
     model = {
         "iforest": lambda: ensemble.IsolationForest(n_estimators=3, random_state=0).fit(X),
         "linear": lambda: LinearRegression().fit(X, y),
@@ -647,7 +602,7 @@ def test_unfitted_models_value_error(name):
 
 
 def test_categorical_hist_gradient_boosting_value_error():
-    X, y = _data(n=200)
+    X, y = synthetic(n=200)
     X[:, 2] = np.arange(len(X)) % 4
     y = y + 3 * (X[:, 2] == 1)
     model = ensemble.HistGradientBoostingRegressor(
@@ -660,11 +615,11 @@ def test_categorical_hist_gradient_boosting_value_error():
 def test_custom_init_and_multi_output_classifier_value_error():
     from sklearn.linear_model import LinearRegression
 
-    X, y = _data(n=100)
+    X, y = synthetic(n=100)
     gb = ensemble.GradientBoostingRegressor(init=LinearRegression(), n_estimators=3).fit(X, y)
     with pytest.raises(ValueError, match="init"):
         glassbox.TreeExplainer(gb)
-    Y = np.column_stack([_labels(y, "b"), _labels(y, "m")])
+    Y = np.column_stack([labels(y, "b"), labels(y, "m")])
     dt = tree.DecisionTreeClassifier(max_depth=3).fit(X, Y)
     with pytest.raises(ValueError, match="multi-output"):
         glassbox.TreeExplainer(dt)
