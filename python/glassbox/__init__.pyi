@@ -2,7 +2,7 @@
 any Python function (TreeSHAP, KernelSHAP, LIME, permutation importance, partial dependence)."""
 
 import os
-from typing import Any, Callable, List, Literal, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -123,6 +123,15 @@ class Explanation:
     output_names: Optional[List[str]]
     method: str
     interactions: Optional[np.ndarray]
+    predictions: Optional[np.ndarray]
+    """The model output explained, (samples,) or (samples, outputs), when known."""
+    local_accuracy_max_rel_error: Optional[float]
+    completeness_gap: Optional[float]
+    seconds: Optional[float]
+    score: Optional[np.ndarray]
+    """LIME: each surrogate's weighted R²."""
+    local_prediction: Optional[np.ndarray]
+    """LIME: each surrogate's value at its row."""
 
     def __init__(
         self,
@@ -220,12 +229,22 @@ class KernelExplainer:
     def shap_values(
         self,
         X: _ArrayLike,
+        *,
         nsamples: Union[int, Literal["auto"]] = "auto",
-        l1_reg: Union[str, int, bool] = "auto",
+        l1_reg: Union[str, int, bool] = 0,
+        silent: bool = False,
+        gc_collect: bool = False,
     ) -> np.ndarray:
         """KernelSHAP values: (samples, features) for one output, (samples, features,
-        outputs) for several."""
-    def __call__(self, X: _ArrayLike) -> Explanation:
+        outputs) for several; `l1_reg`: 0/False, or "num_features(k)" with k >= features."""
+    def __call__(
+        self,
+        X: _ArrayLike,
+        *,
+        nsamples: Union[int, Literal["auto"]] = "auto",
+        l1_reg: Union[str, int, bool] = 0,
+        silent: bool = False,
+    ) -> Explanation:
         """An `Explanation` of the rows of `X`."""
 
 class LimeTabular:
@@ -236,14 +255,63 @@ class LimeTabular:
         self,
         model: Any,
         data: _ArrayLike,
+        *,
         mode: Literal["quartile", "continuous"] = "quartile",
         n_samples: int = 5000,
         seed: int = 42,
+        feature_names: Optional[Sequence[str]] = None,
+        n_jobs: Optional[int] = None,
     ) -> None:
         """`model`: a glassbox-convertible model or a function; `data`: training rows for
         the perturbation statistics."""
     def explain(self, X: _ArrayLike) -> Explanation:
         """The LIME surrogate weights of the rows of `X` as an `Explanation`."""
+
+class PermutationImportance(Dict[str, Any]):
+    """The result of `permutation_importance` (a dict with attribute access)."""
+
+    importances: np.ndarray
+    """(features, repeats): the score drop of each shuffle."""
+    importances_mean: np.ndarray
+    importances_std: np.ndarray
+    baseline_score: float
+    scoring: str
+    feature_names: List[str]
+
+class PartialDependence(Dict[str, Any]):
+    """The result of `partial_dependence` (a dict with attribute access); one entry per
+    feature in each list."""
+
+    grid_values: List[np.ndarray]
+    average: List[np.ndarray]
+    individual: List[np.ndarray]
+    """ICE curves: (samples, grid) or (samples, grid, outputs) per feature."""
+    feature_names: List[str]
+    output_names: Optional[List[str]]
+    grid_resolution: int
+
+def explain(
+    model: Any,
+    X: _ArrayLike,
+    method: Literal[
+        "tree-shap",
+        "interventional-tree-shap",
+        "interactions",
+        "deep-shap",
+        "integrated-gradients",
+        "gradient-shap",
+        "kernel-shap",
+        "lime",
+    ],
+    data: Optional[_ArrayLike] = None,
+    *,
+    output: Literal["raw", "probability"] = "raw",
+    seed: int = 42,
+    n_jobs: Optional[int] = None,
+    **settings: Any,
+) -> Explanation:
+    """Any per-row method of the library on any model: values (samples, features, outputs),
+    base values (samples, outputs), checked for local accuracy (exact methods)."""
 
 def permutation_importance(
     model: Any,
@@ -253,7 +321,7 @@ def permutation_importance(
     scoring: Optional[Literal["auto", "r2", "accuracy"]] = None,
     random_state: int = 42,
     n_jobs: Optional[int] = None,
-) -> Any:
+) -> PermutationImportance:
     """Permutation importance of every feature (the score drop when its column is shuffled,
     `n_repeats` times): `importances` (features, repeats), `importances_mean`,
     `importances_std`, like scikit-learn's result."""
@@ -263,7 +331,7 @@ def partial_dependence(
     X: _ArrayLike,
     grid_resolution: int = 20,
     n_jobs: Optional[int] = None,
-) -> Any:
+) -> PartialDependence:
     """Partial dependence and ICE curves of every feature over the rows of `X`: per feature,
     its grid values, the average curve and the individual curves."""
 
@@ -272,7 +340,10 @@ __all__ = [
     "KernelExplainer",
     "LimeTabular",
     "Model",
+    "PartialDependence",
+    "PermutationImportance",
     "TreeExplainer",
+    "explain",
     "__version__",
     "load_model",
     "partial_dependence",

@@ -29,7 +29,23 @@ class Explanation:
 
     Plot it with `glassbox.plots`, hand it to shap with `to_shap()`, tabulate it with
     `to_frame()`, keep it with `save(path)` / `Explanation.load(path)`; it pickles.
+
+    Some explainers attach what they measured (None where not known):
+    predictions: the model output explained, (samples,) or (samples, outputs).
+    local_accuracy_max_rel_error: exact methods: largest relative error of base + sum = output.
+    completeness_gap: approximate methods (Integrated Gradients, GradientSHAP, LIME):
+        sum |f - base - sum φ| / sum |f - base| over rows and outputs.
+    seconds: compute time of the values.
+    score, local_prediction: LIME: each surrogate's weighted R² and its value at the row,
+        shaped like base_values.
     """
+
+    predictions = None
+    local_accuracy_max_rel_error = None
+    completeness_gap = None
+    seconds = None
+    score = None
+    local_prediction = None
 
     def __init__(
         self,

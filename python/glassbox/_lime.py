@@ -79,7 +79,7 @@ class LimeTabular:
         intercept + sum of weight × the row's standardised value. It also carries, with the
         same (samples,) / (samples, outputs) shape: `score` (each surrogate's weighted R² on
         its samples: its fidelity), `local_prediction` (the surrogate at the row) and
-        `prediction` (the model at the row).
+        `predictions` (the model at the row).
         """
         arr, _ = as_matrix(
             X,
@@ -113,7 +113,7 @@ class LimeTabular:
         )
         e.score = per_row(out["score"])
         e.local_prediction = per_row(out["local_prediction"])
-        e.prediction = per_row(out["prediction"])
+        e.predictions = per_row(out["prediction"])
         return e
 
     def __repr__(self):

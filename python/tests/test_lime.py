@@ -60,7 +60,7 @@ def test_linear_model_continuous_weights(data):
         np.testing.assert_allclose(e.values[i], slope, rtol=1e-2)
     # A linear model is fitted (almost) perfectly.
     assert np.all(e.score > 0.999)
-    np.testing.assert_allclose(e.prediction, linear(rows), rtol=1e-12)
+    np.testing.assert_allclose(e.predictions, linear(rows), rtol=1e-12)
     # The surrogate at the row: intercept + weights . standardised row.
     z = (rows - train.mean(axis=0)) / train.std(axis=0)
     np.testing.assert_allclose(
