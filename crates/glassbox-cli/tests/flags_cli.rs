@@ -159,6 +159,14 @@ fn image_train_refuses_test_fraction_where_the_manifest_fixes_the_split() {
     assert!(ok, "{err}");
     let metrics = std::fs::read_to_string(tmp.path().join("t/metrics.json")).unwrap();
     assert!(metrics.contains("\"split\": \"manifest\""), "{metrics}");
+    // Without a manifest there is nothing to ignore.
+    std::fs::remove_file(folder.join("manifest.csv")).unwrap();
+    assert_refused(
+        train("n", &["--ignore-manifest"]),
+        "--ignore-manifest",
+        "has no manifest.csv",
+    );
+    assert!(!tmp.path().join("n").exists());
 }
 
 #[test]

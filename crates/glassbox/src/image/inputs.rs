@@ -84,9 +84,17 @@ impl FolderSetting {
 impl FolderSettings {
     /// Refuses settings in `given` that the split of the folder `data` would ignore:
     /// `--test-fraction` when `data`'s manifest.csv fixes the split (and `ignore_manifest` is
-    /// off). `given` lists the settings set explicitly (on the command line: the flags typed).
+    /// off), and `--ignore-manifest` when `data` has no manifest.csv to ignore. `given` lists
+    /// the settings set explicitly (on the command line: the flags typed).
     pub fn refuse_unused(&self, data: &Path, given: &[FolderSetting]) -> Result<()> {
         let manifest = data.join(MANIFEST_NAME);
+        if self.ignore_manifest && !manifest.is_file() && data.is_dir() {
+            return Err(Error::Settings(format!(
+                "--ignore-manifest does not apply: {} has no {MANIFEST_NAME} (the split is \
+                 random with --test-fraction already); remove it",
+                data.display()
+            )));
+        }
         if given.contains(&FolderSetting::TestFraction)
             && !self.ignore_manifest
             && manifest.is_file()
@@ -389,6 +397,17 @@ mod tests {
             ..FolderSettings::default()
         };
         assert!(ignoring.refuse_unused(dir.path(), &given).is_ok());
+        // Without a manifest there is nothing to ignore.
+        let empty = tempfile::tempdir().unwrap();
+        let e = ignoring
+            .refuse_unused(empty.path(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--ignore-manifest does not apply") && e.contains("manifest.csv"),
+            "{e}"
+        );
+        assert!(split.refuse_unused(empty.path(), &given).is_ok());
     }
 
     #[test]
