@@ -58,8 +58,22 @@ fn typed_ids(matches: &clap::ArgMatches) -> Vec<&str> {
         .collect()
 }
 
+/// `cmd` and its subcommands with negative numbers accepted as values of every option that takes
+/// one, so that `--lr -1` or `--seed -1` reach the option's own check and its error names the
+/// option (instead of clap's "unexpected argument '-1'").
+fn negative_values_reach_their_option(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        if a.get_num_args().is_some_and(|n| n.takes_values()) || a.get_action().takes_values() {
+            a.allow_negative_numbers(true)
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(negative_values_reach_their_option)
+}
+
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = negative_values_reach_their_option(Cli::command()).get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

@@ -77,14 +77,87 @@ impl Default for TrainSettings {
     }
 }
 
+/// Most weights an MLP may have (8 bytes each, with Adam's two moments and the gradient: 32
+/// bytes per weight, so 2^27 weights need 4 GiB): larger `--hidden` widths are refused before
+/// anything is allocated.
+pub const MAX_MLP_WEIGHTS: u128 = 1 << 27;
+
 impl TrainSettings {
-    /// Checks the settings that need no data (the test fraction); [`train`] checks the rest.
+    /// Checks the settings that need no data, naming each by its command-line flag: the test
+    /// fraction, and the chosen model's hyper-parameters (forest: `--n-trees`, `--max-depth`,
+    /// `--min-samples-split`, `--min-samples-leaf`; MLP: `--hidden` (at most
+    /// [`MAX_MLP_WEIGHTS`] weights for `n_features` inputs, when known), `--epochs`,
+    /// `--batch-size`, `--lr`). [`train`] checks the rest against the data.
     pub fn validate(&self) -> Result<()> {
+        self.validate_for(None)
+    }
+
+    fn validate_for(&self, n_features: Option<usize>) -> Result<()> {
+        let bad = |m: String| Err(Error::Settings(m));
         if !(self.test_fraction > 0.0 && self.test_fraction < 1.0) {
-            return Err(Error::Settings(format!(
+            return bad(format!(
                 "--test-fraction {}: must be strictly between 0 and 1",
                 self.test_fraction
-            )));
+            ));
+        }
+        match self.model {
+            ModelKind::Forest => {
+                let f = &self.forest;
+                if f.n_estimators == 0 || u32::try_from(f.n_estimators).is_err() {
+                    return bad(format!(
+                        "--n-trees {}: must be between 1 and 2^32-1",
+                        f.n_estimators
+                    ));
+                }
+                if f.max_depth == Some(0) {
+                    return bad("--max-depth 0: must be at least 1 (or none for unlimited)".into());
+                }
+                if f.min_samples_split < 2 {
+                    return bad(format!(
+                        "--min-samples-split {}: must be at least 2",
+                        f.min_samples_split
+                    ));
+                }
+                if f.min_samples_leaf == 0 {
+                    return bad("--min-samples-leaf 0: must be at least 1".into());
+                }
+            }
+            ModelKind::Mlp => self.validate_mlp(n_features)?,
+        }
+        Ok(())
+    }
+
+    fn validate_mlp(&self, n_features: Option<usize>) -> Result<()> {
+        let (m, bad) = (&self.mlp, |m: String| Err(Error::Settings(m)));
+        if let Some(i) = m.hidden.iter().position(|&w| w == 0) {
+            return bad(format!(
+                "--hidden {}: layer {} has width 0; widths must be at least 1",
+                hidden_name(&m.hidden),
+                i + 1
+            ));
+        }
+        let widths: Vec<u128> = std::iter::once(n_features.unwrap_or(1) as u128)
+            .chain(m.hidden.iter().map(|&w| w as u128))
+            .chain(std::iter::once(1))
+            .collect();
+        let weights: u128 = widths.windows(2).map(|p| p[0] * p[1] + p[1]).sum();
+        if weights > MAX_MLP_WEIGHTS {
+            return bad(format!(
+                "--hidden {}: {weights} weights; at most {MAX_MLP_WEIGHTS} fit in memory (4 GiB with Adam's state)",
+                hidden_name(&m.hidden)
+            ));
+        }
+        if m.epochs == 0 {
+            return bad("--epochs 0: must be at least 1".into());
+        }
+        if m.batch_size == 0 {
+            return bad("--batch-size 0: must be at least 1".into());
+        }
+        if !(m.learning_rate.is_finite() && m.learning_rate > 0.0) {
+            return bad(format!(
+                "--lr {}: must be a finite number > 0",
+                m.learning_rate
+            ));
         }
         Ok(())
     }
@@ -162,6 +235,7 @@ pub fn train(
     let s = settings;
     s.validate()?;
     let table = raw.to_training_table(&s.target, &s.drop)?;
+    s.validate_for(Some(table.n_features()))?;
     let y = table
         .target
         .clone()
