@@ -79,3 +79,41 @@ fn bad_numbers_are_refused_naming_their_option() {
         assert!(!out.exists(), "{args:?} wrote {}", out.display());
     }
 }
+
+#[test]
+fn a_glassbox_model_forced_to_a_booster_format_names_the_right_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("rf");
+    let (code, err) = train(&["--n-trees", "2"], &run);
+    assert_eq!(code, 0, "{err}");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/concrete/concrete.csv");
+    for (format, name) in [("lightgbm", "LightGBM text"), ("xgboost", "XGBoost JSON")] {
+        let output = Command::cargo_bin("glassbox")
+            .unwrap()
+            .args([
+                "--quiet",
+                "explain",
+                "--method",
+                "tree-shap",
+                "--model-format",
+                format,
+            ])
+            .arg("--model")
+            .arg(&run)
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(tmp.path().join("e"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!(
+                "is a glassbox model (format glassbox-model), not {name}"
+            )) && err.contains("use --model-format glassbox or auto"),
+            "{err}"
+        );
+        assert!(!tmp.path().join("e").exists());
+    }
+}

@@ -106,6 +106,19 @@ fn is_cnn_run(path: &Path) -> bool {
 
 /// Which reader `path` goes to under `format`. Errors on a folder holding no model at all.
 fn reader(path: &Path, format: ModelFormat) -> Result<Reader> {
+    let forced_boosted = matches!(format, ModelFormat::Xgboost | ModelFormat::Lightgbm);
+    if forced_boosted && head_has(&model_json_path(path), b"\"glassbox-model\"") == Some(true) {
+        return Err(Error::Input(format!(
+            "{} is a glassbox model (format glassbox-model), not {}: use --model-format \
+             glassbox or auto",
+            model_json_path(path).display(),
+            if format == ModelFormat::Xgboost {
+                "XGBoost JSON"
+            } else {
+                "LightGBM text"
+            }
+        )));
+    }
     Ok(match format {
         ModelFormat::Glassbox => Reader::Glassbox,
         ModelFormat::Xgboost => Reader::Boosted(Some(BoostedFormat::XgboostJson)),
