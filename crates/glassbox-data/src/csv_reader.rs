@@ -40,7 +40,7 @@ pub(crate) fn read_delimited(
 
     let csv_error = |e: csv::Error| DataError::Csv {
         path: path.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
+        line: e.position().map_or(0, |p| line_at(bytes, p.byte())),
         message: match e.kind() {
             csv::ErrorKind::Utf8 { .. } => {
                 "the text is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)".into()
@@ -77,7 +77,7 @@ pub(crate) fn read_delimited(
         if is_blank(&record) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| line_at(bytes, p.byte()));
         if record.len() != width {
             return Err(DataError::RaggedRow {
                 path: path.to_path_buf(),
@@ -112,6 +112,18 @@ pub(crate) fn read_delimited(
         lines,
     }
     .finish("the file")
+}
+
+/// The 1-based line of the record the csv crate says starts at byte `offset` of `bytes`,
+/// counting `\n`. Computed here because the crate's own line number is one too low on CRLF
+/// files: it ends a record at `\r`, so the offset (and line) it reports for the next record is
+/// that of the `\n` still on the previous line; line-end bytes at the offset are skipped.
+fn line_at(bytes: &[u8], offset: u64) -> u64 {
+    let mut start = usize::try_from(offset).map_or(bytes.len(), |o| o.min(bytes.len()));
+    while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+        start += 1;
+    }
+    bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
 /// A record that is a whitespace-only line (the CSV parser already skips truly empty lines).

@@ -98,6 +98,21 @@ fn ragged_csv_row() {
         m.ends_with("line 3 (data row 2) has 3 fields, but the header has 2"),
         "{m}"
     );
+    // CRLF line ends, a blank line and a quoted field spanning two lines: the line is still
+    // the one the row starts on (the csv crate alone says one too low on CRLF files).
+    let p = write_file(dir.path(), "crlf.csv", b"a,b\r\n1,2\r\n1,2,3\r\n");
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(
+        m.ends_with("line 3 (data row 2) has 3 fields, but the header has 2"),
+        "{m}"
+    );
+    let text = b"a,b\r\n\"x\r\ny\",2\r\n\r\n1,2,3\r\n";
+    let p = write_file(dir.path(), "crlf_quoted.csv", text);
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(
+        m.ends_with("line 5 (data row 2) has 3 fields, but the header has 2"),
+        "{m}"
+    );
 }
 
 #[test]
