@@ -117,3 +117,35 @@ fn a_glassbox_model_forced_to_a_booster_format_names_the_right_format() {
         assert!(!tmp.path().join("e").exists());
     }
 }
+
+#[test]
+fn a_target_too_large_for_the_metrics_is_refused_naming_the_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("a,b,y\n");
+    for i in 0..60 {
+        text.push_str(&format!("{i},{},{}e306\n", i % 7, 1 + i % 9));
+    }
+    let data = tmp.path().join("huge.csv");
+    std::fs::write(&data, text).unwrap();
+    for model in ["forest", "mlp"] {
+        let out = tmp.path().join(model);
+        let output = Command::cargo_bin("glassbox")
+            .unwrap()
+            .args([
+                "--quiet", "train", "--target", "y", "--model", model, "--data",
+            ])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("target column 'y' has values up to 9e306 in magnitude")
+                && err.contains("rescale the column"),
+            "{err}"
+        );
+        assert!(!out.exists());
+    }
+}

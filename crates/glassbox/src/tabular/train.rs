@@ -240,6 +240,7 @@ pub fn train(
         .target
         .clone()
         .ok_or_else(|| Error::Input("training table has no target".into()))?;
+    check_target_scale(raw.path(), &s.target, y.iter().copied())?;
     let split = train_test_split(table.n_samples(), s.test_fraction, s.seed)
         .map_err(|e| Error::Input(format!("{}: {e}", raw.path().display())))?;
     let scaler = MinMaxScaler::fit(table.features.select(Axis(0), &split.train).view())?;
@@ -303,6 +304,24 @@ pub fn train(
         metrics,
         kind: s.model,
     })
+}
+
+/// Largest |target| trained on: squared errors (the MLP's loss, RMSE, R²) of larger values
+/// overflow f64 and every metric would be inf or NaN.
+pub const MAX_TARGET_ABS: f64 = 1e150;
+
+/// Refuses a target whose values are too large for squared-error metrics, naming the column.
+fn check_target_scale(path: &Path, target: &str, y: impl Iterator<Item = f64>) -> Result<()> {
+    let largest = y.fold(0.0_f64, |m, v| m.max(v.abs()));
+    if largest > MAX_TARGET_ABS {
+        return Err(Error::Input(format!(
+            "{}: target column '{target}' has values up to {largest:e} in magnitude: squared \
+             errors overflow above {MAX_TARGET_ABS:e}; rescale the column (e.g. divide it by a \
+             power of ten) and train again",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 fn fit_mlp(
