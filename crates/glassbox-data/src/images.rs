@@ -559,12 +559,35 @@ pub(crate) fn io_error(path: &Path, source: std::io::Error) -> DataError {
 }
 
 fn decode(path: &Path) -> Result<DynamicImage, DataError> {
-    open_reader(path)?
-        .decode()
-        .map_err(|e| DataError::BadImage {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+    let bytes = std::fs::read(path).map_err(|source| io_error(path, source))?;
+    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|source| io_error(path, source))?;
+    let bad = |message: String| DataError::BadImage {
+        path: path.to_path_buf(),
+        message,
+    };
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(&bytes) {
+        return Err(bad(format!(
+            "the JPEG is truncated ({} bytes, no end-of-image marker after its last scan): \
+             the file was cut short; copy it again",
+            bytes.len()
+        )));
+    }
+    reader.decode().map_err(|e| bad(e.to_string()))
+}
+
+/// Whether a JPEG stream ends its (last) scan with an end-of-image marker (FF D9). The `image`
+/// crate's decoder fills a cut-off scan with grey instead of failing, so a truncated file would
+/// be explained as if it were whole. An EOI that belongs to an embedded EXIF thumbnail comes
+/// before the main image's scans and does not count.
+pub(crate) fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last = |marker: u8| bytes.windows(2).rposition(|w| w == [0xFF, marker]);
+    match (last(0xDA), last(0xD9)) {
+        (Some(sos), Some(eoi)) => eoi > sos,
+        (None, Some(_)) => true,
+        _ => false,
+    }
 }
 
 /// (height, width) from the file header, without decoding the pixels.

@@ -385,6 +385,32 @@ fn jpeg_and_bmp_decode() {
 }
 
 #[test]
+fn truncated_images_are_refused_not_explained_as_if_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = GrayImage::from_fn(64, 64, |x, y| image::Luma([((x * 3 + y * 5) % 256) as u8]));
+    let whole = dir.path().join("whole.jpg");
+    img.save_with_format(&whole, image::ImageFormat::Jpeg)
+        .unwrap();
+    let bytes = std::fs::read(&whole).unwrap();
+    let cut = dir.path().join("cut.jpg");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let opts = ImageLoadOptions::default();
+    assert!(load_image_files(std::slice::from_ref(&whole), &opts).is_ok());
+    let msg = err_of(load_image_files(&[cut], &opts));
+    assert!(
+        msg.contains("cut.jpg") && msg.contains("the JPEG is truncated"),
+        "{msg}"
+    );
+    // A PNG cut short is refused by its decoder.
+    let png = save_gray(dir.path(), "whole.png", &img);
+    let bytes = std::fs::read(&png).unwrap();
+    let cut_png = dir.path().join("cut.png");
+    std::fs::write(&cut_png, &bytes[..bytes.len() / 2]).unwrap();
+    let msg = err_of(load_image_files(&[cut_png], &opts));
+    assert!(msg.contains("cut.png"), "{msg}");
+}
+
+#[test]
 fn selecting_per_class() {
     let dir = two_class_folder(5);
     let ds = load_image_folder(
