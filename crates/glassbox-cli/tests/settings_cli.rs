@@ -149,3 +149,32 @@ fn a_target_too_large_for_the_metrics_is_refused_naming_the_column() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn an_absurd_resize_is_refused_before_any_image_is_decoded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cnn");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/neu");
+    let output = Command::cargo_bin("glassbox")
+        .unwrap()
+        .args([
+            "--quiet",
+            "image",
+            "train",
+            "--resize",
+            "100000x100000",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("error: --resize 100000x100000: 10000000000 pixels per image; at most"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -105,6 +105,9 @@ pub struct ImageTraining {
     pub notes: Vec<String>,
 }
 
+/// Most pixels per image `--resize` may ask for (4096 x 4096).
+pub const MAX_RESIZE_PIXELS: u128 = 1 << 24;
+
 /// Trains a CNN on the image folder `data` (one sub-folder per class, optionally a
 /// manifest.csv fixing the split) and evaluates it on the test images.
 ///
@@ -120,6 +123,16 @@ pub fn train_cnn(
     params
         .validate()
         .map_err(|e| Error::Settings(format!("CNN settings: {e}")))?;
+    if let Some((height, width)) = settings.resize
+        && (height as u128) * (width as u128) > MAX_RESIZE_PIXELS
+    {
+        return Err(Error::Settings(format!(
+            "--resize {height}x{width}: {} pixels per image; at most {MAX_RESIZE_PIXELS} \
+             (e.g. 4096x4096) are trained on (the CNN keeps several f32 copies of every layer's \
+             activations per image)",
+            height as u128 * width as u128
+        )));
+    }
     progress.start(&format!("load {}", data.display()), None);
     let size = match settings.resize {
         Some((height, width)) => ImageSize::Resize { height, width },
