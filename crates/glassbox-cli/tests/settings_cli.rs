@@ -178,3 +178,40 @@ fn an_absurd_resize_is_refused_before_any_image_is_decoded() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn an_architecture_declaring_absurd_sizes_is_refused_naming_file_and_layer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("cnn");
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/models/neu-gap-cnn");
+    std::fs::create_dir(&run).unwrap();
+    for entry in std::fs::read_dir(&bundled).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), run.join(entry.file_name())).unwrap();
+        }
+    }
+    let arch = run.join("architecture.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&arch).unwrap()).unwrap();
+    json["input_shape"] = serde_json::json!([1, 10_000_000, 10_000_000]);
+    std::fs::write(&arch, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/neu/crazing/crazing_1.png");
+    let output = Command::cargo_bin("glassbox")
+        .unwrap()
+        .args(["--quiet", "image", "explain", "--method", "cam", "--model"])
+        .arg(&run)
+        .arg("--images")
+        .arg(&image)
+        .arg("--out")
+        .arg(tmp.path().join("e"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("architecture.json") && err.contains("input shape [1, 10000000, 10000000]"),
+        "{err}"
+    );
+    assert!(!err.contains("memory allocation"), "{err}");
+}

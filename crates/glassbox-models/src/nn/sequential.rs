@@ -7,6 +7,42 @@ use super::{
     Conv2d, Dense, Flatten, GlobalAvgPool, Layer, LayerSpec, MaxPool2d, Relu, Scalar, Tensor,
 };
 
+/// Most values one sample may have (e.g. 8192 x 8192 one-channel pixels).
+pub const MAX_INPUT_VALUES: u128 = 1 << 26;
+/// Most parameters one layer may have (1 GiB of f32 weights).
+pub const MAX_LAYER_PARAMETERS: u128 = 1 << 28;
+
+/// Refuses an input shape or a layer too large to allocate, naming it (the sizes come from
+/// architecture files and flags; allocating first would abort the process).
+fn check_sizes(input_shape: &[usize], specs: &[LayerSpec]) -> Result<(), String> {
+    let values: u128 = input_shape.iter().map(|&d| d as u128).product();
+    if values > MAX_INPUT_VALUES {
+        return Err(format!(
+            "input shape {input_shape:?}: {values} values per sample; at most {MAX_INPUT_VALUES}"
+        ));
+    }
+    for (i, spec) in specs.iter().enumerate() {
+        let (kind, params) = match *spec {
+            LayerSpec::Dense { inputs, units } => ("dense", (inputs as u128 + 1) * units as u128),
+            LayerSpec::Conv2d {
+                in_channels,
+                out_channels,
+                kernel_size,
+            } => (
+                "conv2d",
+                (in_channels as u128 * (kernel_size as u128).pow(2) + 1) * out_channels as u128,
+            ),
+            _ => continue,
+        };
+        if params > MAX_LAYER_PARAMETERS {
+            return Err(format!(
+                "layer {i} ({kind}): {params} parameters; at most {MAX_LAYER_PARAMETERS} per layer"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A feed-forward network: layers applied in order to a batch-first tensor.
 ///
 /// Every intermediate activation is available through [`Sequential::forward_trace`], and the
@@ -22,7 +58,11 @@ impl<T: Scalar> Sequential<T> {
     /// Builds a network for per-sample input shape `input_shape` (e.g. `[37]`) from layer specs,
     /// with zero parameters. Errors (naming the layer) if a size is 0 or consecutive shapes do
     /// not fit.
+    ///
+    /// Sizes declared by a file are checked before anything is allocated: at most
+    /// [`MAX_INPUT_VALUES`] values per sample and [`MAX_LAYER_PARAMETERS`] parameters per layer.
     pub fn from_specs(input_shape: Vec<usize>, specs: &[LayerSpec]) -> Result<Self, String> {
+        check_sizes(&input_shape, specs)?;
         let mut layers: Vec<Box<dyn Layer<T>>> = Vec::with_capacity(specs.len());
         for (i, spec) in specs.iter().enumerate() {
             layers.push(match *spec {
@@ -278,5 +318,36 @@ impl<T: Scalar> Sequential<T> {
 impl<T: Scalar> Clone for Sequential<T> {
     fn clone(&self) -> Self {
         self.cast::<T>()
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn absurd_sizes_are_refused_before_allocating() {
+        let dense = |inputs, units| LayerSpec::Dense { inputs, units };
+        let e = Sequential::<f32>::from_specs(vec![8], &[dense(8, 1_000_000_000_000)]).unwrap_err();
+        assert_eq!(
+            e,
+            "layer 0 (dense): 9000000000000 parameters; at most 268435456 per layer"
+        );
+        let e =
+            Sequential::<f32>::from_specs(vec![1, 10_000_000, 10_000_000], &[LayerSpec::Flatten])
+                .unwrap_err();
+        assert!(
+            e.starts_with("input shape [1, 10000000, 10000000]: 100000000000000 values"),
+            "{e}"
+        );
+        let conv = LayerSpec::Conv2d {
+            in_channels: 100_000,
+            out_channels: 100_000,
+            kernel_size: 3,
+        };
+        let e = Sequential::<f32>::from_specs(vec![1, 8, 8], &[conv]).unwrap_err();
+        assert!(e.starts_with("layer 0 (conv2d): "), "{e}");
+        // Sizes within the limits build.
+        assert!(Sequential::<f32>::from_specs(vec![8], &[dense(8, 4), LayerSpec::Relu]).is_ok());
     }
 }
