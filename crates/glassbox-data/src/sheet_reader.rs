@@ -5,7 +5,9 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use calamine::{Data, Ods, Reader, Sheets, Xls, Xlsb, Xlsx, open_workbook};
+use calamine::{
+    Cell as CalamineCell, Data, DataRef, Ods, Range, Reader, Sheets, Xls, Xlsb, Xlsx, open_workbook,
+};
 
 use crate::cell::{Cell, format_number};
 use crate::error::DataError;
@@ -62,9 +64,14 @@ pub(crate) fn read_sheet(
             }
         },
     };
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|e| workbook_error(format!("sheet '{sheet}': {e}")))?;
+    let range = match &mut workbook {
+        Sheets::Xlsx(xlsx) => {
+            xlsx_range(xlsx, &sheet).map_err(|e| workbook_error(format!("sheet '{sheet}': {e}")))?
+        }
+        other => other
+            .worksheet_range(&sheet)
+            .map_err(|e| workbook_error(format!("sheet '{sheet}': {e}")))?,
+    };
 
     let Some((start_row, start_col)) = range.start() else {
         return Err(DataError::Empty {
@@ -107,6 +114,61 @@ pub(crate) fn read_sheet(
         lines,
     }
     .finish(&format!("sheet '{sheet}'"))
+}
+
+/// Most cells the used range of a sheet may span (rows x columns, empty ones included):
+/// calamine stores the range densely, so one stray cell at XFD1048576 would ask for 17 billion
+/// cells and abort the process.
+pub const MAX_SHEET_CELLS: u64 = 1 << 27;
+
+/// An .xlsx sheet's used range, as calamine's `worksheet_range` builds it (non-empty cells,
+/// dense from the first to the last), but with its size checked before the dense range is
+/// allocated; the error names the cell farthest from the first one.
+fn xlsx_range(xlsx: &mut Xlsx<BufReader<File>>, sheet: &str) -> Result<Range<Data>, String> {
+    let mut reader = xlsx
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| e.to_string())?;
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            cells.push(CalamineCell::new(
+                cell.get_position(),
+                Data::from(cell.get_value().clone()),
+            ));
+        }
+    }
+    let bound = |f: fn(&(u32, u32)) -> u32| {
+        let v = cells.iter().map(|c| f(&c.get_position()));
+        (v.clone().min().unwrap_or(0), v.max().unwrap_or(0))
+    };
+    let ((r0, r1), (c0, c1)) = (bound(|p| p.0), bound(|p| p.1));
+    let (rows, cols) = (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1);
+    if !cells.is_empty() && rows * cols > MAX_SHEET_CELLS {
+        let far = cells
+            .iter()
+            .map(CalamineCell::get_position)
+            .max_by_key(|&(r, c)| u64::from(r - r0 + 1) * u64::from(c - c0 + 1))
+            .unwrap_or((r1, c1));
+        return Err(format!(
+            "the used range spans {rows} rows x {cols} columns ({} cells; at most \
+             {MAX_SHEET_CELLS}), stretched by cell {}: delete stray cells far from the table",
+            rows * cols,
+            cell_name(far)
+        ));
+    }
+    Ok(Range::from_sparse(cells))
+}
+
+/// A cell's A1-style name from its 0-based (row, column).
+fn cell_name((row, col): (u32, u32)) -> String {
+    let mut letters = Vec::new();
+    let mut c = col + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
 /// A header cell as a column name.

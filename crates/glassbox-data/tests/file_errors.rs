@@ -245,3 +245,48 @@ fn duplicate_column_names() {
         "{m}"
     );
 }
+
+/// `path`'s workbook with `extra` XML (rows) appended to the first sheet's data.
+fn with_stray_rows(path: &std::path::Path, extra: &str) {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(path).unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut zout = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for i in 0..zin.len() {
+        let mut entry = zin.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut body = String::new();
+        entry.read_to_string(&mut body).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            body = body.replace("</sheetData>", &format!("{extra}</sheetData>"));
+        }
+        zout.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zout.write_all(body.as_bytes()).unwrap();
+    }
+    zout.finish().unwrap();
+}
+
+#[test]
+fn a_stray_cell_far_from_the_table_is_refused_not_an_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = vec![
+        vec![X::Str("a"), X::Str("y")],
+        vec![X::Num("1"), X::Num("2")],
+    ];
+    let p = write_xlsx(dir.path(), "stray.xlsx", &[("data", rows.clone())]);
+    with_stray_rows(
+        &p,
+        r#"<row r="1048576"><c r="XFD1048576"><v>7</v></c></row>"#,
+    );
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(
+        m.contains("sheet 'data': the used range spans 1048576 rows x 16384 columns")
+            && m.contains("stretched by cell XFD1048576"),
+        "{m}"
+    );
+    // A stray cell near the table is only a wider table.
+    let p = write_xlsx(dir.path(), "near.xlsx", &[("data", rows)]);
+    with_stray_rows(&p, r#"<row r="5"><c r="D5"><v>7</v></c></row>"#);
+    assert!(read(&p).is_ok());
+}
