@@ -176,15 +176,25 @@ pub fn run_given(
     let m = run.metrics;
     if !quiet {
         eprintln!(
-            "trained {} on {} rows: test R² {:.5}, RMSE {:.4}, MAE {:.4} ({:.2} s) -> {}",
+            "trained {} on {} rows: test R² {:.5}, RMSE {}, MAE {} ({:.2} s) -> {}",
             m.model,
             m.train.n,
             m.test.r2,
-            m.test.rmse,
-            m.test.mae,
+            error_text(m.test.rmse),
+            error_text(m.test.mae),
             m.fit_seconds,
             final_path(&dir).display()
         );
     }
     Ok((dir, m))
+}
+
+/// An error metric in the target's units for the one-line summary: 4 decimals, or 5
+/// significant digits in scientific notation when the target is huge or tiny.
+fn error_text(v: f64) -> String {
+    if v != 0.0 && !(1e-3..1e6).contains(&v.abs()) {
+        format!("{v:.4e}")
+    } else {
+        format!("{v:.4}")
+    }
 }
