@@ -31,7 +31,7 @@
 //! the same feature, the number of points) is computed once per tree (`tree_shap_plan`). The
 //! leaves are split between sweeps by the number of points their own path needs, so that the
 //! many nodes near shallow leaves are not swept with the points of the deepest path (each leaf's
-//! term is a separate exact integral). Rows are explained in blocks of [`ROW_BLOCK`], tree by
+//! term is a separate exact integral). Rows are explained in blocks of `ROW_BLOCK`, tree by
 //! tree, and one sweep over a tree's nodes serves every row of the block: the control flow
 //! (pre-order walk, leaf or internal, leaving finished nodes) depends only on the tree, so its
 //! cost and its branch mispredictions are shared by the rows, while each row's path enters the
@@ -49,7 +49,7 @@ use super::tree_shap_plan::{LANE, Lane, NONE, PlanNode, Quadrature, Sweep, TreeP
 use crate::ExplainError;
 
 /// Rows explained together, tree by tree, in one sweep over each tree's nodes.
-const ROW_BLOCK: usize = 16;
+const ROW_BLOCK: usize = 32;
 
 /// Exact path-dependent TreeSHAP values (see the module doc), parallel over rows (rayon; the
 /// result does not depend on the thread count).

@@ -21,7 +21,7 @@ pub(super) const NONE: u16 = u16::MAX;
 pub(super) const LANE: usize = 4;
 pub(super) type Lane = [f64; LANE];
 /// Per-node cost of a sweep besides its lanes, in lanes (for grouping leaves into sweeps).
-const NODE_OVERHEAD: usize = 1;
+const NODE_OVERHEAD: usize = 0;
 
 /// Gauss–Legendre rule with `n` points on `[0, 1]`, padded to whole lanes with zero weights.
 #[derive(Clone, Debug)]
