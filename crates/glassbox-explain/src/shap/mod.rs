@@ -13,6 +13,7 @@ pub mod tree_shap_classic;
 pub mod tree_shap_interactions;
 pub mod tree_shap_interactions_conditional;
 pub mod tree_shap_interventional;
+mod tree_shap_plan;
 
 pub use tree_shap::tree_shap;
 pub use tree_shap_classic::tree_shap_classic;

@@ -28,8 +28,14 @@
 //! both zero (a zero-cover branch `x` does not take) contributes exactly nothing and is skipped.
 //!
 //! Everything that does not depend on `x` (pre-order layout, cover shares, the previous split on
-//! the same feature, the number of points) is computed once per tree; rows are explained in
-//! blocks, tree by tree, with per-thread buffers and no allocation per row. All terms of the
+//! the same feature, the number of points) is computed once per tree (`tree_shap_plan`). The
+//! leaves are split between sweeps by the number of points their own path needs, so that the
+//! many nodes near shallow leaves are not swept with the points of the deepest path (each leaf's
+//! term is a separate exact integral). Rows are explained in blocks of `ROW_BLOCK`, tree by
+//! tree, and one sweep over a tree's nodes serves every row of the block: the control flow
+//! (pre-order walk, leaf or internal, leaving finished nodes) depends only on the tree, so its
+//! cost and its branch mispredictions are shared by the rows, while each row's path enters the
+//! arithmetic as data. Per-thread buffers, no allocation per row. All terms of the
 //! quadrature sums are products of non-negative factors, so precision does not degrade with depth
 //! (tested to ~1e-15 on paths of 90 distinct features, where the classic algorithm loses digits).
 
@@ -39,16 +45,11 @@ use glassbox_core::{SplitCondition, Tree, TreeEnsemble};
 use rayon::prelude::*;
 
 use super::ShapValues;
-use super::gauss_legendre::gauss_legendre;
+use super::tree_shap_plan::{LANE, Lane, NONE, PlanNode, Quadrature, Sweep, TreePlan};
 use crate::ExplainError;
 
-/// Marks "no such ancestor" in depth fields.
-const NONE: u16 = u16::MAX;
-/// Quadrature values are processed in lanes of four so the inner loops vectorise.
-const LANE: usize = 4;
-type Lane = [f64; LANE];
-/// Rows explained together, tree by tree.
-const ROW_BLOCK: usize = 16;
+/// Rows explained together, tree by tree, in one sweep over each tree's nodes.
+const ROW_BLOCK: usize = 32;
 
 /// Exact path-dependent TreeSHAP values (see the module doc), parallel over rows (rayon; the
 /// result does not depend on the thread count).
@@ -86,10 +87,11 @@ fn tree_shap_with(
     }
     let base_values = Array2::from_shape_fn((n, k), |(_, o)| base[o]);
 
-    let max_n = plans.iter().map(|p| p.n_quad).max().unwrap_or(1);
+    let sweeps = || plans.iter().flat_map(|p| &p.sweeps);
+    let max_n = sweeps().map(|s| s.n_quad).max().unwrap_or(1);
     let mut quads: Vec<Option<Quadrature>> = (0..=max_n).map(|_| None).collect();
-    for plan in &plans {
-        quads[plan.n_quad].get_or_insert_with(|| Quadrature::new(plan.n_quad));
+    for sw in sweeps() {
+        quads[sw.n_quad].get_or_insert_with(|| Quadrature::new(sw.n_quad));
     }
     let max_depth = plans.iter().map(|p| p.max_depth).max().unwrap_or(0);
     let max_lanes = max_n.div_ceil(LANE);
@@ -100,7 +102,6 @@ fn tree_shap_with(
         trees: &ensemble.trees,
         quads: &quads,
         cond: ensemble.split,
-        m,
         mk,
     };
     let mut values = vec![0.0; n * mk];
@@ -114,7 +115,12 @@ fn tree_shap_with(
                 |ws, (b, phis)| {
                     let rows = b * ROW_BLOCK..b * ROW_BLOCK + phis.len() / mk;
                     ws.x.clear();
-                    ws.x.extend(x.slice(s![rows, ..]).iter());
+                    ws.x.resize(ROW_BLOCK * m, 0.0);
+                    for (r, row) in x.slice(s![rows, ..]).outer_iter().enumerate() {
+                        for (f, &v) in row.iter().enumerate() {
+                            ws.x[f * ROW_BLOCK + r] = v;
+                        }
+                    }
                     explain_block_best(&block, ws, phis, simd);
                 },
             );
@@ -126,187 +132,10 @@ fn tree_shap_with(
     })
 }
 
-/// Gauss–Legendre rule with `n` points on `[0, 1]`, padded to whole lanes with zero weights.
-#[derive(Clone, Debug)]
-pub(crate) struct Quadrature {
-    /// Nodes `t_q`.
-    t: Vec<Lane>,
-    /// Weights `w_q`.
-    w: Vec<Lane>,
-}
-
-impl Quadrature {
-    fn new(n: usize) -> Quadrature {
-        let (t, w) = gauss_legendre(n);
-        let lanes = n.div_ceil(LANE);
-        // Padding: t = 1/2 keeps every factor finite and non-zero; w = 0 removes it from sums.
-        let mut tl = vec![[0.5; LANE]; lanes];
-        let mut wl = vec![[0.0; LANE]; lanes];
-        for q in 0..n {
-            tl[q / LANE][q % LANE] = t[q];
-            wl[q / LANE][q % LANE] = w[q];
-        }
-        Quadrature { t: tl, w: wl }
-    }
-}
-
-/// One node of a tree laid out in pre-order (left subtree first), with everything about it that
-/// does not depend on `x`.
-#[derive(Clone, Copy, Debug)]
-struct PlanNode {
-    /// Cover share of this node among its parent's children (root: 1).
-    ratio: f64,
-    /// Leaf value times the tree weight (leaves only).
-    value: f64,
-    /// Index in the [`Tree`].
-    node: u32,
-    /// Pre-order position just past this node's subtree.
-    end: u32,
-    /// `feature(parent) * n_outputs + output`: where this node's incoming edge attributes.
-    phi_index: u32,
-    depth: u16,
-    /// Depth of the nearest ancestor whose incoming edge splits on the same feature as this
-    /// node's incoming edge, or [`NONE`].
-    prev: u16,
-    /// Internal nodes: depth of the nearest node at or above this one whose incoming edge splits
-    /// on this node's split feature, or [`NONE`].
-    anc: u16,
-    is_left: bool,
-    is_leaf: bool,
-}
-
-/// Per-tree precomputation.
-#[derive(Clone, Debug)]
-struct TreePlan {
-    nodes: Vec<PlanNode>,
-    /// Quadrature points needed: `ceil(max distinct features on a path / 2)`, at least 1.
-    n_quad: usize,
-    max_depth: usize,
-    /// Weighted `v(empty)` of this tree.
-    expected: f64,
-    output: usize,
-}
-
-impl TreePlan {
-    fn new(tree: &Tree, t: usize, ens: &TreeEnsemble) -> Result<TreePlan, ExplainError> {
-        let n = tree.n_nodes();
-        let (output, weight) = (ens.tree_output[t], ens.tree_weight[t]);
-        // Pre-order: (tree node, parent position, is_left).
-        let mut order: Vec<(usize, usize, bool)> = Vec::with_capacity(n);
-        let mut depth = Vec::with_capacity(n);
-        let mut right_pos = vec![usize::MAX; n];
-        let mut stack = vec![(0usize, usize::MAX, false, 0usize)];
-        while let Some((node, parent, is_left, d)) = stack.pop() {
-            let pos = order.len();
-            if parent != usize::MAX && !is_left {
-                right_pos[parent] = pos;
-            }
-            order.push((node, parent, is_left));
-            depth.push(d);
-            if !tree.is_leaf(node) {
-                stack.push((tree.right[node] as usize, pos, false, d + 1));
-                stack.push((tree.left[node] as usize, pos, true, d + 1));
-            }
-        }
-        let max_depth = depth.iter().copied().max().unwrap_or(0);
-        if max_depth >= NONE as usize {
-            return Err(ExplainError::Unsupported(format!(
-                "tree {t} is {max_depth} levels deep; TreeSHAP supports up to {} levels",
-                NONE - 1
-            )));
-        }
-        let mut end = vec![0usize; n];
-        for pos in (0..n).rev() {
-            end[pos] = if tree.is_leaf(order[pos].0) {
-                pos + 1
-            } else {
-                end[right_pos[pos]]
-            };
-        }
-        let edge_feature = |pos: usize| tree.feature[order[order[pos].1].0];
-        // anc[pos] for internal nodes: walk up until an incoming edge splits on our feature.
-        let mut anc = vec![NONE; n];
-        for pos in 0..n {
-            let node = order[pos].0;
-            if tree.is_leaf(node) {
-                continue;
-            }
-            let mut a = pos;
-            while a != 0 {
-                if edge_feature(a) == tree.feature[node] {
-                    anc[pos] = depth[a] as u16;
-                    break;
-                }
-                a = order[a].1;
-            }
-        }
-        // Distinct features on each root-to-leaf path (stamped per leaf).
-        let mut stamp = vec![usize::MAX; ens.n_features];
-        let mut max_unique = 0usize;
-        let mut share = vec![1.0f64; n];
-        let mut expected = 0.0;
-        let mut nodes = Vec::with_capacity(n);
-        for pos in 0..n {
-            let (node, parent, is_left) = order[pos];
-            let ratio = if pos == 0 {
-                1.0
-            } else {
-                let p = order[parent].0;
-                let total = tree.cover[tree.left[p] as usize] + tree.cover[tree.right[p] as usize];
-                if total > 0.0 {
-                    tree.cover[node] / total
-                } else {
-                    0.5
-                }
-            };
-            if pos > 0 {
-                share[pos] = share[parent] * ratio;
-            }
-            let is_leaf = tree.is_leaf(node);
-            if is_leaf {
-                expected += share[pos] * tree.value[node];
-                let mut unique = 0;
-                let mut a = pos;
-                while a != 0 {
-                    let f = edge_feature(a) as usize;
-                    if stamp[f] != pos {
-                        stamp[f] = pos;
-                        unique += 1;
-                    }
-                    a = order[a].1;
-                }
-                max_unique = max_unique.max(unique);
-            }
-            nodes.push(PlanNode {
-                ratio,
-                value: weight * tree.value[node],
-                node: node as u32,
-                end: end[pos] as u32,
-                phi_index: if pos == 0 {
-                    0
-                } else {
-                    (edge_feature(pos) as usize * ens.n_outputs + output) as u32
-                },
-                depth: depth[pos] as u16,
-                prev: if pos == 0 { NONE } else { anc[parent] },
-                anc: anc[pos],
-                is_left,
-                is_leaf,
-            });
-        }
-        Ok(TreePlan {
-            nodes,
-            n_quad: max_unique.div_ceil(2).max(1),
-            max_depth,
-            expected: weight * expected,
-            output,
-        })
-    }
-}
-
-/// Per-thread buffers, indexed by depth (`depth * lanes + lane`), reused for every row and tree.
-/// Slot `ones_slot` of `o` and `z` (past the deepest level) holds the neutral "no previous split"
-/// fractions.
+/// Per-thread buffers, reused for every block and tree. Lane buffers are indexed by depth, row
+/// of the block and lane (`(depth * rows + row) * lanes + lane`), scalar ones by depth and row
+/// (`depth * ROW_BLOCK + row`). Level `ones_slot` of `o` and `z` (past the deepest level) holds the
+/// neutral "no previous split" fractions.
 struct Workspace {
     /// `P(t_q)` of the node on the current path at each depth.
     p: Vec<Lane>,
@@ -325,24 +154,29 @@ struct Workspace {
     o: Vec<f64>,
     /// Combined zero fraction of the edge into the node at each depth; 1 in `ones_slot`.
     z: Vec<f64>,
+    /// The current edge's combined one fraction, per row.
+    on: [f64; ROW_BLOCK],
+    /// The current edge's combined zero fraction, per row.
+    zn: [f64; ROW_BLOCK],
     /// Pre-order position of the node at each depth.
     pos: Vec<u32>,
     /// Whether `x` goes left at the (internal) node at each depth.
     go_left: Vec<bool>,
-    /// The block of rows being explained, (rows, features) row-major.
+    /// The block of rows being explained, feature-major (`feature * ROW_BLOCK + row`), so that
+    /// a split reads its feature's values of all rows at once.
     x: Vec<f64>,
-    /// Index of the neutral slot.
+    /// Index of the neutral level.
     ones_slot: usize,
 }
 
 impl Workspace {
     fn new(max_depth: usize, lanes: usize, n_features: usize) -> Workspace {
         let levels = max_depth + 1;
-        let buf = |fill: f64| vec![[fill; LANE]; levels * lanes];
-        let mut o = vec![0.0; levels + 1];
-        let mut z = vec![0.0; levels + 1];
-        o[levels] = 1.0;
-        z[levels] = 1.0;
+        let buf = |fill: f64| vec![[fill; LANE]; levels * lanes * ROW_BLOCK];
+        let mut o = vec![0.0; (levels + 1) * ROW_BLOCK];
+        let mut z = vec![0.0; (levels + 1) * ROW_BLOCK];
+        o[levels * ROW_BLOCK..].fill(1.0);
+        z[levels * ROW_BLOCK..].fill(1.0);
         Workspace {
             p: buf(0.0),
             r: buf(0.0),
@@ -352,8 +186,10 @@ impl Workspace {
             a: buf(0.0),
             o,
             z,
+            on: [0.0; ROW_BLOCK],
+            zn: [0.0; ROW_BLOCK],
             pos: vec![0; levels],
-            go_left: vec![false; levels],
+            go_left: vec![false; levels * ROW_BLOCK],
             x: Vec::with_capacity(ROW_BLOCK * n_features),
             ones_slot: levels,
         }
@@ -390,23 +226,33 @@ struct Block<'a> {
     /// Quadrature rule by number of points.
     quads: &'a [Option<Quadrature>],
     cond: SplitCondition,
-    /// Features.
-    m: usize,
     /// Features times outputs: the length of one row's `phi`.
     mk: usize,
 }
 
-/// Explains the rows in `ws.x` (row-major) into `phis` (one `mk` chunk per row), tree by tree.
+/// Explains the rows in `ws.x` into `phis` (one `mk` chunk per row), tree by tree,
+/// all rows of the block in one sweep.
 #[inline(always)]
 fn explain_block(block: &Block<'_>, ws: &mut Workspace, phis: &mut [f64]) {
+    let rows = Rows {
+        n: phis.len() / block.mk,
+        mk: block.mk,
+    };
     for (plan, tree) in block.plans.iter().zip(block.trees) {
-        let q = block.quads[plan.n_quad]
-            .as_ref()
-            .expect("built for every plan");
-        for (r, phi) in phis.chunks_mut(block.mk).enumerate() {
-            explain_tree_dispatch(plan, tree, block.cond, q, ws, r * block.m, phi);
+        for sweep in &plan.sweeps {
+            let q = block.quads[sweep.n_quad]
+                .as_ref()
+                .expect("built for every sweep");
+            explain_tree_dispatch(sweep, tree, block.cond, q, ws, rows, phis);
         }
     }
+}
+
+/// The rows of a block: how many, and the stride of `phi`.
+#[derive(Clone, Copy)]
+struct Rows {
+    n: usize,
+    mk: usize,
 }
 
 #[inline(never)]
@@ -415,8 +261,8 @@ fn explain_block_portable(block: &Block<'_>, ws: &mut Workspace, phis: &mut [f64
 }
 
 /// The same kernel compiled for AVX: the lane loops become 4-wide instead of 2-wide vector
-/// instructions. Measured on the benchmark forest (shared 2-core AMD EPYC): 5.2-5.6 s instead of
-/// 5.8 s on one thread. Bit-identical results (no fused multiply-adds; tested).
+/// instructions. Bit-identical results (no fused multiply-adds; tested). An AVX-512 build
+/// (`avx512f`) measured the same as this one on the benchmarks (the lanes stay 4 wide).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx")]
 fn explain_block_avx(block: &Block<'_>, ws: &mut Workspace, phis: &mut [f64]) {
@@ -439,152 +285,225 @@ fn explain_block_best(block: &Block<'_>, ws: &mut Workspace, phis: &mut [f64], s
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn explain_tree_dispatch(
-    plan: &TreePlan,
+    plan: &Sweep,
     tree: &Tree,
     cond: SplitCondition,
     q: &Quadrature,
     ws: &mut Workspace,
-    row_offset: usize,
+    rows: Rows,
     phi: &mut [f64],
 ) {
     match q.t.len() {
-        1 => explain_tree(Fixed::<1>, plan, tree, cond, q, ws, row_offset, phi),
-        2 => explain_tree(Fixed::<2>, plan, tree, cond, q, ws, row_offset, phi),
-        3 => explain_tree(Fixed::<3>, plan, tree, cond, q, ws, row_offset, phi),
-        4 => explain_tree(Fixed::<4>, plan, tree, cond, q, ws, row_offset, phi),
-        5 => explain_tree(Fixed::<5>, plan, tree, cond, q, ws, row_offset, phi),
-        6 => explain_tree(Fixed::<6>, plan, tree, cond, q, ws, row_offset, phi),
-        l => explain_tree(Dynamic(l), plan, tree, cond, q, ws, row_offset, phi),
+        1 => explain_tree(Fixed::<1>, plan, tree, cond, q, ws, rows, phi),
+        2 => explain_tree(Fixed::<2>, plan, tree, cond, q, ws, rows, phi),
+        3 => explain_tree(Fixed::<3>, plan, tree, cond, q, ws, rows, phi),
+        4 => explain_tree(Fixed::<4>, plan, tree, cond, q, ws, rows, phi),
+        5 => explain_tree(Fixed::<5>, plan, tree, cond, q, ws, rows, phi),
+        6 => explain_tree(Fixed::<6>, plan, tree, cond, q, ws, rows, phi),
+        l => explain_tree(Dynamic(l), plan, tree, cond, q, ws, rows, phi),
     }
 }
 
-/// Adds one tree's attributions for the row at `ws.x[row_offset..]` to `phi`, shape
-/// (features, outputs) flat.
+/// Adds one sweep's attributions for the rows of the block (`ws.x`) to `phi`, shape
+/// (rows, features, outputs) flat.
 ///
-/// Branch-free in the data: whether `x` follows an edge enters as a 0/1 factor, a missing
-/// previous split on the same feature reads a slot of ones, and every internal node stores
-/// `R = 1 / f` and its attribution weights `U = (o - z) w R` (for `o = 0` these are
-/// `-w / (1 - t)`), so leaving a node is one dot product. Leaves are one fused pass: their
-/// `S / f` is `v P_parent R_old`.
+/// The tree's structure drives the sweep and is shared by all rows of the block (one pass over
+/// the nodes, whatever the number of rows); each row's path enters as data, branch-free: whether
+/// `x` follows an edge is a 0/1 factor, a missing previous split on the same feature reads a
+/// level of ones, and every internal node stores `R = 1 / f` and its attribution weights
+/// `U = (o - z) w R` (for `o = 0` these are `-w / (1 - t)`), so leaving a node is one dot product
+/// per row. Leaves are one fused pass: their `S / f` is `v P_parent R_old`. A row whose edge has
+/// zero cover and is not taken (`o = z = 0`, so `f = 0`) carries `P = 0` below it with `R` read
+/// as 1, and contributes exactly nothing; the subtree is skipped when that holds for every row.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn explain_tree<L: Lanes>(
     lanes: L,
-    plan: &TreePlan,
+    plan: &Sweep,
     tree: &Tree,
     cond: SplitCondition,
     q: &Quadrature,
     ws: &mut Workspace,
-    row_offset: usize,
+    rows: Rows,
     phi: &mut [f64],
 ) {
     let nodes = &plan.nodes[..];
     if nodes[0].is_leaf {
         return;
     }
-    let nl = lanes.get();
+    let w = lanes.get() * rows.n;
     let ones = ws.ones_slot;
-    let Workspace {
-        p,
-        r,
-        u,
-        s,
-        a,
-        o,
-        z,
-        pos: stack_pos,
-        go_left,
-        x,
-        unit,
-        ..
-    } = ws;
-    let x = &x[row_offset..];
-    let (tq, wq) = (&q.t[..nl], &q.w[..nl]);
-    p[..nl].fill([1.0; LANE]);
-    s[..nl].fill([0.0; LANE]);
-    a[..nl].fill([0.0; LANE]);
-    let root = nodes[0].node as usize;
-    go_left[0] = tree.goes_left(root, x[tree.feature[root] as usize], cond);
-    stack_pos[0] = 0;
+    ws.p[..w].fill([1.0; LANE]);
+    ws.s[..w].fill([0.0; LANE]);
+    ws.a[..w].fill([0.0; LANE]);
+    go_left(tree, cond, nodes[0].node as usize, 0, rows, ws);
+    ws.pos[0] = 0;
     let mut cur = 0usize;
     let mut idx = 1usize;
     while idx < nodes.len() {
         let nd = &nodes[idx];
         let d = nd.depth as usize;
         while cur >= d {
-            let fin = &nodes[stack_pos[cur] as usize];
-            finish(lanes, cur, fin, s, a, u, phi);
+            finish(lanes, rows, cur, &nodes[ws.pos[cur] as usize], ws, phi);
             cur -= 1;
         }
         // Combined fractions after this edge, from the previous split on the same feature
-        // (or the slot of ones when there is none).
+        // (or the level of ones when there is none).
         let k = (nd.prev as usize).min(ones);
-        let follows = f64::from(u8::from(nd.is_left == go_left[d - 1]));
-        let on = o[k] * follows;
-        let zn = z[k] * nd.ratio;
-        if on == 0.0 && zn == 0.0 {
-            // Zero cover and not taken by x: nothing below contributes to any coalition.
+        if !edge_fractions(nd, k, d, rows.n, ws) {
+            // Zero cover and not taken by any row: nothing below contributes.
             idx = nd.end as usize;
             continue;
         }
-        // f(t) = z (1 - t) + o t = zn + c1 t.
-        let c1 = on - zn;
-        let (p_lo, p_hi) = p.split_at_mut(d * nl);
-        let src = &p_lo[(d - 1) * nl..][..nl];
-        let (r_lo, r_hi) = r.split_at_mut(d * nl);
-        let r_d = &mut r_hi[..nl];
-        let rk = if k < d {
-            &r_lo[k * nl..][..nl]
-        } else {
-            &unit[..nl]
-        };
         if nd.is_leaf {
-            // S = v P_parent R_old f, S / f = v P_parent R_old.
-            let v = nd.value;
-            let sp = &mut s[(d - 1) * nl..][..nl];
-            let mut acc = [0.0; LANE];
-            for ((((spl, pl), rl), tl), wl) in sp.iter_mut().zip(src).zip(rk).zip(tq).zip(wq) {
-                let (p, r, t, w, sp) = (*pl, *rl, *tl, *wl, *spl);
-                let b = lane(|j| p[j] * r[j]);
-                acc = lane(|j| acc[j] + w[j] * b[j]);
-                *spl = lane(|j| sp[j] + v * b[j] * (zn + c1 * t[j]));
-            }
-            phi[nd.phi_index as usize] += c1 * v * sum_lane(acc);
+            leaf(lanes, rows, nd, k, d, q, ws, phi);
             idx += 1;
             continue;
         }
-        let dst = &mut p_hi[..nl];
-        let ud = &mut u[d * nl..][..nl];
-        for (((((dl, rl), ul), sl), ol), (tl, wl)) in dst
-            .iter_mut()
-            .zip(r_d.iter_mut())
-            .zip(ud.iter_mut())
-            .zip(src)
-            .zip(rk)
-            .zip(tq.iter().zip(wq))
-        {
-            let (p, r_old, t, w) = (*sl, *ol, *tl, *wl);
-            let f = lane(|j| zn + c1 * t[j]);
-            let rf = lane(|j| 1.0 / f[j]);
-            *dl = lane(|j| p[j] * r_old[j] * f[j]);
-            *rl = rf;
-            *ul = lane(|j| c1 * w[j] * rf[j]);
-        }
-        s[d * nl..][..nl].fill([0.0; LANE]);
-        a[d * nl..][..nl].fill([0.0; LANE]);
-        let node = nd.node as usize;
-        go_left[d] = tree.goes_left(node, x[tree.feature[node] as usize], cond);
-        o[d] = on;
-        z[d] = zn;
-        stack_pos[d] = idx as u32;
+        enter(lanes, rows.n, k, d, q, ws);
+        go_left(tree, cond, nd.node as usize, d, rows, ws);
+        ws.pos[d] = idx as u32;
         cur = d;
         idx += 1;
     }
     while cur >= 1 {
-        let fin = &nodes[stack_pos[cur] as usize];
-        finish(lanes, cur, fin, s, a, u, phi);
+        finish(lanes, rows, cur, &nodes[ws.pos[cur] as usize], ws, phi);
         cur -= 1;
     }
+}
+
+/// Records, per row, whether `x` goes left at the internal `node` at depth `d`.
+#[inline(always)]
+fn go_left(
+    tree: &Tree,
+    cond: SplitCondition,
+    node: usize,
+    d: usize,
+    rows: Rows,
+    ws: &mut Workspace,
+) {
+    let xf = &ws.x[tree.feature[node] as usize * ROW_BLOCK..][..rows.n];
+    for (g, &v) in ws.go_left[d * ROW_BLOCK..][..rows.n].iter_mut().zip(xf) {
+        *g = tree.goes_left(node, v, cond);
+    }
+}
+
+/// Each row's combined one and zero fractions after the edge into `nd` (depth `d`), from level
+/// `k`, into `ws.on` and `ws.zn`; whether any row has one of them non-zero.
+#[inline(always)]
+fn edge_fractions(nd: &PlanNode, k: usize, d: usize, n: usize, ws: &mut Workspace) -> bool {
+    let go = &ws.go_left[(d - 1) * ROW_BLOCK..][..n];
+    let (o, z) = (&ws.o[k * ROW_BLOCK..][..n], &ws.z[k * ROW_BLOCK..][..n]);
+    let mut live = false;
+    for r in 0..n {
+        let follows = f64::from(u8::from(nd.is_left == go[r]));
+        let (on, zn) = (o[r] * follows, z[r] * nd.ratio);
+        ws.on[r] = on;
+        ws.zn[r] = zn;
+        live |= on != 0.0 || zn != 0.0;
+    }
+    live
+}
+
+/// A leaf at depth `d`, per row: `S / f = v P_parent R_old` is added, times `f`, to the parent's
+/// `S` and, weighted, to the attribution of the incoming edge.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn leaf<L: Lanes>(
+    lanes: L,
+    rows: Rows,
+    nd: &PlanNode,
+    k: usize,
+    d: usize,
+    q: &Quadrature,
+    ws: &mut Workspace,
+    phi: &mut [f64],
+) {
+    let nl = lanes.get();
+    let w = nl * rows.n;
+    let (tq, wq) = (&q.t[..nl], &q.w[..nl]);
+    let v = nd.value;
+    let Workspace {
+        p,
+        r,
+        s,
+        unit,
+        on,
+        zn,
+        ..
+    } = ws;
+    for row in 0..rows.n {
+        let (zn, c1) = (zn[row], on[row] - zn[row]);
+        let off = row * nl;
+        let src = &p[(d - 1) * w + off..][..nl];
+        let rk = if k < d {
+            &r[k * w + off..][..nl]
+        } else {
+            &unit[..nl]
+        };
+        let sp = &mut s[(d - 1) * w + off..][..nl];
+        let mut acc = [0.0; LANE];
+        for ((((spl, pl), rl), tl), wl) in sp.iter_mut().zip(src).zip(rk).zip(tq).zip(wq) {
+            let (p, r, t, w, sp) = (*pl, *rl, *tl, *wl, *spl);
+            let b = lane(|j| p[j] * r[j]);
+            acc = lane(|j| acc[j] + w[j] * b[j]);
+            *spl = lane(|j| sp[j] + v * b[j] * (zn + c1 * t[j]));
+        }
+        phi[row * rows.mk + nd.phi_index as usize] += c1 * v * sum_lane(acc);
+    }
+}
+
+/// Enters the internal node at depth `d`, per row: `P = P_parent R_old f`, `R = 1 / f`,
+/// `U = (o - z) w R`, the node's fractions, and empty `S` and `A`.
+#[inline(always)]
+fn enter<L: Lanes>(lanes: L, n: usize, k: usize, d: usize, q: &Quadrature, ws: &mut Workspace) {
+    let nl = lanes.get();
+    let w = nl * n;
+    let (tq, wq) = (&q.t[..nl], &q.w[..nl]);
+    let Workspace {
+        p,
+        r,
+        u,
+        o,
+        z,
+        unit,
+        on,
+        zn,
+        ..
+    } = ws;
+    let (p_lo, p_hi) = p.split_at_mut(d * w);
+    let (r_lo, r_hi) = r.split_at_mut(d * w);
+    for row in 0..n {
+        // f(t) = z (1 - t) + o t = zn + c1 t; `dead` makes R = 1 where f = 0.
+        let (zn, on) = (zn[row], on[row]);
+        let c1 = on - zn;
+        let dead = f64::from(u8::from(on == 0.0 && zn == 0.0));
+        let off = row * nl;
+        let src = &p_lo[(d - 1) * w + off..][..nl];
+        let rk = if k < d {
+            &r_lo[k * w + off..][..nl]
+        } else {
+            &unit[..nl]
+        };
+        let lanes_out = p_hi[off..][..nl]
+            .iter_mut()
+            .zip(r_hi[off..][..nl].iter_mut())
+            .zip(u[d * w + off..][..nl].iter_mut());
+        for (((dl, rl), ul), (((pl, ol), tl), wl)) in
+            lanes_out.zip(src.iter().zip(rk).zip(tq).zip(wq))
+        {
+            let (p, r_old, t, w) = (*pl, *ol, *tl, *wl);
+            let f = lane(|j| zn + c1 * t[j]);
+            let rf = lane(|j| 1.0 / (f[j] + dead));
+            *dl = lane(|j| p[j] * r_old[j] * f[j]);
+            *rl = rf;
+            *ul = lane(|j| c1 * w[j] * rf[j]);
+        }
+        o[d * ROW_BLOCK + row] = on;
+        z[d * ROW_BLOCK + row] = zn;
+    }
+    ws.s[d * w..][..w].fill([0.0; LANE]);
+    ws.a[d * w..][..w].fill([0.0; LANE]);
 }
 
 /// Builds a lane element-wise; whole lanes are loaded before and stored after the arithmetic so
@@ -599,43 +518,47 @@ fn sum_lane(acc: Lane) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
-/// Leaves the internal node at depth `d` (all of its subtree is done): registers it as a deeper
-/// split for its ancestor edge on the same feature, attributes its incoming edge
+/// Leaves the internal node at depth `d` (all of its subtree is done), per row: registers it as
+/// a deeper split for its ancestor edge on the same feature, attributes its incoming edge
 /// (`sum_q U_q (S_q + A_q)`), and adds its `S` to its parent's.
 #[inline(always)]
 fn finish<L: Lanes>(
     lanes: L,
+    rows: Rows,
     d: usize,
     nd: &PlanNode,
-    s: &mut [Lane],
-    a: &mut [Lane],
-    u: &[Lane],
+    ws: &mut Workspace,
     phi: &mut [f64],
 ) {
     let nl = lanes.get();
-    let (s_lo, s_hi) = s.split_at_mut(d * nl);
-    let s_d = &s_hi[..nl];
+    let w = nl * rows.n;
+    let Workspace { s, a, u, .. } = ws;
+    let (s_lo, s_hi) = s.split_at_mut(d * w);
+    let s_d = &s_hi[..w];
     if nd.anc != NONE {
         let k = nd.anc as usize;
-        for (al, sl) in a[k * nl..][..nl].iter_mut().zip(s_d) {
+        for (al, sl) in a[k * w..][..w].iter_mut().zip(s_d) {
             let (av, sv) = (*al, *sl);
             *al = lane(|j| av[j] - sv[j]);
         }
     }
-    let a_d = &a[d * nl..][..nl];
-    let u_d = &u[d * nl..][..nl];
-    let mut acc = [0.0; LANE];
-    for (((sl, al), ul), pl) in s_d
-        .iter()
-        .zip(a_d)
-        .zip(u_d)
-        .zip(s_lo[(d - 1) * nl..][..nl].iter_mut())
-    {
-        let (sv, av, uv, pv) = (*sl, *al, *ul, *pl);
-        acc = lane(|j| acc[j] + uv[j] * (sv[j] + av[j]));
-        *pl = lane(|j| pv[j] + sv[j]);
+    let a_d = &a[d * w..][..w];
+    let u_d = &u[d * w..][..w];
+    let parent = &mut s_lo[(d - 1) * w..][..w];
+    for row in 0..rows.n {
+        let off = row * nl;
+        let mut acc = [0.0; LANE];
+        let ins = s_d[off..][..nl]
+            .iter()
+            .zip(&a_d[off..][..nl])
+            .zip(&u_d[off..][..nl]);
+        for (((sl, al), ul), pl) in ins.zip(parent[off..][..nl].iter_mut()) {
+            let (sv, av, uv, pv) = (*sl, *al, *ul, *pl);
+            acc = lane(|j| acc[j] + uv[j] * (sv[j] + av[j]));
+            *pl = lane(|j| pv[j] + sv[j]);
+        }
+        phi[row * rows.mk + nd.phi_index as usize] += sum_lane(acc);
     }
-    phi[nd.phi_index as usize] += sum_lane(acc);
 }
 
 #[cfg(test)]
