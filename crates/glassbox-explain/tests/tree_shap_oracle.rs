@@ -232,3 +232,18 @@ fn bad_input_is_a_typed_error() {
     bad_weight.tree_weight[1] = f64::NAN;
     assert!(tree_shap(&bad_weight, x.view()).is_err());
 }
+
+/// More rows than one block of the batched sweep (32), with zero-cover branches that some rows
+/// of a block take and others miss: every row still matches brute force.
+#[test]
+fn blocks_of_rows_with_partly_zero_cover_branches_match_brute_force() {
+    for seed in 0..6 {
+        let mut rng = Rng::derive(6, seed);
+        let m = 3 + rng.below(4);
+        let mut spec = TreeSpec::small(m, 3 + rng.below(6));
+        spec.zero_cover_prob = 0.35;
+        let e = random_ensemble(&mut rng, 3, m, 2, &spec);
+        let x = random_rows(&mut rng, 70, m);
+        check_against_oracle(&e, &x, &format!("block seed {seed}"));
+    }
+}
