@@ -157,8 +157,8 @@ fn mlp_bad_settings_and_files_fail_cleanly() {
             vec!["--hidden", "10,x"],
             "expected comma-separated positive widths",
         ),
-        (vec!["--lr", "0"], "learning rate must be > 0"),
-        (vec!["--epochs", "0"], "epochs must be >= 1"),
+        (vec!["--lr", "0"], "--lr 0: must be a finite number > 0"),
+        (vec!["--epochs", "0"], "--epochs 0: must be at least 1"),
         (vec!["--lr", "1e30"], "lower --lr"),
     ] {
         let (ok, err) = train_mlp(&out, &extra);
