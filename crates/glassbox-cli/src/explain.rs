@@ -326,7 +326,9 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
         bail!("--probability-method applies only with --output probability");
     }
     method.refuse_unused(&given)?;
-    let staging = Staging::new(&args.out, args.force)?;
+    let mut inputs = vec![args.model.as_path(), args.table.data.as_path()];
+    inputs.extend(args.background_data.as_deref());
+    let staging = Staging::with_inputs(&args.out, args.force, &inputs)?;
     let job = load(args)?;
     if !method.is_per_row() {
         return crate::explain_agnostic::run_global(&job, global_settings(args), staging, quiet);

@@ -217,7 +217,7 @@ pub fn train_given(
 ) -> Result<(PathBuf, ImageTrainMetrics)> {
     let settings = args.settings();
     settings.folder.refuse_unused(&args.data, given)?;
-    let staging = Staging::new(&args.out, args.force)?;
+    let staging = Staging::with_inputs(&args.out, args.force, &[&args.data])?;
     let bars = Bars::new(quiet);
     let run = train_cnn(&args.data, &settings, &bars)?;
     print_notes(&run.notes, quiet);

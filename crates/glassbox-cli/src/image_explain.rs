@@ -162,7 +162,10 @@ pub fn run_given(
     let model = ImageModel::try_from(Model::load(&args.model)?)?;
     let settings = args.settings(&model)?;
     check_settings(&model, args.method, &settings)?;
-    let staging = Staging::new(&args.out, args.force)?;
+    let mut inputs: Vec<&std::path::Path> = vec![args.model.as_path()];
+    inputs.extend(args.images.iter().map(PathBuf::as_path));
+    inputs.extend(args.data.as_deref());
+    let staging = Staging::with_inputs(&args.out, args.force, &inputs)?;
     let (inputs, unused) = args.inputs(&model, given)?;
     print_notes(&unused, quiet);
     print_notes(&inputs.notes, quiet);

@@ -168,7 +168,7 @@ pub fn run_given(
     tabular::ModelKind::from(args.model).refuse_unused(given)?;
     let settings = settings(args)?;
     settings.validate()?;
-    let staging = Staging::new(&args.out, args.force)?;
+    let staging = Staging::with_inputs(&args.out, args.force, &[&args.table.data])?;
     let raw = read_table(&args.table.data, &args.table.read_options())?;
     let run = tabular::train(&raw, &settings, &Bars::new(quiet))?;
     run.write(staging.dir())?;

@@ -215,3 +215,63 @@ fn an_architecture_declaring_absurd_sizes_is_refused_naming_file_and_layer() {
     );
     assert!(!err.contains("memory allocation"), "{err}");
 }
+
+#[test]
+fn out_as_the_working_folder_or_the_inputs_folder_is_refused_and_nothing_is_deleted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(work.join("sub")).unwrap();
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/concrete/concrete.csv");
+    std::fs::copy(&bundled, work.join("concrete.csv")).unwrap();
+    std::fs::write(work.join("notes.txt"), "keep me").unwrap();
+    for (dir, data, out, why) in [
+        ("", "concrete.csv", ".", "is the working folder"),
+        ("sub", "../concrete.csv", "..", "is the working folder"),
+        ("", "concrete.csv", "../work", "is the working folder"),
+        ("sub", "../concrete.csv", "../", "is the working folder"),
+        ("", "sub/../concrete.csv", "sub/..", "is the working folder"),
+    ] {
+        let output = Command::cargo_bin("glassbox")
+            .unwrap()
+            .current_dir(work.join(dir))
+            .args([
+                "--quiet",
+                "train",
+                "--target",
+                "Compressive strength (MPa)",
+                "--force",
+            ])
+            .args(["--data", data, "--out", out])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{out}: {err}");
+        assert!(
+            err.starts_with(&format!("error: --out {out}: {why}")),
+            "{err}"
+        );
+    }
+    let data = work.join("concrete.csv");
+    let output = Command::cargo_bin("glassbox")
+        .unwrap()
+        .current_dir(&tmp)
+        .args([
+            "--quiet",
+            "train",
+            "--target",
+            "Compressive strength (MPa)",
+            "--force",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .args(["--out", "work"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("--out work: holds the input"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(work.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+    assert!(data.exists() && work.join("sub").is_dir());
+}

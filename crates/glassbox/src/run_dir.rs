@@ -23,8 +23,16 @@ pub struct Staging {
 
 impl Staging {
     /// Checks that `final_dir` may be written (absent or empty, or `force`) and creates the
-    /// staging folder `.NAME.partial-PID` beside it.
+    /// staging folder `.NAME.partial-PID` beside it. `final_dir` may never be the working
+    /// folder or one of its ancestors (a forced commit replaces the folder whole).
     pub fn new(final_dir: &Path, force: bool) -> Result<Staging> {
+        Staging::with_inputs(final_dir, force, &[])
+    }
+
+    /// [`Staging::new`], also refusing a `final_dir` that is one of the run's `inputs` (files
+    /// or folders it reads) or contains one: replacing it would delete them.
+    pub fn with_inputs(final_dir: &Path, force: bool, inputs: &[&Path]) -> Result<Staging> {
+        refuse_unsafe_out(final_dir, inputs)?;
         if final_dir.exists() {
             if !final_dir.is_dir() {
                 return Err(Error::Settings(format!(
@@ -52,7 +60,15 @@ impl Staging {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
-        let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        // Unique within the process too (two runs of one Python process may stage the same
+        // folder): `.NAME.partial-PID`, then `.NAME.partial-PID_1`, ...
+        static STAGED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STAGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let suffix = match n {
+            0 => std::process::id().to_string(),
+            n => format!("{}_{n}", std::process::id()),
+        };
+        let dir = parent.join(format!(".{name}.partial-{suffix}"));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).ok();
         }
@@ -80,16 +96,85 @@ impl Staging {
         &self.final_dir
     }
 
-    /// Moves the staging folder into place (replacing an existing folder when forced).
+    /// Moves the staging folder into place. With `force` an existing folder is replaced;
+    /// without, only an absent or empty one: the rename itself refuses a folder another run
+    /// filled meanwhile (renaming a folder onto a non-empty one fails), so of two runs racing
+    /// for the same new folder exactly one wins and nothing is deleted.
     pub fn commit(mut self) -> Result<PathBuf> {
-        if self.final_dir.exists() {
-            debug_assert!(self.force || dir_is_empty(&self.final_dir));
+        if self.force && self.final_dir.exists() {
             std::fs::remove_dir_all(&self.final_dir).map_err(|e| Error::io(&self.final_dir, e))?;
         }
-        std::fs::rename(&self.dir, &self.final_dir).map_err(|e| Error::io(&self.final_dir, e))?;
+        if let Err(e) = std::fs::rename(&self.dir, &self.final_dir) {
+            if !self.force && self.final_dir.exists() && !dir_is_empty(&self.final_dir) {
+                return Err(Error::Settings(format!(
+                    "output folder {} was filled by another run while this one worked; it is \
+                     left as it is (pass --force to replace it)",
+                    self.final_dir.display()
+                )));
+            }
+            return Err(Error::io(&self.final_dir, e));
+        }
         self.committed = true;
         Ok(self.final_dir.clone())
     }
+}
+
+/// `path` made absolute: its nearest existing ancestor canonicalised (symlinks resolved), the
+/// rest appended with `.` and `..` applied.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let full = cwd.join(path);
+    let mut existing = full.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last.as_os_str().to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing
+        .canonicalize()
+        .map_err(|e| Error::io(existing, e))?;
+    for name in rest.into_iter().rev() {
+        match name.to_str() {
+            Some(".") => {}
+            Some("..") => {
+                out.pop();
+            }
+            _ => out.push(name),
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses an output folder that is the working folder, an ancestor of it, or an input (or
+/// contains one), naming `--out`, the path and why; nothing has been touched yet.
+fn refuse_unsafe_out(final_dir: &Path, inputs: &[&Path]) -> Result<()> {
+    let out = absolute(final_dir)?;
+    let cwd = absolute(Path::new("."))?;
+    let refuse = |why: String| {
+        Err(Error::Settings(format!(
+            "--out {}: {why}; a run replaces its output folder whole, so give it a folder of \
+             its own (e.g. --out runs/NAME)",
+            final_dir.display()
+        )))
+    };
+    if out.parent().is_none() || cwd.starts_with(&out) {
+        return refuse(format!(
+            "is the working folder {} or contains it",
+            cwd.display()
+        ));
+    }
+    for input in inputs {
+        let input_abs = absolute(input)?;
+        if input_abs.starts_with(&out) {
+            return refuse(format!("holds the input {}", input.display()));
+        }
+    }
+    Ok(())
 }
 
 fn dir_is_empty(dir: &Path) -> bool {
@@ -117,7 +202,9 @@ pub fn final_path(path: &Path) -> PathBuf {
                 .strip_prefix('.')
                 .and_then(|rest| rest.rsplit_once(".partial-"))
             {
-                Some((name, pid)) if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) => {
+                Some((name, pid))
+                    if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit() || b == b'_') =>
+                {
                     std::ffi::OsString::from(name)
                 }
                 _ => c.as_os_str().to_os_string(),
@@ -192,5 +279,55 @@ mod tests {
             "non-empty without force"
         );
         assert!(Staging::new(&out, true).is_ok());
+    }
+
+    #[test]
+    fn of_two_runs_racing_for_one_new_folder_one_wins_and_nothing_is_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("run");
+        let first = Staging::new(&out, false).unwrap();
+        let second = Staging::new(&out, false).unwrap();
+        assert_ne!(first.dir(), second.dir());
+        write_json(&first.path("a.json"), &1).unwrap();
+        write_json(&second.path("a.json"), &2).unwrap();
+        first.commit().unwrap();
+        let e = second.commit().unwrap_err().to_string();
+        assert!(e.contains("was filled by another run"), "{e}");
+        assert_eq!(std::fs::read_to_string(out.join("a.json")).unwrap(), "1\n");
+        // Only the committed folder is left: the loser's staging folder is gone.
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(left.len(), 1);
+        assert_eq!(
+            final_path(&tmp.path().join(".run.partial-12_3/x")),
+            tmp.path().join("run/x")
+        );
+    }
+
+    #[test]
+    fn an_output_folder_holding_an_input_or_the_working_folder_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("in/table.csv");
+        std::fs::create_dir_all(data.parent().unwrap()).unwrap();
+        std::fs::write(&data, "a\n1\n").unwrap();
+        for out in [
+            tmp.path().join("in"),
+            tmp.path().to_path_buf(),
+            data.clone(),
+        ] {
+            let e = Staging::with_inputs(&out, true, &[&data])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("holds the input"), "{e}");
+        }
+        // Through `..` and a folder that does not exist yet.
+        let sneaky = tmp.path().join("in/new/../..");
+        let e = Staging::with_inputs(&sneaky, true, &[&data])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("holds the input"), "{e}");
+        assert!(Staging::with_inputs(&tmp.path().join("in/out"), true, &[&data]).is_ok());
+        let e = Staging::new(Path::new("."), true).unwrap_err().to_string();
+        assert!(e.starts_with("--out .: is the working folder"), "{e}");
+        assert!(data.exists());
     }
 }
