@@ -24,8 +24,8 @@ use glassbox::image::{
 };
 use glassbox::models::forest::RandomForestParams;
 use glassbox::records::image::ImageTrainMetrics;
-use glassbox::records::read_record;
 use glassbox::records::tabular::TrainMetrics;
+use glassbox::records::{Timings, read_record};
 use glassbox::run_dir::{Staging, final_path};
 use glassbox::tabular::{
     self, ExplainSettings, Method, ModelKind, PdpSettings, PermutationSettings, Rows, TableJob,
@@ -133,7 +133,7 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
             neu.display()
         );
     }
-    let staging = Staging::new(&args.out, args.force)?;
+    let staging = crate::output::stage(&args.out, args.force, &[], quiet)?;
     let mut stages = Stages {
         total: 12,
         done: Vec::new(),
@@ -152,15 +152,12 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     let table_runs = molding_stages(&molding, &staging, args.quick, &bars, &mut stages)?;
     let image_runs = image_stages(&neu, &data, &staging, args, &bars, &mut stages)?;
     let report_path = staging.path("report.html");
-    let done = stages.done.clone();
     stages.run("report", || {
         let overview = overview(
             args,
             &table_runs.forest,
             &table_runs.mlp,
             &image_runs.trained,
-            started.elapsed().as_secs_f64(),
-            &done,
         );
         let dirs = table_runs
             .dirs
@@ -169,6 +166,12 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
             .chain(&image_runs.explained);
         write_report(&staging, &report_path, overview, dirs)
     })?;
+    // Durations go to timings.json alone: every other file is the same for the same command.
+    Timings {
+        stages: stages.done.clone(),
+    }
+    .with("total", started.elapsed().as_secs_f64())
+    .write(staging.dir())?;
 
     let dir = staging.commit()?;
     if !quiet {
@@ -312,14 +315,12 @@ fn write_report<'a>(
     Ok(())
 }
 
-/// The first section: what ran, the headline numbers, settings and timings.
+/// The first section: what ran, the headline numbers and the settings.
 fn overview(
     args: &DemoArgs,
     forest: &TrainMetrics,
     mlp: &TrainMetrics,
     image_runs: &[(CnnArch, PathBuf, f64)],
-    seconds: f64,
-    stages: &[(String, f64)],
 ) -> Section {
     let results = results_table(forest, mlp, image_runs);
     let settings = Table::key_value("Settings")
@@ -346,11 +347,6 @@ fn overview(
             "NEU split",
             "manifest: images 1–250 of each class train, 251–300 test",
         );
-    let mut timings = Table::key_value("Timings");
-    for (name, s) in stages {
-        timings = timings.row(name.clone(), format!("{s:.1} s"));
-    }
-    timings = timings.row("total so far", format!("{seconds:.1} s"));
     Section::new("Overview")
         .text(
             "Two models per data set, each explained by the method that fits it: exact TreeSHAP \
@@ -360,7 +356,6 @@ fn overview(
         )
         .table(results)
         .table(settings)
-        .table(timings)
         .note(Note::info(
             "Rebuild this page from the run folders with `glassbox report --run DIR`.",
         ))

@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use glassbox::Model;
 use glassbox::model::{LoadOptions, ModelFormat as LibFormat};
-use glassbox::run_dir::{Staging, final_path};
+use glassbox::run_dir::final_path;
 use glassbox::tabular::{
     self, ExplainSettings, LimeMode, Method as LibMethod, OutputSpace, PdpSettings,
     PermutationSettings, ProbabilityMethod, Rows as LibRows, Scoring, Setting, TableJob,
@@ -328,7 +328,7 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
     method.refuse_unused(&given)?;
     let mut inputs = vec![args.model.as_path(), args.table.data.as_path()];
     inputs.extend(args.background_data.as_deref());
-    let staging = Staging::with_inputs(&args.out, args.force, &inputs)?;
+    let staging = crate::output::stage(&args.out, args.force, &inputs, quiet)?;
     let job = load(args)?;
     if !method.is_per_row() {
         return crate::explain_agnostic::run_global(&job, global_settings(args), staging, quiet);
@@ -351,7 +351,7 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
             record.method,
             record.n_rows,
             record.features.len(),
-            record.seconds,
+            e.seconds,
             final_path(&dir).display()
         );
     }

@@ -47,7 +47,8 @@ pub fn run_global(
         }
         Method::Pdp => {
             let result = job.partial_dependence(&settings.pdp, &progress)?;
-            result.write(staging.dir(), &settings.write)?.seconds
+            result.write(staging.dir(), &settings.write)?;
+            result.seconds
         }
         other => bail!("{other} is not a global method"),
     };

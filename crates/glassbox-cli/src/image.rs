@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use glassbox::image::{Augment, CnnArch, FolderSetting, ImageTrainSettings, LrSchedule, train_cnn};
 use glassbox::records::image::ImageTrainMetrics;
-use glassbox::run_dir::{Staging, final_path};
+use glassbox::run_dir::final_path;
 
 pub use crate::image_explain::FolderArgs;
 use crate::image_explain::{self, ExplainArgs, print_notes};
@@ -36,7 +36,9 @@ pub fn run_given(args: &ImageArgs, typed: &[&str], quiet: bool) -> Result<()> {
     let given = folder_settings(typed);
     match &args.command {
         ImageCommand::Train(a) => train_given(a, &given, quiet).map(|_| ()),
-        ImageCommand::Explain(a) => image_explain::run_given(a, &given, quiet).map(|_| ()),
+        ImageCommand::Explain(a) => {
+            image_explain::run_given(a, &given, typed.contains(&"seed"), quiet).map(|_| ())
+        }
     }
 }
 
@@ -217,7 +219,7 @@ pub fn train_given(
 ) -> Result<(PathBuf, ImageTrainMetrics)> {
     let settings = args.settings();
     settings.folder.refuse_unused(&args.data, given)?;
-    let staging = Staging::with_inputs(&args.out, args.force, &[&args.data])?;
+    let staging = crate::output::stage(&args.out, args.force, &[&args.data], quiet)?;
     let bars = Bars::new(quiet);
     let run = train_cnn(&args.data, &settings, &bars)?;
     print_notes(&run.notes, quiet);
@@ -234,8 +236,8 @@ pub fn train_given(
             h,
             100.0 * m.test_accuracy,
             m.n_test,
-            m.train_seconds,
-            m.seconds_per_step,
+            run.train_seconds,
+            run.seconds_per_step,
             final_path(&dir).display()
         );
     }

@@ -3,15 +3,16 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Args;
 use glassbox::Model;
+use glassbox::explain::cam::BicubicKernel;
 use glassbox::image::{
     FolderSelection, FolderSetting, FolderSettings, ImageExplainSettings, ImageInputs, ImageMethod,
-    ImageModel, check_settings, explain_images, write_image_explanation,
+    ImageModel, check_settings, explain_images, seed_is_used, write_image_explanation,
 };
 use glassbox::records::image::ImageExplainSummary;
-use glassbox::run_dir::{Staging, final_path};
+use glassbox::run_dir::final_path;
 
 use crate::image_explain_lime::LimeArgs;
 use crate::progress::Bars;
@@ -35,6 +36,11 @@ impl FolderArgs {
             ignore_manifest: self.ignore_manifest,
         }
     }
+}
+
+fn parse_kernel(s: &str) -> Result<BicubicKernel, String> {
+    s.parse()
+        .map_err(|e: glassbox::explain::ExplainError| e.to_string())
 }
 
 fn parse_method(s: &str) -> Result<ImageMethod, String> {
@@ -75,6 +81,11 @@ pub struct ExplainArgs {
     /// Resize images of another size to the model's input size instead of refusing them.
     #[arg(long)]
     pub resize: bool,
+    /// Bicubic kernel that upsamples the raw maps to the image size: opencv (cv2.INTER_CUBIC,
+    /// a = -0.75, what the CAM literature's code uses) or pil (Image.BICUBIC, a = -0.5).
+    /// Not with --method lime.
+    #[arg(long, default_value_t = ImageExplainSettings::default().upsampling, value_parser = parse_kernel)]
+    pub upsampling: BicubicKernel,
     /// Steps of the deletion and insertion curves (0 skips them).
     #[arg(long, default_value_t = ImageExplainSettings::default().steps)]
     pub steps: usize,
@@ -113,14 +124,26 @@ impl ExplainArgs {
             randomize_top: self.randomize_top,
             seed: self.seed,
             lime: self.lime.settings(),
+            upsampling: self.upsampling,
         })
     }
 
-    /// Refuses typed folder settings (`given`) that the chosen input ignores: every one with
-    /// --images.
-    fn refuse_unused(&self, given: &[FolderSetting]) -> Result<()> {
+    /// Refuses typed folder settings (`given`) that the chosen input ignores (every one with
+    /// --images), and a typed `--seed` (`seed_typed`) where nothing is drawn at random.
+    fn refuse_unused(
+        &self,
+        given: &[FolderSetting],
+        seed_typed: bool,
+        settings: &ImageExplainSettings,
+    ) -> Result<()> {
         if self.data.is_none() {
             FolderSetting::refuse_without_folder(given, "--images")?;
+        }
+        if seed_typed && !seed_is_used(self.method, settings, self.data.is_some()) {
+            bail!(
+                "--seed does not apply: {} with --randomize-top 0 on --images draws nothing at                  random (the seed drives LIME's perturbations, the randomisation check's                  weights and the random split of a --data folder); remove it",
+                self.method
+            );
         }
         Ok(())
     }
@@ -151,21 +174,23 @@ impl ExplainArgs {
     }
 }
 
-/// Runs `image explain`; `given` lists the folder settings the user typed, refused where the
-/// input does not read them. Returns the output folder and the summary.
+/// Runs `image explain`; `given` lists the folder settings the user typed and `seed_typed`
+/// whether `--seed` was typed: each is refused where the run does not read it. Returns the
+/// output folder and the summary.
 pub fn run_given(
     args: &ExplainArgs,
     given: &[FolderSetting],
+    seed_typed: bool,
     quiet: bool,
 ) -> Result<(PathBuf, ImageExplainSummary)> {
-    args.refuse_unused(given)?;
     let model = ImageModel::try_from(Model::load(&args.model)?)?;
     let settings = args.settings(&model)?;
+    args.refuse_unused(given, seed_typed, &settings)?;
     check_settings(&model, args.method, &settings)?;
     let mut inputs: Vec<&std::path::Path> = vec![args.model.as_path()];
     inputs.extend(args.images.iter().map(PathBuf::as_path));
     inputs.extend(args.data.as_deref());
-    let staging = Staging::with_inputs(&args.out, args.force, &inputs)?;
+    let staging = crate::output::stage(&args.out, args.force, &inputs, quiet)?;
     let (inputs, unused) = args.inputs(&model, given)?;
     print_notes(&unused, quiet);
     print_notes(&inputs.notes, quiet);

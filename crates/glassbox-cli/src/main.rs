@@ -11,6 +11,7 @@ mod explain_agnostic;
 mod image;
 mod image_explain;
 mod image_explain_lime;
+mod output;
 mod progress;
 mod report;
 mod table_args;
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let typed = typed_ids(&matches);
+    output::clean_up_on_interrupt();
     let result = match &cli.command {
         Command::Train(args) => {
             train::run_given(args, &train::given_settings(&typed), cli.quiet).map(|_| ())

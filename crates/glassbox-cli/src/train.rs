@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use glassbox::run_dir::{Staging, final_path};
+use glassbox::run_dir::final_path;
 use glassbox::tabular::{self, TrainSetting, TrainSettings, hidden_name, max_features_name};
 use glassbox_data::read_table;
 use glassbox_models::forest::RandomForestParams;
@@ -168,12 +168,12 @@ pub fn run_given(
     tabular::ModelKind::from(args.model).refuse_unused(given)?;
     let settings = settings(args)?;
     settings.validate()?;
-    let staging = Staging::with_inputs(&args.out, args.force, &[&args.table.data])?;
+    let staging = crate::output::stage(&args.out, args.force, &[&args.table.data], quiet)?;
     let raw = read_table(&args.table.data, &args.table.read_options())?;
     let run = tabular::train(&raw, &settings, &Bars::new(quiet))?;
     run.write(staging.dir())?;
     let dir = staging.commit()?;
-    let m = run.metrics;
+    let (m, fit_seconds) = (run.metrics, run.fit_seconds);
     if !quiet {
         eprintln!(
             "trained {} on {} rows: test R² {:.5}, RMSE {}, MAE {} ({:.2} s) -> {}",
@@ -182,7 +182,7 @@ pub fn run_given(
             m.test.r2,
             error_text(m.test.rmse),
             error_text(m.test.mae),
-            m.fit_seconds,
+            fit_seconds,
             final_path(&dir).display()
         );
     }

@@ -122,6 +122,7 @@ fn gap_cnn_train_then_explain() {
             "history.csv",
             "metrics.json",
             "test_predictions.csv",
+            "timings.json",
             "training_history.png",
             "training_history.svg",
             "weights.safetensors"
@@ -621,4 +622,69 @@ fn metrics_record_the_threads_training_ran_on() {
         std::fs::read(flipped.join("weights.safetensors")).unwrap(),
         std::fs::read(model.join("weights.safetensors")).unwrap()
     );
+}
+
+#[test]
+fn a_seed_that_draws_nothing_is_refused_naming_the_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/models/neu-gap-cnn");
+    let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/neu/crazing/crazing_1.png");
+    let base = |extra: &[&str]| {
+        let mut c = glassbox();
+        c.args(["image", "explain", "--model"])
+            .arg(&model)
+            .arg("--images")
+            .arg(&image)
+            .args(["--steps", "0"])
+            .args(extra)
+            .arg("--out")
+            .arg(tmp.path().join(extra.join("_")));
+        run(&mut c)
+    };
+    for method in ["cam", "grad-cam"] {
+        let (ok, err) = base(&["--method", method, "--randomize-top", "0", "--seed", "7"]);
+        assert!(!ok && err.contains("--seed does not apply"), "{err}");
+    }
+    // Where the seed is read (the randomisation check's weights), it is taken.
+    let (ok, err) = base(&["--method", "cam", "--randomize-top", "1", "--seed", "7"]);
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn maps_are_upsampled_with_opencvs_kernel_unless_pil_is_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/models/neu-gap-cnn");
+    let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/neu/crazing/crazing_1.png");
+    let explain_with = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let (ok, err) = run(glassbox()
+            .args(["image", "explain", "--model"])
+            .arg(&model)
+            .arg("--images")
+            .arg(&image)
+            .args(["--steps", "0", "--randomize-top", "0"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out));
+        (ok, err, out)
+    };
+    let (ok, err, opencv) = explain_with("opencv", &["--method", "grad-cam"]);
+    assert!(ok, "{err}");
+    let (ok, err, pil) = explain_with("pil", &["--method", "grad-cam", "--upsampling", "pil"]);
+    assert!(ok, "{err}");
+    assert_eq!(json(&opencv.join("summary.json"))["upsampling"], "opencv");
+    assert_eq!(json(&pil.join("summary.json"))["upsampling"], "pil");
+    // The same raw maps, upsampled differently.
+    let read = |dir: &Path, f: &str| std::fs::read(dir.join("maps").join(f)).unwrap();
+    assert_eq!(read(&opencv, "raw_maps.npy"), read(&pil, "raw_maps.npy"));
+    assert_ne!(read(&opencv, "maps.npy"), read(&pil, "maps.npy"));
+    // LIME's maps are not upsampled: the flag is refused, naming it.
+    let (ok, err, out) = explain_with("lime", &["--method", "lime", "--upsampling", "pil"]);
+    assert!(
+        !ok && err.contains("--upsampling pil does not apply to LIME"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let (ok, err, _) = explain_with("bad", &["--upsampling", "lanczos"]);
+    assert!(!ok && err.contains("expected one of opencv, pil"), "{err}");
 }

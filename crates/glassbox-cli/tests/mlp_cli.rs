@@ -207,3 +207,29 @@ fn mlp_bad_settings_and_files_fail_cleanly() {
     assert!(err.contains("weights.safetensors"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_constant_target_is_refused_for_both_models_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("flat.csv");
+    let mut text = String::from("a,b,y\n");
+    for i in 0..40 {
+        text.push_str(&format!("{i},{},2.5\n", (i * 7) % 11));
+    }
+    std::fs::write(&csv, text).unwrap();
+    for model in ["forest", "mlp"] {
+        let out = tmp.path().join(model);
+        let (ok, err) = run(glassbox()
+            .args(["train", "--model", model, "--data"])
+            .arg(&csv)
+            .args(["--target", "y", "--out"])
+            .arg(&out));
+        assert!(!ok, "{model} trained on a constant target");
+        assert!(
+            err.contains("flat.csv") && err.contains("'y' is 2.5 on every training row"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!out.exists());
+    }
+}

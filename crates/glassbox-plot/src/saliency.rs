@@ -6,8 +6,12 @@
 //! [`jet_rgb`], [`overlay_rgb`]); the figures only lay those rasters out. In the SVG the rasters
 //! are embedded as base64 PNG `<image>` elements, so PNG and SVG show the same pixels.
 //!
-//! Overlay, as pytorch-grad-cam's `show_cam_on_image`: every channel is
-//! `round(255 · ((1 − α) · gray + α · jet(map) / 255))` with `map` min-max normalised to `[0, 1]`.
+//! Overlay: every channel is `round(255 · ((1 − α) · gray + α · jet(map) / 255))` with `map`
+//! min-max normalised to `[0, 1]` and `jet` matplotlib's continuous colormap. This is the blend
+//! formula of pytorch-grad-cam's `show_cam_on_image` (with its `image_weight = 1 − α`), not that
+//! function's pixels: it quantises the map to uint8 and colours it with OpenCV's 256-entry
+//! `COLORMAP_JET` (other colours than matplotlib's), divides the blend by its maximum (which
+//! brightens dim overlays) and truncates instead of rounding.
 
 use std::path::Path;
 

@@ -10,7 +10,7 @@ use glassbox::records::tabular::{ImportanceRecord, PartialDependenceRecord};
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
-use crate::runs::{format_number, format_seconds, require};
+use crate::runs::{format_number, require};
 
 const PERMUTATION_WHY: &str =
     "`glassbox explain --method permutation` writes it with importance.json";
@@ -143,8 +143,7 @@ pub(crate) fn pdp_section(
                 .row("data file", r.data)
                 .row("rows (one ICE curve each)", r.n_rows.to_string())
                 .row("output", r.output)
-                .row("grid points per feature", r.grid.to_string())
-                .row("computing the curves", format_seconds(r.seconds)),
+                .row("grid points per feature", r.grid.to_string()),
         );
     }
     if plots.len() > PDP_SHOWN {

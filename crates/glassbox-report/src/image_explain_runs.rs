@@ -411,6 +411,14 @@ fn explain_settings(
     if !s.class_names.is_empty() {
         t = t.row("classes", s.class_names.join(", "));
     }
+    if let Some(kernel) = &s.upsampling {
+        let how = match kernel.as_str() {
+            "opencv" => "bicubic, OpenCV's kernel (cv2.INTER_CUBIC, a = −0.75)".to_string(),
+            "pil" => "bicubic, PIL's kernel (Image.BICUBIC, a = −0.5)".to_string(),
+            other => other.to_string(),
+        };
+        t = t.row("upsampling of the raw maps", how);
+    }
     t.row("overlay opacity (alpha)", format_number(s.alpha))
         .row("deletion/insertion steps", steps.to_string())
 }

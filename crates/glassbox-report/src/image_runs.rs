@@ -14,7 +14,7 @@ use glassbox::records::image::{CnnArchitecture, ImageTrainMetrics, LayerSpec};
 
 use crate::document::{Figure, Note, Section, Table};
 use crate::error::ReportError;
-use crate::runs::{format_number, format_seconds, require};
+use crate::runs::{format_number, require};
 
 const TRAIN_WHY: &str = "`glassbox image train` writes it with metrics.json";
 
@@ -184,19 +184,8 @@ pub(crate) fn training_section(dir: &Path, name: &str) -> Result<Section, Report
             pct(1.0 / classes.len() as f64)
         )));
     }
-    let timings = Table::key_value("Timings")
-        .row(
-            "training (all epochs, with the per-epoch test pass)",
-            format_seconds(m.train_seconds),
-        )
-        .row(
-            "per optimiser step (one mini-batch)",
-            format_seconds(m.seconds_per_step),
-        )
-        .row("worker threads", m.threads.to_string());
     Ok(section
         .table(training_settings(m, &arch_json))
-        .table(timings)
         .figure(history_figure(&history_fig)?)
         .figure(confusion_figure(&confusion_fig, m, classes)?))
 }
@@ -321,6 +310,7 @@ fn training_settings(m: &ImageTrainMetrics, arch_json: &CnnArchitecture) -> Tabl
             m.converted_from_color.to_string(),
         )
         .row("images resized when loading", m.resized.to_string())
+        .row("worker threads", m.threads.to_string())
 }
 
 fn history_figure(path: &Path) -> Result<Figure, ReportError> {

@@ -40,4 +40,4 @@ pub use escape::{base64, escape_html};
 pub use figures::{FigureText, describe_figure};
 pub use image::{Image, ImageFormat};
 pub use render::CSP;
-pub use runs::{expand_run_dir, format_number, format_seconds, run_section};
+pub use runs::{expand_run_dir, format_number, run_section};

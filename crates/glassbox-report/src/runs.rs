@@ -50,22 +50,6 @@ pub fn format_number(x: f64) -> String {
     s.to_string()
 }
 
-/// Formats a duration in seconds with 3 significant digits ("0.00288 s", "2.97 s", "61.2 s").
-pub fn format_seconds(s: f64) -> String {
-    if !(s.is_finite() && s > 0.0) {
-        return format!("{s} s");
-    }
-    let digits = s.log10().floor() as i32 + 1;
-    let decimals = (3 - digits).clamp(0, 9) as usize;
-    let text = format!("{s:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    format!("{text} s")
-}
-
 fn folder_name(dir: &Path) -> String {
     let named = dir
         .file_name()
@@ -281,7 +265,13 @@ fn finish(
 ) -> Section {
     let mut listing = Table::grid("Files in this folder", ["file", "size"]);
     for (f, size) in files {
-        listing = listing.cells([f.clone(), format_size(*size)]);
+        // Its size changes with the digits of the durations it records; the page does not.
+        let size = if f == glassbox::records::TIMINGS_FILE {
+            "wall-clock durations".to_string()
+        } else {
+            format_size(*size)
+        };
+        listing = listing.cells([f.clone(), size]);
     }
     for (folder, n) in folders {
         let count = if *n == 1 {
@@ -355,8 +345,7 @@ fn training_blocks(dir: &Path, mut section: Section) -> Result<Section, ReportEr
         .row("training rows", format_number(t.n_train as f64))
         .row("test rows", format_number(t.n_test as f64))
         .row("data file", t.data_file.clone());
-    let timings = Table::key_value("Timings").row("fitting", format_seconds(metrics.fit_seconds));
-    section = section.table(grid).table(settings).table(timings);
+    section = section.table(grid).table(settings);
     if head.target_name != *target {
         section = section.note(Note::warning(format!(
             "metrics.json names the target {target} but model.json {}: the folder mixes two runs.",
@@ -425,7 +414,7 @@ fn explain_blocks(
         .row("base value E[f(X)]", format_number(e.base_value))
         .row("features", e.features.len().to_string());
     section = section.table(settings);
-    let mut check = Table::key_value("Check and timing");
+    let mut check = Table::key_value("Check");
     if let Some(tol) = e.local_accuracy_rtol {
         let err = e.local_accuracy_max_rel_error;
         check = check
@@ -440,8 +429,9 @@ fn explain_blocks(
             .row("largest relative error", format_number(err))
             .row("tolerance", format_number(tol));
     }
-    check = check.row("computing the values", format_seconds(e.seconds));
-    section = section.table(check);
+    if !check.rows.is_empty() {
+        section = section.table(check);
+    }
     if !e.mean_abs_shap.is_empty() {
         let mut top = Table::grid("Most important features", ["#", "feature", "mean |SHAP|"]);
         for (i, (f, v)) in e.mean_abs_shap.iter().take(12).enumerate() {
@@ -491,10 +481,5 @@ mod tests {
         assert_eq!(format_number(-0.5), "-0.5");
         assert_eq!(percent(0.9999853702635901), "more than 99.99%");
         assert_eq!(percent(0.8123), "81.23%");
-        assert_eq!(format_seconds(0.00287937), "0.00288 s");
-        assert_eq!(format_seconds(2.97191), "2.97 s");
-        assert_eq!(format_seconds(61.24), "61.2 s");
-        assert_eq!(format_seconds(1234.6), "1235 s");
-        assert_eq!(format_seconds(0.12), "0.12 s");
     }
 }

@@ -40,7 +40,7 @@ fn image_metrics(schedule: Option<&str>, precision1: &str) -> String {
         "confusion_matrix":[[8,2],[0,10]],
         "params":{{"arch":"gap-cnn","epochs":3,"batch_size":16,"learning_rate":0.001,
                    "beta1":0.9,"beta2":0.999,"epsilon":1e-7,"seed":7{schedule}}},
-        "train_seconds":12.34,"seconds_per_step":0.257,"threads":2,"image_size":[24,32],
+        "threads":2,"image_size":[24,32],
         "converted_from_color":0,"resized":0}}"#,
         h = json(HOSTILE)
     )
@@ -229,10 +229,8 @@ fn image_training_run_has_summary_tables_settings_timings_and_two_figures() {
         html.contains("fixed by the folder&#39;s manifest.csv"),
         "{html}"
     );
-    assert!(
-        html.contains("12.3 s") && html.contains("0.257 s"),
-        "{html}"
-    );
+    // Durations live in timings.json alone: the page is the same for the same runs.
+    assert!(!html.contains("Timings"), "{html}");
     assert!(html.contains(">worker threads</td><td>2</td>"), "{html}");
     // The confusion-matrix caption names this run's most frequent mistake, escaped.
     assert!(

@@ -19,7 +19,7 @@ const HOSTILE_ESCAPED: &str = "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp
 
 const METRICS: &str = r#"{"model":"forest","target":"Weight (g)",
   "train":{"r2":0.999,"rmse":1.0,"mae":0.25,"n":30},
-  "test":{"r2":0.98,"rmse":2.3,"mae":0.6,"n":12},"fit_seconds":0.12}"#;
+  "test":{"r2":0.98,"rmse":2.3,"mae":0.6,"n":12}}"#;
 
 fn model_json(features: &[&str]) -> String {
     let names: Vec<String> = features
@@ -49,7 +49,7 @@ fn explanation_json(features: &[&str]) -> String {
     format!(
         r#"{{"method":"tree-shap","model":"m/model.json","data":"d.csv","n_rows":12,
         "features":[],"output":"Weight (g)","base_value":285.7,"local_accuracy_rtol":1e-9,
-        "local_accuracy_max_rel_error":4.8e-15,"mean_abs_shap":[{}],"seconds":0.5}}"#,
+        "local_accuracy_max_rel_error":4.8e-15,"mean_abs_shap":[{}]}}"#,
         ranked.join(",")
     )
 }
@@ -69,6 +69,7 @@ fn train_run(root: &Path, name: &str) -> PathBuf {
         "measured_vs_predicted.svg",
         b"<svg xmlns='http://www.w3.org/2000/svg'/>",
     );
+    write(&dir, "timings.json", br#"{"stages": [["fit", 0.123456]]}"#);
     dir
 }
 
@@ -179,10 +180,12 @@ fn run_folders_become_sections_with_their_figures_in_reading_order() {
     assert!(html.contains("zz custom &lt;plot&gt;.png"));
     assert!(html.contains(HOSTILE_ESCAPED));
     assert!(!html.contains(HOSTILE));
-    // Metrics, settings (seed) and timings reach the page.
+    // Metrics and settings (seed) reach the page; durations (timings.json) do not, so the page
+    // is the same for the same runs.
     assert!(html.contains("<td class=\"num\">0.98</td>"), "test R²");
     assert!(html.contains("<td class=\"key\">seed</td><td>42</td>"));
-    assert!(html.contains("0.12 s"));
+    assert!(!html.contains("Timings") && !html.contains("0.123"));
+    assert!(html.contains("<td>timings.json</td><td>wall-clock durations</td>"));
     assert!(html.contains("checked on every row"));
     for section in ["#s1", "#s2"] {
         assert!(html.contains(&format!("href=\"{section}\"")));
@@ -372,11 +375,14 @@ fn a_renamed_record_field_is_an_error_naming_the_file_and_the_field() {
     let metrics = std::fs::read_to_string(train.join("metrics.json")).unwrap();
     std::fs::write(
         train.join("metrics.json"),
-        metrics.replacen("\"fit_seconds\"", "\"fit_secs\"", 1),
+        metrics.replacen("\"target\"", "\"target_name\"", 1),
     )
     .unwrap();
     let e = err_of(&train);
-    assert!(e.contains("metrics.json") && e.contains("fit_secs"), "{e}");
+    assert!(
+        e.contains("metrics.json") && e.contains("target_name"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -391,12 +397,12 @@ fn global_runs_are_read_through_their_records() {
     );
     write(&pdp, "pdp_00_a.png", TINY_PNG);
     let record = r#"{"method":"pdp","model":"m/model.json","data":"d.csv","n_rows":12,
-        "features":["a"],"output":"Weight (g)","grid":20,"ranked":[["a",1.5]],"seconds":0.25}"#;
+        "features":["a"],"output":"Weight (g)","grid":20,"ranked":[["a",1.5]]}"#;
     write(&pdp, "partial_dependence.json", record.as_bytes());
     let html = Report::new("t")
         .section(run_section(&pdp).unwrap())
         .render();
-    assert!(html.contains("grid points per feature") && html.contains("0.25 s"));
+    assert!(html.contains("grid points per feature") && !html.contains("computing the curves"));
     write(
         &pdp,
         "partial_dependence.json",

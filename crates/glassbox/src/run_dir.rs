@@ -4,8 +4,13 @@
 //! it into place only when everything succeeded, so a failed run never leaves a half-filled
 //! output folder (and each file inside is itself written atomically). Paths recorded inside a
 //! run are the final ones ([`final_path`]), never the staging name.
+//!
+//! A run that is killed cannot clean up after itself: a front end that handles SIGINT/SIGTERM
+//! calls [`remove_live_staging`] before it exits, and every new [`Staging`] sweeps the staging
+//! folders beside it whose process no longer runs ([`Staging::swept`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use glassbox_core::atomic::{write_atomic, write_atomic_with};
 
@@ -19,6 +24,28 @@ pub struct Staging {
     dir: PathBuf,
     force: bool,
     committed: bool,
+    swept: Vec<PathBuf>,
+}
+
+/// The staging folders of this process not yet committed or dropped.
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while the lock was held leaves the list itself intact.
+    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Removes every staging folder of this process that is not committed yet, and returns them.
+///
+/// For a front end's SIGINT/SIGTERM handler, just before it exits: an interrupted run leaves
+/// nothing behind. Runs still working find their folder gone and fail; the caller is expected
+/// to exit at once.
+pub fn remove_live_staging() -> Vec<PathBuf> {
+    let mut live = live();
+    for dir in live.iter() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    std::mem::take(&mut *live)
 }
 
 impl Staging {
@@ -69,16 +96,27 @@ impl Staging {
             n => format!("{}_{n}", std::process::id()),
         };
         let dir = parent.join(format!(".{name}.partial-{suffix}"));
+        let swept = sweep_stale(&parent);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).ok();
         }
+        let mut live = live();
         std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, e))?;
+        live.push(dir.clone());
         Ok(Staging {
             final_dir: final_dir.to_path_buf(),
             dir,
             force,
             committed: false,
+            swept,
         })
+    }
+
+    /// Stale staging folders removed beside this one when it was created: `.NAME.partial-PID`
+    /// folders left by runs that were killed, whose process no longer runs. A front end may
+    /// tell the user.
+    pub fn swept(&self) -> &[PathBuf] {
+        &self.swept
     }
 
     /// Path of `name` inside the staging folder.
@@ -115,8 +153,56 @@ impl Staging {
             return Err(Error::io(&self.final_dir, e));
         }
         self.committed = true;
+        forget_live(&self.dir);
         Ok(self.final_dir.clone())
     }
+}
+
+fn forget_live(dir: &Path) {
+    live().retain(|d| d != dir);
+}
+
+/// The process id of a staging folder's name `.NAME.partial-PID` or `.NAME.partial-PID_N`.
+fn staging_pid(name: &str) -> Option<u32> {
+    let (_, tail) = name.strip_prefix('.')?.rsplit_once(".partial-")?;
+    let pid = tail.split_once('_').map_or(tail, |(pid, n)| {
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            ""
+        } else {
+            pid
+        }
+    });
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether process `pid` is known not to run. Only where `/proc` lists processes (Linux);
+/// elsewhere nothing is ever called gone, so nothing is swept.
+fn process_is_gone(pid: u32) -> bool {
+    Path::new("/proc/self").is_dir() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Removes the staging folders in `parent` whose process no longer runs; returns them.
+fn sweep_stale(parent: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut swept = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(staging_pid) else {
+            continue;
+        };
+        let path = entry.path();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && process_is_gone(pid) && std::fs::remove_dir_all(&path).is_ok() {
+            swept.push(path);
+        }
+    }
+    swept.sort();
+    swept
 }
 
 /// `path` made absolute: its nearest existing ancestor canonicalised (symlinks resolved), the
@@ -187,6 +273,7 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.dir);
+            forget_live(&self.dir);
         }
     }
 }
@@ -259,6 +346,51 @@ mod tests {
             PathBuf::from(".x.partial-/a")
         );
         assert_eq!(final_path(Path::new("rel/file")), PathBuf::from("rel/file"));
+    }
+
+    #[test]
+    fn staging_names_give_their_process_id() {
+        assert_eq!(staging_pid(".run.partial-123"), Some(123));
+        assert_eq!(staging_pid(".my.run.partial-77_4"), Some(77));
+        for name in [
+            "run.partial-1",
+            ".run.partial-",
+            ".run.partial-12a",
+            ".run.partial-1_",
+            ".run.partial-1_x",
+            ".run",
+        ] {
+            assert_eq!(staging_pid(name), None, "{name}");
+        }
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn stale_staging_folders_of_gone_processes_are_swept_and_nothing_else() {
+        let tmp = tempfile::tempdir().unwrap();
+        // A process id that no longer runs: a child that has exited and been waited for.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = child.id();
+        child.wait().unwrap();
+        let stale = tmp.path().join(format!(".old.partial-{gone}"));
+        let stale_n = tmp.path().join(format!(".run.partial-{gone}_2"));
+        let alive = tmp
+            .path()
+            .join(format!(".other.partial-{}", std::process::id()));
+        let user_dir = tmp.path().join("keep.partial-1");
+        let user_file = tmp.path().join(format!(".file.partial-{gone}"));
+        for d in [&stale, &stale_n, &alive, &user_dir] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("x"), "x").unwrap();
+        }
+        std::fs::write(&user_file, "not a folder").unwrap();
+        let staging = Staging::new(&tmp.path().join("run"), false).unwrap();
+        let mut expected = [stale.clone(), stale_n.clone()];
+        expected.sort();
+        assert_eq!(staging.swept(), &expected[..]);
+        assert!(!stale.exists() && !stale_n.exists());
+        assert!(alive.exists() && user_dir.exists() && user_file.exists());
+        assert!(staging.dir().is_dir());
     }
 
     #[test]

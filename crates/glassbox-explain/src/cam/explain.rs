@@ -14,7 +14,7 @@ use super::grad_cam::grad_cam;
 use super::grad_cam_plus_plus::grad_cam_plus_plus;
 use super::hires_cam::{hires_cam, layer_cam};
 use super::score_cam::{DEFAULT_SCORE_CAM_BATCH, score_cam};
-use super::upsample::{normalize_min_max, upsample_bicubic};
+use super::upsample::{BicubicKernel, normalize_min_max, upsample_bicubic};
 use super::xgrad_cam::xgrad_cam;
 use super::{RawMaps, check_inputs, resolve_layer};
 use crate::ExplainError;
@@ -114,6 +114,8 @@ pub struct CamOptions {
     pub score_cam_batch_size: usize,
     /// Size (H, W) of the upsampled maps; `None` for the model's input size.
     pub output_size: Option<(usize, usize)>,
+    /// Bicubic kernel of the upsampling. Default OpenCV's (`cv2.INTER_CUBIC`).
+    pub kernel: BicubicKernel,
 }
 
 impl Default for CamOptions {
@@ -122,6 +124,7 @@ impl Default for CamOptions {
             batch_size: 32,
             score_cam_batch_size: DEFAULT_SCORE_CAM_BATCH,
             output_size: None,
+            kernel: BicubicKernel::default(),
         }
     }
 }
@@ -132,8 +135,8 @@ pub struct CamResult {
     /// Raw maps at the conv layer's resolution, shape (samples, h, w), before normalisation
     /// (after the ReLU for every method but CAM).
     pub raw: Array3<f32>,
-    /// The raw maps upsampled bicubically to the output size and min-max normalised to
-    /// [0, 1] per image (a constant map becomes all zeros), shape (samples, H, W), with the
+    /// The raw maps upsampled bicubically (`options.kernel`) to the output size and min-max
+    /// normalised to [0, 1] per image (a constant map becomes all zeros), shape (samples, H, W), with the
     /// explained classes and the method name.
     pub saliency: SaliencyMap,
     /// The class each map explains, length (samples,) (the predicted class unless given).
@@ -219,7 +222,7 @@ pub fn explain_images(
         .into_par_iter()
         .map(|i| {
             let r = raw.index_axis(Axis(0), i).mapv(|v| v as f64);
-            let mut up = upsample_bicubic(r.view(), out_h, out_w)?;
+            let mut up = upsample_bicubic(r.view(), out_h, out_w, options.kernel)?;
             normalize_min_max(up.view_mut());
             Ok(up)
         })
@@ -285,7 +288,7 @@ mod tests {
             let opts = CamOptions {
                 batch_size: 2,
                 score_cam_batch_size: 3,
-                output_size: None,
+                ..CamOptions::default()
             };
             let parts = explain_images(&model, imgs.view(), method, None, None, &opts).unwrap();
             assert_eq!(whole.raw, parts.raw, "{method}");

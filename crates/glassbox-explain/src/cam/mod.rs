@@ -39,6 +39,7 @@ pub mod xgrad_cam;
 pub(crate) mod test_models;
 
 pub use explain::{CamMethod, CamOptions, CamResult, explain_images};
+pub use upsample::BicubicKernel;
 
 use glassbox_core::conv_classifier::check_images;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView2, ArrayView4, Axis};

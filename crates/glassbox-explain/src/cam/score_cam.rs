@@ -18,21 +18,26 @@ use glassbox_core::ConvClassifier;
 use glassbox_core::ndarray::{Array2, Array4, ArrayView2, ArrayView4, Axis, Zip};
 use rayon::prelude::*;
 
-use super::upsample::{normalize_min_max, upsample_bicubic};
+use super::upsample::{BicubicKernel, normalize_min_max, upsample_bicubic};
 use super::{RawMaps, activation_method, checked_class_scores, weighted_maps};
 use crate::ExplainError;
 
 /// Masked images scored per forward pass by default.
 pub const DEFAULT_SCORE_CAM_BATCH: usize = 32;
 
-/// The Score-CAM mask of one activation map `a` (h, w): upsampled to (out_h, out_w) and
-/// min-max normalised to [0, 1].
+/// The Score-CAM mask of one activation map `a` (h, w): upsampled to (out_h, out_w) with the
+/// default kernel (OpenCV's bicubic) and min-max normalised to [0, 1].
 pub fn score_cam_mask(
     a: ArrayView2<'_, f32>,
     out_h: usize,
     out_w: usize,
 ) -> Result<Array2<f64>, ExplainError> {
-    let mut m = upsample_bicubic(a.mapv(|v| v as f64).view(), out_h, out_w)?;
+    let mut m = upsample_bicubic(
+        a.mapv(|v| v as f64).view(),
+        out_h,
+        out_w,
+        BicubicKernel::default(),
+    )?;
     normalize_min_max(m.view_mut());
     Ok(m)
 }

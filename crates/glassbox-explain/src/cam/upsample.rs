@@ -3,11 +3,14 @@
 //!
 //! The kernel is Keys' cubic convolution (Keys 1981)
 //! `W(x) = (a+2)|x|³ − (a+3)|x|² + 1` for `|x| ≤ 1`, `a|x|³ − 5a|x|² + 8a|x| − 4a` for
-//! `1 < |x| < 2`, 0 beyond, with [`KEYS_A`] `= −0.5` by default: Keys' own choice and PIL's
-//! (`Image.BICUBIC`), the only `a` for which the interpolation is third-order accurate, i.e.
-//! reproduces linear and quadratic ramps exactly away from the border (tested). OpenCV's
-//! `INTER_CUBIC` uses `a = −0.75` (it reproduces constants only); pass it to
-//! [`upsample_bicubic_with`] to match OpenCV.
+//! `1 < |x| < 2`, 0 beyond. [`BicubicKernel::OpenCv`], the default, is OpenCV's `INTER_CUBIC`
+//! (`a = −0.75`): what the CAM literature's code (pytorch-grad-cam, the Keras Grad-CAM
+//! examples) upsamples with, `cv2.resize(map, (W, H), interpolation=cv2.INTER_CUBIC)`, in
+//! OpenCV's own float32 arithmetic for positions and weights: equal to 1e-12 on fixture numbers
+//! from OpenCV itself (tests/fixtures/cv2_resize_cubic.json).
+//! [`BicubicKernel::Pil`] is `a = −0.5`, Keys' own choice and PIL's (`Image.BICUBIC`): the only
+//! `a` for which the interpolation is third-order accurate, i.e. reproduces linear and quadratic
+//! ramps exactly away from the border (tested); OpenCV's reproduces constants only.
 //!
 //! Alignment is OpenCV's (half-pixel centres, also PyTorch's `align_corners=False`): output
 //! pixel `d` samples the input at `s = (d + 0.5) · in / out − 0.5`, from the four input pixels
@@ -19,8 +22,57 @@ use glassbox_core::ndarray::{Array2, ArrayView2, ArrayViewMut2};
 
 use crate::ExplainError;
 
-/// Keys' kernel parameter used by [`upsample_bicubic`] (PIL's value).
-pub const KEYS_A: f64 = -0.5;
+/// Which bicubic kernel upsamples the maps (Keys' parameter `a`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BicubicKernel {
+    /// OpenCV's `INTER_CUBIC`, `a = −0.75` (the default: what CAM implementations use).
+    #[default]
+    OpenCv,
+    /// PIL's `Image.BICUBIC`, `a = −0.5` (Keys' third-order-accurate kernel).
+    Pil,
+}
+
+impl BicubicKernel {
+    /// Every kernel.
+    pub const ALL: [BicubicKernel; 2] = [BicubicKernel::OpenCv, BicubicKernel::Pil];
+
+    /// Keys' parameter `a`.
+    pub fn a(self) -> f64 {
+        match self {
+            BicubicKernel::OpenCv => -0.75,
+            BicubicKernel::Pil => -0.5,
+        }
+    }
+
+    /// The name used on the command line and in records (`opencv`, `pil`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BicubicKernel::OpenCv => "opencv",
+            BicubicKernel::Pil => "pil",
+        }
+    }
+}
+
+impl std::fmt::Display for BicubicKernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for BicubicKernel {
+    type Err = ExplainError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BicubicKernel::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                ExplainError::InvalidArgument(format!(
+                    "unknown upsampling kernel {s:?}; expected one of opencv, pil"
+                ))
+            })
+    }
+}
 
 /// Keys' cubic convolution kernel with parameter `a`.
 fn keys(x: f64, a: f64) -> f64 {
@@ -57,17 +109,48 @@ fn taps(inp: usize, out: usize, a: f64) -> Vec<([usize; 4], [f64; 4])> {
         .collect()
 }
 
-/// Bicubic resize of `map`, shape (h, w), to (out_h, out_w) with Keys' `a = −0.5`
-/// (see the module documentation for the kernel, alignment and border).
+/// OpenCV's taps for `INTER_CUBIC`, in its own arithmetic: the sample position
+/// `(float)((d + 0.5) · scale − 0.5)` and the four weights are float32 (OpenCV's
+/// `interpolateCubic`, the last weight `1 − the other three`), the sums then run in f64. This
+/// is what makes the default kernel equal `cv2.resize` to float64 rounding instead of to
+/// float32's ~1e-7 (measured: 1.7e-6 off on a 5×6 → 15×17 map with f64 weights).
+fn taps_opencv(inp: usize, out: usize) -> Vec<([usize; 4], [f64; 4])> {
+    const A: f32 = -0.75;
+    let scale = 1.0 / (out as f64 / inp as f64);
+    let last = inp as isize - 1;
+    (0..out)
+        .map(|d| {
+            let fx = ((d as f64 + 0.5) * scale - 0.5) as f32;
+            let sx = fx.floor();
+            let x = fx - sx;
+            let c0 = ((A * (x + 1.0) - 5.0 * A) * (x + 1.0) + 8.0 * A) * (x + 1.0) - 4.0 * A;
+            let c1 = ((A + 2.0) * x - (A + 3.0)) * x * x + 1.0;
+            let c2 = ((A + 2.0) * (1.0 - x) - (A + 3.0)) * (1.0 - x) * (1.0 - x) + 1.0;
+            let c3 = 1.0 - c0 - c1 - c2;
+            let sx = sx as isize;
+            let idx = [-1isize, 0, 1, 2].map(|o| (sx + o).clamp(0, last) as usize);
+            (idx, [c0, c1, c2, c3].map(f64::from))
+        })
+        .collect()
+}
+
+/// Bicubic resize of `map`, shape (h, w), to (out_h, out_w) with `kernel` (see the module
+/// documentation for the kernel, alignment and border). Errors on an empty input or output
+/// size.
 pub fn upsample_bicubic(
     map: ArrayView2<'_, f64>,
     out_h: usize,
     out_w: usize,
+    kernel: BicubicKernel,
 ) -> Result<Array2<f64>, ExplainError> {
-    upsample_bicubic_with(map, out_h, out_w, KEYS_A)
+    let (h, w) = check_sizes(map, out_h, out_w)?;
+    Ok(match kernel {
+        BicubicKernel::OpenCv => resample(map, &taps_opencv(h, out_h), &taps_opencv(w, out_w)),
+        BicubicKernel::Pil => upsample_bicubic_with(map, out_h, out_w, kernel.a())?,
+    })
 }
 
-/// [`upsample_bicubic`] with Keys' kernel parameter `a` (−0.5 PIL, −0.75 OpenCV).
+/// Bicubic resize with any Keys kernel parameter `a` (−0.5 PIL, −0.75 OpenCV), all in f64.
 /// `map` is (h, w); returns (out_h, out_w). Errors on an empty input or output size.
 pub fn upsample_bicubic_with(
     map: ArrayView2<'_, f64>,
@@ -75,6 +158,15 @@ pub fn upsample_bicubic_with(
     out_w: usize,
     a: f64,
 ) -> Result<Array2<f64>, ExplainError> {
+    let (h, w) = check_sizes(map, out_h, out_w)?;
+    Ok(resample(map, &taps(h, out_h, a), &taps(w, out_w, a)))
+}
+
+fn check_sizes(
+    map: ArrayView2<'_, f64>,
+    out_h: usize,
+    out_w: usize,
+) -> Result<(usize, usize), ExplainError> {
     let (h, w) = map.dim();
     if h == 0 || w == 0 || out_h == 0 || out_w == 0 {
         return Err(ExplainError::InvalidArgument(format!(
@@ -82,24 +174,34 @@ pub fn upsample_bicubic_with(
              at least 1 x 1"
         )));
     }
-    let tx = taps(w, out_w, a);
-    let ty = taps(h, out_h, a);
+    Ok((h, w))
+}
+
+/// The separable resize of `map` (h, w) with row taps `ty` (out_h) and column taps `tx`
+/// (out_w): rows first, then columns.
+fn resample(
+    map: ArrayView2<'_, f64>,
+    ty: &[([usize; 4], [f64; 4])],
+    tx: &[([usize; 4], [f64; 4])],
+) -> Array2<f64> {
+    let h = map.dim().0;
+    let (out_h, out_w) = (ty.len(), tx.len());
     // Horizontal pass: (h, w) -> (h, out_w).
     let mut mid = Array2::<f64>::zeros((h, out_w));
     for (row_in, mut row_out) in map.outer_iter().zip(mid.outer_iter_mut()) {
-        for (o, (idx, wts)) in row_out.iter_mut().zip(&tx) {
+        for (o, (idx, wts)) in row_out.iter_mut().zip(tx) {
             *o = (0..4).map(|j| wts[j] * row_in[idx[j]]).sum();
         }
     }
     // Vertical pass: (h, out_w) -> (out_h, out_w).
     let mut out = Array2::<f64>::zeros((out_h, out_w));
-    for (mut row_out, (idx, wts)) in out.outer_iter_mut().zip(&ty) {
+    for (mut row_out, (idx, wts)) in out.outer_iter_mut().zip(ty) {
         for j in 0..4 {
             let src = mid.row(idx[j]);
             row_out.zip_mut_with(&src, |o, &v| *o += wts[j] * v);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Rescales `map` in place to `(x − min) / (max − min)`, so its values span [0, 1]. A constant
@@ -124,6 +226,8 @@ mod tests {
     use super::*;
     use glassbox_core::ndarray::{Array2, array};
 
+    const PIL_A: f64 = -0.5;
+
     // Weights for t = 0.25 with a = -0.5, by hand from the kernel formula:
     // W(1.25) = a(1.25³ − 5·1.25² + 8·1.25 − 4) = −0.5 · 0.140625 = −0.0703125
     // W(0.25) = 1.5·0.25³ − 2.5·0.25² + 1 = 0.8671875
@@ -136,14 +240,14 @@ mod tests {
 
     #[test]
     fn kernel_matches_hand_values_and_sums_to_one() {
-        assert_eq!(keys(1.25, KEYS_A), W125);
-        assert_eq!(keys(0.25, KEYS_A), W025);
-        assert_eq!(keys(0.75, KEYS_A), W075);
-        assert_eq!(keys(1.75, KEYS_A), W175);
+        assert_eq!(keys(1.25, PIL_A), W125);
+        assert_eq!(keys(0.25, PIL_A), W025);
+        assert_eq!(keys(0.75, PIL_A), W075);
+        assert_eq!(keys(1.75, PIL_A), W175);
         assert_eq!(W125 + W025 + W075 + W175, 1.0);
-        assert_eq!(keys(0.0, KEYS_A), 1.0);
-        assert_eq!(keys(1.0, KEYS_A), 0.0);
-        assert_eq!(keys(2.0, KEYS_A), 0.0);
+        assert_eq!(keys(0.0, PIL_A), 1.0);
+        assert_eq!(keys(1.0, PIL_A), 0.0);
+        assert_eq!(keys(2.0, PIL_A), 0.0);
     }
 
     #[test]
@@ -158,7 +262,7 @@ mod tests {
         // d=0: s=-0.25, floor -1, t=0.75: taps (-2,-1,0,1)→(0,0,0,1): 0
         // d=1: s=0.25, taps (-1→0, 0, 1, 2) with W(1.25), W(0.25), W(0.75), W(1.75) -> W(1.75)
         let row = array![[0.0, 0.0, 1.0, 0.0]];
-        let up = upsample_bicubic(row.view(), 1, 8).unwrap();
+        let up = upsample_bicubic(row.view(), 1, 8, BicubicKernel::Pil).unwrap();
         let expected = [0.0, W175, W125, W075, W025, W025, W075, W125];
         for (d, e) in expected.iter().enumerate() {
             assert!(
@@ -170,7 +274,7 @@ mod tests {
         // Separable: a 2-D impulse gives the outer product of the 1-D responses.
         let mut img = Array2::zeros((4, 4));
         img[[2, 2]] = 1.0;
-        let up2 = upsample_bicubic(img.view(), 8, 8).unwrap();
+        let up2 = upsample_bicubic(img.view(), 8, 8, BicubicKernel::Pil).unwrap();
         for y in 0..8 {
             for x in 0..8 {
                 let e = expected[y] * expected[x];
@@ -183,7 +287,7 @@ mod tests {
     #[test]
     fn same_size_is_identity() {
         let m = Array2::from_shape_fn((5, 7), |(i, j)| (i * 7 + j) as f64 * 0.37 - 3.0);
-        let up = upsample_bicubic(m.view(), 5, 7).unwrap();
+        let up = upsample_bicubic(m.view(), 5, 7, BicubicKernel::OpenCv).unwrap();
         assert_eq!(up, m);
     }
 
@@ -198,7 +302,7 @@ mod tests {
     #[test]
     fn linear_ramps_are_exact_in_the_interior() {
         let m = Array2::from_shape_fn((5, 6), |(i, j)| 2.0 * i as f64 - 3.0 * j as f64 + 1.0);
-        let up = upsample_bicubic(m.view(), 15, 17).unwrap();
+        let up = upsample_bicubic(m.view(), 15, 17, BicubicKernel::Pil).unwrap();
         // OpenCV's a = -0.75 reproduces constants but not ramps (Keys 1981: only a = -1/2 is
         // third-order accurate), so it must miss somewhere in the interior.
         let cv = upsample_bicubic_with(m.view(), 15, 17, -0.75).unwrap();
@@ -230,7 +334,7 @@ mod tests {
     #[test]
     fn quadratics_are_exact_in_the_interior_for_keys_a() {
         let m = Array2::from_shape_fn((1, 8), |(_, j)| (j as f64).powi(2));
-        let up = upsample_bicubic(m.view(), 1, 24).unwrap();
+        let up = upsample_bicubic(m.view(), 1, 24, BicubicKernel::Pil).unwrap();
         let opencv = upsample_bicubic_with(m.view(), 1, 24, -0.75).unwrap();
         let mut worst_cv: f64 = 0.0;
         for x in 0..24 {
@@ -255,7 +359,9 @@ mod tests {
     #[test]
     fn empty_sizes_are_rejected() {
         let m = Array2::<f64>::zeros((2, 2));
-        let err = upsample_bicubic(m.view(), 0, 4).unwrap_err().to_string();
+        let err = upsample_bicubic(m.view(), 0, 4, BicubicKernel::OpenCv)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("at least 1 x 1"), "{err}");
     }
 }

@@ -6,7 +6,7 @@ use glassbox_core::ndarray::{Array2, Array3, ArrayView4};
 use glassbox_explain::cam::faithfulness::{
     Faithfulness, FaithfulnessOptions, deletion_insertion, randomization_rank_correlation,
 };
-use glassbox_explain::cam::{self, CamMethod, CamOptions, resolve_layer};
+use glassbox_explain::cam::{self, BicubicKernel, CamMethod, CamOptions, resolve_layer};
 use glassbox_explain::lime::image_classifier::{ClassifierLime, ClassifierLimeSettings};
 use glassbox_models::nn::Cnn;
 
@@ -78,6 +78,7 @@ struct Plan {
     method: ImageMethod,
     layer: String,
     lime: Option<ClassifierLimeSettings>,
+    upsampling: BicubicKernel,
 }
 
 /// Checks `settings` against `model` and `method`: a setting that does not apply (`layer`
@@ -115,6 +116,13 @@ fn plan(model: &ImageModel, method: ImageMethod, settings: &ImageExplainSettings
                         .into(),
                 ));
             }
+            if settings.upsampling != BicubicKernel::default() {
+                return Err(Error::Settings(format!(
+                    "--upsampling {} does not apply to LIME, whose maps are at the image's own \
+                     resolution (nothing is upsampled); drop it",
+                    settings.upsampling
+                )));
+            }
             let lime = settings.lime.clone().unwrap_or_default();
             lime.check()?;
             (
@@ -140,7 +148,21 @@ fn plan(model: &ImageModel, method: ImageMethod, settings: &ImageExplainSettings
         method,
         layer,
         lime,
+        upsampling: settings.upsampling,
     })
+}
+
+/// Whether a run of `method` with `settings` draws anything at random, so that
+/// [`ImageExplainSettings::seed`] changes its result: LIME's perturbations, the randomisation
+/// check's re-initialised weights (`randomize_top` > 0), or the random split of an image folder
+/// (`from_folder`: the images come from a folder, whose split may be drawn with the seed).
+/// Front ends refuse a seed the user gave where it is not used.
+pub fn seed_is_used(
+    method: ImageMethod,
+    settings: &ImageExplainSettings,
+    from_folder: bool,
+) -> bool {
+    method == ImageMethod::Lime || settings.randomize_top > 0 || from_folder
 }
 
 /// Explains `inputs` with `method` on `model`: the maps, the model's predictions, and (as
@@ -215,7 +237,10 @@ fn compute(
                 method,
                 Some(&plan.layer),
                 classes,
-                &CamOptions::default(),
+                &CamOptions {
+                    kernel: plan.upsampling,
+                    ..CamOptions::default()
+                },
             )?;
             progress.finish();
             Ok((r.saliency.maps, MapDetail::Cam { raw: r.raw }, r.classes))

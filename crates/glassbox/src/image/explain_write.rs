@@ -292,6 +292,8 @@ impl ImageExplanation {
             arch: model.arch().to_string(),
             class_names: model.class_names().to_vec(),
             alpha: self.settings.alpha,
+            upsampling: matches!(self.detail, MapDetail::Cam { .. })
+                .then(|| self.settings.upsampling.to_string()),
             faithfulness_steps: self.settings.steps,
             mean_deletion_auc: mean_of(|s| s.deletion_auc),
             mean_insertion_auc: mean_of(|s| s.insertion_auc),

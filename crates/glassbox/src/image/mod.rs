@@ -54,7 +54,9 @@ mod settings;
 mod train;
 mod train_write;
 
-pub use explain::{ImageExplanation, LIME_LAYER, MapDetail, check_settings, explain_images};
+pub use explain::{
+    ImageExplanation, LIME_LAYER, MapDetail, check_settings, explain_images, seed_is_used,
+};
 pub use explain_write::{EXPLAIN_SUBFOLDERS, GRID_SVG_MAX_ROWS, write_image_explanation};
 pub use glassbox_explain::lime::image::HideColor;
 pub use glassbox_models::nn::{Augment, CnnArch, LrSchedule};

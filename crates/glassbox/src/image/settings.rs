@@ -1,6 +1,7 @@
 //! Settings of [`super::explain_images`]: plain structs whose [`Default`] is the documented
 //! default (the CLI takes its defaults from these impls).
 
+use glassbox_explain::cam::BicubicKernel;
 use glassbox_explain::lime::image::HideColor;
 use glassbox_explain::lime::image_classifier::ClassifierLimeSettings;
 use glassbox_explain::lime::slic::Slic;
@@ -141,6 +142,10 @@ pub struct ImageExplainSettings {
     /// LIME settings; default `None` (LIME then uses [`LimeSettings::default`]). Refused with
     /// the CAM family, where they do not apply.
     pub lime: Option<LimeSettings>,
+    /// Bicubic kernel that upsamples the CAM family's raw maps to the image size; default
+    /// OpenCV's (`cv2.resize(..., INTER_CUBIC)`, as the CAM literature's code does), or PIL's.
+    /// Another than the default is refused with LIME, whose maps need no upsampling.
+    pub upsampling: BicubicKernel,
 }
 
 impl Default for ImageExplainSettings {
@@ -153,6 +158,7 @@ impl Default for ImageExplainSettings {
             randomize_top: 1,
             seed: 42,
             lime: None,
+            upsampling: BicubicKernel::default(),
         }
     }
 }

@@ -103,6 +103,11 @@ pub struct ImageTraining {
     pub test: Vec<TestOutcome>,
     /// Plain-language notes on what loading changed (colour conversions, resizes).
     pub notes: Vec<String>,
+    /// Wall-clock seconds spent training (all epochs, with the per-epoch validation); written
+    /// to `timings.json`, not `metrics.json`.
+    pub train_seconds: f64,
+    /// Mean wall-clock seconds per optimiser step (including the per-epoch validation).
+    pub seconds_per_step: f64,
 }
 
 /// Most pixels per image `--resize` may ask for (4096 x 4096).
@@ -190,8 +195,6 @@ pub fn train_cnn(
             .collect(),
         confusion_matrix: classification.confusion,
         params,
-        train_seconds,
-        seconds_per_step: train_seconds / steps as f64,
         threads: rayon::current_num_threads(),
         image_size: (h, w),
         converted_from_color: ds.train.batch.converted_from_color().len()
@@ -203,6 +206,8 @@ pub fn train_cnn(
         metrics,
         test,
         notes,
+        train_seconds,
+        seconds_per_step: train_seconds / steps.max(1) as f64,
     })
 }
 
@@ -319,6 +324,7 @@ mod tests {
                 "history.csv",
                 "metrics.json",
                 "test_predictions.csv",
+                "timings.json",
                 "training_history.png",
                 "training_history.svg",
                 "weights.safetensors"

@@ -1,6 +1,6 @@
 //! The run folder of a trained CNN: weights.safetensors and architecture.json (the network's
 //! own files), metrics.json, history.csv, the training-history and confusion-matrix plots and
-//! test_predictions.csv.
+//! test_predictions.csv, and timings.json.
 
 use std::path::Path;
 
@@ -8,7 +8,7 @@ use glassbox_models::nn::CnnEpochReport;
 
 use super::ImageTraining;
 use crate::Result;
-use crate::records::write_record;
+use crate::records::{Timings, write_record};
 use crate::run_dir::{num, write_csv};
 
 impl ImageTraining {
@@ -17,6 +17,9 @@ impl ImageTraining {
         let m = &self.metrics;
         self.cnn.save(dir)?;
         write_record(&dir.join("metrics.json"), m)?;
+        Timings::one("train", self.train_seconds)
+            .with("per step", self.seconds_per_step)
+            .write(dir)?;
         self.write_history(dir)?;
         glassbox_plot::confusion_matrix(
             &m.confusion_matrix,

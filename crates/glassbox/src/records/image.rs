@@ -72,10 +72,6 @@ pub struct ImageTrainMetrics {
     pub confusion_matrix: Vec<Vec<usize>>,
     /// Training settings.
     pub params: CnnParams,
-    /// Seconds spent training (all epochs, with the per-epoch validation).
-    pub train_seconds: f64,
-    /// Mean seconds per optimiser step (including the per-epoch validation).
-    pub seconds_per_step: f64,
     /// Worker threads used.
     pub threads: usize,
     /// Image size, (height, width).
@@ -159,6 +155,10 @@ pub struct ImageExplainSummary {
     pub class_names: Vec<String>,
     /// Overlay alpha.
     pub alpha: f64,
+    /// Bicubic kernel that upsampled the raw maps (`opencv` or `pil`); absent for LIME (no
+    /// upsampling) and in runs made before glassbox recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upsampling: Option<String>,
     /// Deletion/insertion steps (0: not computed).
     pub faithfulness_steps: usize,
     /// Mean deletion AUC over the images.

@@ -7,6 +7,9 @@
 
 pub mod image;
 pub mod tabular;
+pub mod timings;
+
+pub use timings::{TIMINGS_FILE, Timings};
 
 use std::path::Path;
 

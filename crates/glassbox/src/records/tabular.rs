@@ -16,8 +16,6 @@ pub struct TrainMetrics {
     pub train: RegressionMetrics,
     /// Metrics on the held-out test rows.
     pub test: RegressionMetrics,
-    /// Seconds spent fitting.
-    pub fit_seconds: f64,
     /// Training loss after each epoch (MLP only; MSE in the scaled target units); absent for
     /// forests.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -55,8 +53,6 @@ pub struct ExplanationRecord {
     pub background_rows: Option<usize>,
     /// Mean |SHAP| per feature, sorted descending: (feature, value).
     pub mean_abs_shap: Vec<(String, f64)>,
-    /// Seconds spent computing attributions.
-    pub seconds: f64,
 }
 
 /// One row of `lime.json` (and `lime.csv`).
@@ -128,6 +124,4 @@ pub struct PartialDependenceRecord {
     /// Range (max - min) of each feature's partial-dependence curve, sorted descending:
     /// (feature, range).
     pub ranked: Vec<(String, f64)>,
-    /// Seconds spent computing the curves.
-    pub seconds: f64,
 }

@@ -16,7 +16,7 @@ use glassbox_explain::importance::permutation::{
 use super::explain::recorded_model;
 use super::{PdpSettings, PermutationSettings, Scoring, WriteSettings};
 use crate::records::tabular::{ImportanceRecord, PartialDependenceRecord};
-use crate::records::write_record;
+use crate::records::{Timings, write_record};
 use crate::run_dir::{num, write_csv};
 use crate::{Error, Model, Progress, Result};
 
@@ -102,7 +102,7 @@ impl PermutationResult {
     }
 
     /// Writes `permutation_importance.csv`, the bar plot of the `max_display` largest drops
-    /// and `importance.json` into `dir`.
+    /// and `importance.json` into `dir`, with `timings.json`.
     pub fn write(&self, dir: &Path, settings: &WriteSettings) -> Result<ImportanceRecord> {
         let p = &self.importance;
         let names = &self.feature_names;
@@ -140,6 +140,7 @@ impl PermutationResult {
         .save(&dir.join("permutation_importance"))?;
         let record = self.record();
         write_record(&dir.join("importance.json"), &record)?;
+        Timings::one("importance", self.seconds).write(dir)?;
         Ok(record)
     }
 }
@@ -243,13 +244,13 @@ impl PartialDependenceResult {
                 .into_iter()
                 .map(|j| (self.feature_names[j].clone(), self.range(j)))
                 .collect(),
-            seconds: self.seconds,
         }
     }
 
     /// Writes `partial_dependence.csv` (feature, grid_value, model_input, average), `ice.csv`
     /// (feature, row_id, grid_value, model_input, prediction), one plot per feature for the
-    /// `max_display` features with the largest range, and `partial_dependence.json`.
+    /// `max_display` features with the largest range, `partial_dependence.json` and
+    /// `timings.json`.
     pub fn write(&self, dir: &Path, settings: &WriteSettings) -> Result<PartialDependenceRecord> {
         let names = &self.feature_names;
         let header = ["feature", "grid_value", "model_input", "average"].map(String::from);
@@ -278,6 +279,7 @@ impl PartialDependenceResult {
         }
         let record = self.record(&settings.data);
         write_record(&dir.join("partial_dependence.json"), &record)?;
+        Timings::one("curves", self.seconds).write(dir)?;
         Ok(record)
     }
 

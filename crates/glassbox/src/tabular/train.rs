@@ -13,7 +13,7 @@ use glassbox_models::nn::MlpParams;
 use glassbox_models::saved::{ModelPayload, SavedModel, TrainingInfo};
 
 use crate::records::tabular::TrainMetrics;
-use crate::records::write_record;
+use crate::records::{Timings, write_record};
 use crate::run_dir::{num, write_csv};
 use crate::{Error, Model, Progress, Result};
 
@@ -222,6 +222,9 @@ pub struct TrainedRun {
     pub predicted: Array1<f64>,
     /// The `metrics.json` record.
     pub metrics: TrainMetrics,
+    /// Wall-clock seconds spent fitting (written to `timings.json`, not `metrics.json`, so that
+    /// two identical runs write identical metrics).
+    pub fit_seconds: f64,
     kind: ModelKind,
 }
 
@@ -243,6 +246,7 @@ pub fn train(
     check_target_scale(raw.path(), &s.target, y.iter().copied())?;
     let split = train_test_split(table.n_samples(), s.test_fraction, s.seed)
         .map_err(|e| Error::Input(format!("{}: {e}", raw.path().display())))?;
+    check_target_varies(raw.path(), &s.target, split.train.iter().map(|&i| y[i]))?;
     let scaler = MinMaxScaler::fit(table.features.select(Axis(0), &split.train).view())?;
     let x = scaler.transform(table.features.view())?;
     let (x_train, y_train) = (
@@ -293,7 +297,6 @@ pub fn train(
         target: s.target.clone(),
         train: metric(&split.train)?,
         test: metric(&split.test)?,
-        fit_seconds,
         loss_history: payload_loss(&saved.model),
     };
     Ok(TrainedRun {
@@ -302,6 +305,7 @@ pub fn train(
         split,
         predicted,
         metrics,
+        fit_seconds,
         kind: s.model,
     })
 }
@@ -318,6 +322,21 @@ fn check_target_scale(path: &Path, target: &str, y: impl Iterator<Item = f64>) -
             "{}: target column '{target}' has values up to {largest:e} in magnitude: squared \
              errors overflow above {MAX_TARGET_ABS:e}; rescale the column (e.g. divide it by a \
              power of ten) and train again",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a target that takes one value on every training row: there is nothing to learn,
+/// and R² (which compares the errors with the target's variance) is undefined.
+fn check_target_varies(path: &Path, target: &str, mut y: impl Iterator<Item = f64>) -> Result<()> {
+    let Some(first) = y.next() else {
+        return Ok(());
+    };
+    if y.all(|v| v == first) {
+        return Err(Error::Input(format!(
+            "{}: target column '{target}' is {first} on every training row: there is nothing              to predict (and R² is undefined); choose a column that varies",
             path.display()
         )));
     }
@@ -369,12 +388,13 @@ impl TrainedRun {
 
     /// Writes the run folder's files into `dir`: `model.json` (and the MLP's architecture and
     /// weights), `metrics.json`, `split.csv`, `predictions.csv`, the measured-vs-predicted plot
-    /// of the test rows, and for MLPs `loss.csv` and the loss curve.
+    /// of the test rows, for MLPs `loss.csv` and the loss curve, and `timings.json`.
     pub fn write(&self, dir: &Path) -> Result<()> {
         let (table, split) = (&self.table, &self.split);
         let y = table.target.as_ref().expect("training table has a target");
         self.saved.save(&dir.join("model.json"))?;
         write_record(&dir.join("metrics.json"), &self.metrics)?;
+        Timings::one("fit", self.fit_seconds).write(dir)?;
         write_split(&dir.join("split.csv"), split, &table.row_ids)?;
         let header = ["row_id", "set", "measured", "predicted"].map(String::from);
         write_csv(

@@ -8,7 +8,7 @@ use glassbox_core::ndarray::{ArrayView3, Axis};
 
 use super::{TabularExplanation, WriteSettings};
 use crate::records::tabular::{ExplanationRecord, LimeRecord};
-use crate::records::write_record;
+use crate::records::{Timings, write_record};
 use crate::run_dir::{num, write_csv};
 use crate::{Error, Result};
 use glassbox_core::npy::write_npy;
@@ -33,14 +33,14 @@ impl TabularExplanation {
             completeness_gap: self.completeness_gap,
             background_rows: self.background_rows,
             mean_abs_shap: ranked,
-            seconds: self.seconds,
         }
     }
 
     /// Writes the run's files into `dir`: per output `shap_values.csv` and the bar, beeswarm,
     /// waterfall and dependence plots (suffix `_outputK` with several outputs), for interactions
     /// `interaction_values.npy` (samples, features, features, outputs; f64) and
-    /// `mean_abs_interactions.csv`, for LIME `lime.csv` and `lime.json`, and `explanation.json`.
+    /// `mean_abs_interactions.csv`, for LIME `lime.csv` and `lime.json`, `explanation.json`, and
+    /// `timings.json` (the seconds spent computing the values).
     pub fn write(&self, dir: &Path, settings: &WriteSettings) -> Result<ExplanationRecord> {
         let e = &self.explanation;
         if settings.row >= e.n_samples() {
@@ -78,6 +78,7 @@ impl TabularExplanation {
         }
         let record = self.record(&settings.data);
         write_record(&dir.join("explanation.json"), &record)?;
+        Timings::one("explain", self.seconds).write(dir)?;
         Ok(record)
     }
 
