@@ -90,7 +90,9 @@ pub struct ExplainArgs {
     #[arg(long, default_value_t = ImageExplainSettings::default().steps)]
     pub steps: usize,
     /// Parameter layers re-initialised, from the top, for the randomisation sanity check
-    /// (1: the classifier head; 0 skips the check).
+    /// (1: the classifier head; 0 skips the check). With K > 1 the check cascades (Adebayo et
+    /// al. 2018): the top layer, then one more layer down per step, K steps, each step's mean
+    /// rank correlation recorded in summary.json and shown in the report.
     #[arg(long, default_value_t = ImageExplainSettings::default().randomize_top)]
     pub randomize_top: usize,
     /// Seed of the re-initialised weights, of LIME's perturbations, and of the split of a --data

@@ -373,6 +373,17 @@ fn means_table(s: &ImageExplainSummary, steps: usize) -> Table {
                 opt_number(s.mean_randomization_spearman),
             )
             .row("layers re-initialised", s.randomized_layers.join(", "));
+        if s.randomization_cascade.len() > 1 {
+            // Cascading (Adebayo et al. 2018): correlations should fall as layers go.
+            let mut above: Vec<&str> = Vec::new();
+            for step in &s.randomization_cascade {
+                above.push(&step.layer);
+                t = t.row(
+                    format!("Spearman with {} re-initialised", above.join(" + ")),
+                    opt_number(step.mean_spearman),
+                );
+            }
+        }
     }
     t
 }

@@ -180,7 +180,7 @@ fn err_of(dir: &Path) -> String {
 }
 
 #[test]
-fn image_training_run_has_summary_tables_settings_timings_and_two_figures() {
+fn image_training_run_has_summary_tables_settings_and_two_figures() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = image_train_run(tmp.path(), "cnn");
     let s = run_section(&dir).unwrap();
@@ -504,4 +504,25 @@ fn image_figure_files_have_catalogue_entries() {
         describe_figure("training_history.svg").rank < describe_figure("confusion_matrix.png").rank
     );
     assert!(describe_figure("grid.png").rank < describe_figure("zz.png").rank);
+}
+
+#[test]
+fn a_cascading_randomisation_check_shows_one_row_per_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = image_explain_run(tmp.path(), "gc", "grad-cam", &["a.png", "b.png"]);
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        r#""randomized_layers":["dense1"],"#,
+        r#""randomized_layers":["conv4","dense1"],"randomization_cascade":[
+            {"layer":"dense1","mean_spearman":0.5},{"layer":"conv4","mean_spearman":null}],"#,
+        1,
+    );
+    std::fs::write(&path, text).unwrap();
+    let html = html_of(run_section(&dir).unwrap());
+    assert!(
+        html.contains(">Spearman with dense1 re-initialised</td><td>0.5</td>"),
+        "{html}"
+    );
+    assert!(html.contains(">Spearman with dense1 + conv4 re-initialised</td><td>"));
+    assert!(html.contains(">layers re-initialised</td><td>conv4, dense1</td>"));
 }

@@ -56,6 +56,10 @@ pub struct ImageExplanation {
     /// Per image, the Spearman correlation of its map with the randomised model's (`None`
     /// inside: a constant map); `None` when the check did not run.
     pub randomization: Option<Vec<Option<f64>>>,
+    /// The cascading check: per layer of `randomized_layers` from the top down, (the layer
+    /// re-initialised at that step, the mean Spearman correlation over the images with that
+    /// layer and every one above it re-initialised). The last step is `randomization`'s model.
+    pub randomization_cascade: Vec<(String, Option<f64>)>,
 }
 
 impl ImageExplanation {
@@ -186,7 +190,11 @@ pub fn explain_images(
     let probabilities = model.cnn().predict_proba(images)?;
     let predicted = argmax_rows(probabilities.view());
     let faithfulness = curves(model.cnn(), images, &maps, &explained, settings, progress)?;
-    let (randomized_layers, randomization) = randomization(
+    let Randomization {
+        layers: randomized_layers,
+        last: randomization,
+        cascade: randomization_cascade,
+    } = randomization(
         model.cnn(),
         images,
         &plan,
@@ -211,6 +219,7 @@ pub fn explain_images(
         faithfulness,
         randomized_layers,
         randomization,
+        randomization_cascade,
     })
 }
 
@@ -283,8 +292,21 @@ fn curves(
     Ok(Some(f))
 }
 
-/// The randomisation check: the maps of the model with its top `settings.randomize_top`
-/// parameter layers re-initialised, for the same classes, rank-correlated with `maps`.
+/// What the randomisation check found.
+struct Randomization {
+    /// The layers re-initialised, bottom-most first (as in the network).
+    layers: Vec<String>,
+    /// Per image, the correlation with the model whose every layer of `layers` is
+    /// re-initialised; `None` when the check did not run.
+    last: Option<Spearman>,
+    /// Per step from the top down: (layer re-initialised, mean correlation).
+    cascade: Vec<(String, Option<f64>)>,
+}
+
+/// The cascading randomisation check (Adebayo et al. 2018): for k = 1 ..= `randomize_top`,
+/// the maps of the model with its top k parameter layers re-initialised (each step adds the
+/// next layer down; a layer's new weights depend only on the seed, so they are the same at
+/// every step), for the same classes, rank-correlated with `maps`.
 fn randomization(
     model: &Cnn,
     images: ArrayView4<'_, f32>,
@@ -293,25 +315,33 @@ fn randomization(
     explained: &[usize],
     settings: &ImageExplainSettings,
     progress: &dyn Progress,
-) -> Result<(Vec<String>, Option<Spearman>)> {
+) -> Result<Randomization> {
     let k = settings.randomize_top;
-    if k == 0 {
-        return Ok((Vec::new(), None));
-    }
     let layers = model.param_layers();
-    let random = model
-        .with_reinitialized_top(k, settings.seed)
-        .map_err(|e| Error::Settings(format!("--randomize-top: {e}")))?;
-    let (random_maps, _, _) = compute(
-        &random,
-        images,
-        plan,
-        Some(explained),
-        progress,
-        " (randomised model)",
-    )?;
-    let corr = randomization_rank_correlation(maps.view(), random_maps.view())?;
-    Ok((layers[layers.len() - k..].to_vec(), Some(corr)))
+    let mut out = Randomization {
+        layers: layers[layers.len().saturating_sub(k)..].to_vec(),
+        last: None,
+        cascade: Vec::with_capacity(k),
+    };
+    for step in 1..=k {
+        let random = model
+            .with_reinitialized_top(step, settings.seed)
+            .map_err(|e| Error::Settings(format!("--randomize-top: {e}")))?;
+        let what = if k == 1 {
+            " (randomised model)".to_string()
+        } else {
+            format!(" (randomised model, top {step} of {k} layers)")
+        };
+        let (random_maps, _, _) = compute(&random, images, plan, Some(explained), progress, &what)?;
+        let corr = randomization_rank_correlation(maps.view(), random_maps.view())?;
+        let defined: Vec<f64> = corr.iter().flatten().copied().collect();
+        let mean =
+            (!defined.is_empty()).then(|| defined.iter().sum::<f64>() / defined.len() as f64);
+        out.cascade
+            .push((layers[layers.len() - step].clone(), mean));
+        out.last = Some(corr);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -334,6 +364,44 @@ mod tests {
             Err(Error::Settings(m)) => m,
             other => panic!("{method} with {settings:?} gave {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_randomisation_check_cascades_from_the_top_layer_down() {
+        let model = bundled();
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/neu");
+        let files = [
+            data.join("patches/patches_260.png"),
+            data.join("scratches/scratches_260.png"),
+        ];
+        let inputs = ImageInputs::from_files(&model, &files, false).unwrap();
+        let run = |k: usize| {
+            let settings = ImageExplainSettings {
+                steps: 0,
+                randomize_top: k,
+                ..ImageExplainSettings::default()
+            };
+            let method = "grad-cam".parse().unwrap();
+            explain_images(&model, &inputs, method, &settings, &crate::NoProgress).unwrap()
+        };
+        let (one, three) = (run(1), run(3));
+        let layers = model.cnn().param_layers();
+        let top: Vec<&String> = layers.iter().rev().take(3).collect();
+        assert_eq!(three.randomized_layers, layers[layers.len() - 3..]);
+        let cascade: Vec<&String> = three.randomization_cascade.iter().map(|(l, _)| l).collect();
+        assert_eq!(cascade, top, "top layer first");
+        // A layer's new weights depend on the seed alone: step 1 of the cascade is the
+        // one-layer check, and the last step is the model `randomization` describes.
+        assert_eq!(one.randomization_cascade.len(), 1);
+        assert_eq!(one.randomization_cascade[0], three.randomization_cascade[0]);
+        let last = three.randomization.as_ref().unwrap();
+        let defined: Vec<f64> = last.iter().flatten().copied().collect();
+        let mean = defined.iter().sum::<f64>() / defined.len() as f64;
+        assert_eq!(three.randomization_cascade[2].1, Some(mean));
+        for (_, m) in &three.randomization_cascade {
+            assert!(m.is_some_and(|m| (-1.0..=1.0).contains(&m)), "{m:?}");
+        }
+        assert!(run(0).randomization_cascade.is_empty());
     }
 
     #[test]

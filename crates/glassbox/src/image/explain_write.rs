@@ -13,7 +13,7 @@ use glassbox_plot::{
 };
 
 use super::{ImageExplanation, ImageInputs, ImageModel, MapDetail};
-use crate::records::image::{ImageExplainSummary, ImageSummaryEntry};
+use crate::records::image::{CascadeStepRecord, ImageExplainSummary, ImageSummaryEntry};
 use crate::records::write_record;
 use crate::run_dir::{final_path, num, write_csv};
 use crate::{Error, Progress, Result};
@@ -299,6 +299,14 @@ impl ImageExplanation {
             mean_insertion_auc: mean_of(|s| s.insertion_auc),
             randomized_layers: self.randomized_layers.clone(),
             mean_randomization_spearman: mean_of(|s| s.randomization_spearman),
+            randomization_cascade: self
+                .randomization_cascade
+                .iter()
+                .map(|(layer, mean)| CascadeStepRecord {
+                    layer: layer.clone(),
+                    mean_spearman: *mean,
+                })
+                .collect(),
             mean_surrogate_r2: mean_of(|s| s.surrogate_r2),
             lime: lime.and(
                 self.settings

@@ -135,7 +135,8 @@ pub struct ImageExplainSettings {
     /// Steps of the deletion and insertion curves (0 skips them); default 100.
     pub steps: usize,
     /// Parameter layers re-initialised, from the top, for the randomisation check (1: the
-    /// classifier head; 0 skips it); default 1.
+    /// classifier head; 0 skips it); default 1. With k > 1 the check cascades: k steps, the
+    /// top layer first, one more layer down per step.
     pub randomize_top: usize,
     /// Seed of the re-initialised weights and of LIME's perturbations; default 42.
     pub seed: u64,

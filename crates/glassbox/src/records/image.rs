@@ -82,6 +82,18 @@ pub struct ImageTrainMetrics {
     pub resized: usize,
 }
 
+/// One step of the cascading randomisation check in `summary.json`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CascadeStepRecord {
+    /// The layer re-initialised at this step (every layer above it is re-initialised too).
+    pub layer: String,
+    /// Mean Spearman correlation of the maps with this model's (over the images whose maps are
+    /// not constant); null when none is defined.
+    #[serde(deserialize_with = "nullable")]
+    pub mean_spearman: Option<f64>,
+}
+
 /// One explained image in `summary.json`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +184,12 @@ pub struct ImageExplainSummary {
     /// Mean Spearman correlation with the randomised model's maps (over defined ones).
     #[serde(deserialize_with = "nullable")]
     pub mean_randomization_spearman: Option<f64>,
+    /// The cascading randomisation (Adebayo et al. 2018): one step per layer of
+    /// `randomized_layers`, from the top down, each re-initialising one more layer; the last
+    /// step is the model `mean_randomization_spearman` describes. Empty when the check did not
+    /// run (and in runs made before glassbox recorded it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub randomization_cascade: Vec<CascadeStepRecord>,
     /// LIME: mean surrogate R² over the images; null for the CAM family.
     #[serde(deserialize_with = "nullable")]
     pub mean_surrogate_r2: Option<f64>,
