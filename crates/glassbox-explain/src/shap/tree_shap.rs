@@ -56,80 +56,113 @@ const ROW_BLOCK: usize = 32;
 ///
 /// `x` has shape (samples, features). Returns values, shape (samples, features, outputs), and base
 /// values, shape (samples, outputs): `v(empty)` per output, the same for every row (equal to
-/// [`TreeEnsemble::expected_value`] for consistent covers).
+/// [`TreeEnsemble::expected_value`] for consistent covers). To explain several batches of rows
+/// of one ensemble, prepare it once with [`TreeShap::new`].
 pub fn tree_shap(
     ensemble: &TreeEnsemble,
     x: ArrayView2<'_, f64>,
 ) -> Result<ShapValues, ExplainError> {
-    tree_shap_with(ensemble, x, true)
+    TreeShap::new(ensemble)?.shap_values(x)
 }
 
-/// [`tree_shap`], optionally without the AVX build of the kernel (the results are bit-identical:
-/// both builds do the same operations in the same order, without fused multiply-adds).
-fn tree_shap_with(
-    ensemble: &TreeEnsemble,
-    x: ArrayView2<'_, f64>,
-    simd: bool,
-) -> Result<ShapValues, ExplainError> {
-    check_input(x, ensemble.n_features)?;
-    ensemble.validate()?;
-    let (n, m, k) = (x.nrows(), ensemble.n_features, ensemble.n_outputs);
-    let plans = ensemble
-        .trees
-        .par_iter()
-        .enumerate()
-        .map(|(t, tree)| TreePlan::new(tree, t, ensemble))
-        .collect::<Result<Vec<_>, _>>()?;
+/// Path-dependent TreeSHAP prepared for one ensemble: the validation, each tree's plan, the
+/// quadratures and the base values are built once and reused for every batch of rows (the
+/// chunks a progress bar reports, or rows that arrive over time). Same values as
+/// [`tree_shap`], bit for bit.
+pub struct TreeShap<'a> {
+    ensemble: &'a TreeEnsemble,
+    plans: Vec<TreePlan>,
+    quads: Vec<Option<Quadrature>>,
+    base: Vec<f64>,
+    max_depth: usize,
+    max_lanes: usize,
+}
 
-    let mut base = ensemble.base_offset.clone();
-    for plan in &plans {
-        base[plan.output] += plan.expected;
-    }
-    let base_values = Array2::from_shape_fn((n, k), |(_, o)| base[o]);
-
-    let sweeps = || plans.iter().flat_map(|p| &p.sweeps);
-    let max_n = sweeps().map(|s| s.n_quad).max().unwrap_or(1);
-    let mut quads: Vec<Option<Quadrature>> = (0..=max_n).map(|_| None).collect();
-    for sw in sweeps() {
-        quads[sw.n_quad].get_or_insert_with(|| Quadrature::new(sw.n_quad));
-    }
-    let max_depth = plans.iter().map(|p| p.max_depth).max().unwrap_or(0);
-    let max_lanes = max_n.div_ceil(LANE);
-
-    let mk = m * k;
-    let block = Block {
-        plans: &plans,
-        trees: &ensemble.trees,
-        quads: &quads,
-        cond: ensemble.split,
-        mk,
-    };
-    let mut values = vec![0.0; n * mk];
-    if mk > 0 {
-        // Blocks of rows share each tree's plan while it is hot in cache.
-        values
-            .par_chunks_mut(ROW_BLOCK * mk)
+impl<'a> TreeShap<'a> {
+    /// Validates `ensemble` and prepares it (parallel over trees).
+    pub fn new(ensemble: &'a TreeEnsemble) -> Result<TreeShap<'a>, ExplainError> {
+        ensemble.validate()?;
+        let plans = ensemble
+            .trees
+            .par_iter()
             .enumerate()
-            .for_each_init(
-                || Workspace::new(max_depth, max_lanes, m),
-                |ws, (b, phis)| {
-                    let rows = b * ROW_BLOCK..b * ROW_BLOCK + phis.len() / mk;
-                    ws.x.clear();
-                    ws.x.resize(ROW_BLOCK * m, 0.0);
-                    for (r, row) in x.slice(s![rows, ..]).outer_iter().enumerate() {
-                        for (f, &v) in row.iter().enumerate() {
-                            ws.x[f * ROW_BLOCK + r] = v;
-                        }
-                    }
-                    explain_block_best(&block, ws, phis, simd);
-                },
-            );
+            .map(|(t, tree)| TreePlan::new(tree, t, ensemble))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut base = ensemble.base_offset.clone();
+        for plan in &plans {
+            base[plan.output] += plan.expected;
+        }
+        let sweeps = || plans.iter().flat_map(|p| &p.sweeps);
+        let max_n = sweeps().map(|s| s.n_quad).max().unwrap_or(1);
+        let mut quads: Vec<Option<Quadrature>> = (0..=max_n).map(|_| None).collect();
+        for sw in sweeps() {
+            quads[sw.n_quad].get_or_insert_with(|| Quadrature::new(sw.n_quad));
+        }
+        let max_depth = plans.iter().map(|p| p.max_depth).max().unwrap_or(0);
+        Ok(TreeShap {
+            ensemble,
+            plans,
+            quads,
+            base,
+            max_depth,
+            max_lanes: max_n.div_ceil(LANE),
+        })
     }
-    let values = Array3::from_shape_vec((n, m, k), values).expect("sized above");
-    Ok(ShapValues {
-        values,
-        base_values,
-    })
+
+    /// The values of the rows `x`, shape (samples, features), as [`tree_shap`] returns them.
+    pub fn shap_values(&self, x: ArrayView2<'_, f64>) -> Result<ShapValues, ExplainError> {
+        self.shap_values_with(x, true)
+    }
+
+    /// [`TreeShap::shap_values`], optionally without the AVX build of the kernel (the results
+    /// are bit-identical: both builds do the same operations in the same order, without fused
+    /// multiply-adds).
+    fn shap_values_with(
+        &self,
+        x: ArrayView2<'_, f64>,
+        simd: bool,
+    ) -> Result<ShapValues, ExplainError> {
+        let ensemble = self.ensemble;
+        check_input(x, ensemble.n_features)?;
+        let (n, m, k) = (x.nrows(), ensemble.n_features, ensemble.n_outputs);
+        let base_values = Array2::from_shape_fn((n, k), |(_, o)| self.base[o]);
+        let (plans, quads) = (&self.plans, &self.quads);
+        let (max_depth, max_lanes) = (self.max_depth, self.max_lanes);
+        let mk = m * k;
+        let block = Block {
+            plans,
+            trees: &ensemble.trees,
+            quads,
+            cond: ensemble.split,
+            mk,
+        };
+        let mut values = vec![0.0; n * mk];
+        if mk > 0 {
+            // Blocks of rows share each tree's plan while it is hot in cache.
+            values
+                .par_chunks_mut(ROW_BLOCK * mk)
+                .enumerate()
+                .for_each_init(
+                    || Workspace::new(max_depth, max_lanes, m),
+                    |ws, (b, phis)| {
+                        let rows = b * ROW_BLOCK..b * ROW_BLOCK + phis.len() / mk;
+                        ws.x.clear();
+                        ws.x.resize(ROW_BLOCK * m, 0.0);
+                        for (r, row) in x.slice(s![rows, ..]).outer_iter().enumerate() {
+                            for (f, &v) in row.iter().enumerate() {
+                                ws.x[f * ROW_BLOCK + r] = v;
+                            }
+                        }
+                        explain_block_best(&block, ws, phis, simd);
+                    },
+                );
+        }
+        let values = Array3::from_shape_vec((n, m, k), values).expect("sized above");
+        Ok(ShapValues {
+            values,
+            base_values,
+        })
+    }
 }
 
 /// Per-thread buffers, reused for every block and tree. Lane buffers are indexed by depth, row
@@ -635,9 +668,23 @@ mod tests {
                 rng.next_f64()
             }
         });
-        let fast = tree_shap_with(&e, x.view(), true).unwrap();
-        let portable = tree_shap_with(&e, x.view(), false).unwrap();
+        let fast = TreeShap::new(&e)
+            .unwrap()
+            .shap_values_with(x.view(), true)
+            .unwrap();
+        let portable = TreeShap::new(&e)
+            .unwrap()
+            .shap_values_with(x.view(), false)
+            .unwrap();
         assert!(fast.values.iter().any(|&v| v != 0.0));
         assert_eq!(fast, portable);
+        // One preparation reused over uneven chunks gives the whole batch's values, bit for bit.
+        let prepared = TreeShap::new(&e).unwrap();
+        for (a, b) in [(0, 7), (7, 33), (33, 40)] {
+            let part = prepared.shap_values(x.slice(s![a..b, ..])).unwrap();
+            assert_eq!(part.values, fast.values.slice(s![a..b, .., ..]));
+            assert_eq!(part.base_values, fast.base_values.slice(s![a..b, ..]));
+        }
+        assert_eq!(tree_shap(&e, x.view()).unwrap(), fast);
     }
 }

@@ -9,7 +9,7 @@ use glassbox_explain::deep::{
     GradientShapOptions, IntegratedGradientsOptions, deep_shap, gradient_shap, integrated_gradients,
 };
 use glassbox_explain::shap::output::{self as shap_output, interventional_tree_shap_output};
-use glassbox_explain::shap::tree_shap::tree_shap;
+use glassbox_explain::shap::tree_shap::TreeShap;
 use glassbox_explain::shap::tree_shap_interactions;
 use glassbox_models::nn::Mlp;
 use rayon::prelude::*;
@@ -178,8 +178,10 @@ fn compute(job: &Job<'_>) -> Result<Computed> {
     match job.method {
         Method::TreeShap => {
             let trees = need_trees(job)?;
+            // Prepared once: the chunks (for the progress bar) share every tree's plan.
+            let prepared = TreeShap::new(trees)?;
             let shap = by_chunks(job, default_chunk(job.x.nrows()), |x| {
-                Ok(tree_shap(trees, x)?)
+                Ok(prepared.shap_values(x)?)
             })?;
             Ok(Computed::exact(shap))
         }
