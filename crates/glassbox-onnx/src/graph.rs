@@ -1,0 +1,150 @@
+//! Checks the graph around the model: one float input of shape (N, F), one tree-ensemble node,
+//! and only the harmless wrappers converters add around it (skl2onnx's `Cast` + `ZipMap` on a
+//! classifier's outputs, onnxmltools' `Identity`). Anything else is refused by name.
+
+use crate::error::{Problem, SUPPORTED_OPS};
+use crate::proto::{DT_DOUBLE, DT_FLOAT, GraphProto, ModelProto, NodeProto, ValueInfoProto};
+
+/// The ai.onnx.ml domain of the tree operators.
+pub const ML_DOMAIN: &str = "ai.onnx.ml";
+
+/// Operators accepted around the tree node: they rename, cast or reshape outputs into a dict
+/// (ZipMap) without changing any score.
+const WRAPPERS: [(&str, &str); 3] = [("", "Identity"), ("", "Cast"), (ML_DOMAIN, "ZipMap")];
+
+/// Tree operators of ai.onnx.ml opsets 1 to 5 that the importer reads.
+pub const TREE_OPS: [&str; 2] = ["TreeEnsembleRegressor", "TreeEnsembleClassifier"];
+
+/// What the graph check found.
+pub struct GraphInfo<'a> {
+    /// The tree-ensemble node.
+    pub tree: &'a NodeProto,
+    /// The model's ai.onnx.ml opset version.
+    pub ml_opset: i64,
+    /// Number of features when the input shape fixes it (its second axis), else None.
+    pub n_features: Option<usize>,
+    /// Name of the graph input.
+    pub input_name: String,
+}
+
+/// The model's opset version for `domain` (`""` and `"ai.onnx"` are the same domain), 0 if the
+/// model does not import it.
+pub fn opset(model: &ModelProto, domain: &str) -> i64 {
+    let norm = |d: &str| if d == "ai.onnx" { "" } else { d }.to_string();
+    let want = norm(domain);
+    model
+        .opset_import
+        .iter()
+        .filter(|o| norm(&o.domain) == want)
+        .map(|o| o.version)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Checks the model's graph and finds its tree-ensemble node.
+pub fn inspect(model: &ModelProto) -> Result<GraphInfo<'_>, Problem> {
+    let graph = model.graph.as_ref().ok_or(Problem::NoGraph)?;
+    let input = single_input(graph)?;
+    let n_features = input_features(input)?;
+    let mut tree = None;
+    for node in &graph.node {
+        let domain = if node.domain == "ai.onnx" {
+            ""
+        } else {
+            node.domain.as_str()
+        };
+        if domain == ML_DOMAIN && TREE_OPS.contains(&node.op_type.as_str()) {
+            if let Some(first) = tree.replace(node) {
+                return Err(Problem::Structure(format!(
+                    "the graph holds more than one tree ensemble (nodes '{}' and '{}'); \
+                     glassbox imports one",
+                    first.name, node.name
+                )));
+            }
+        } else if !WRAPPERS.contains(&(domain, node.op_type.as_str())) {
+            return Err(Problem::UnsupportedOp {
+                op: node.op_type.clone(),
+                domain: node.domain.clone(),
+                node: node.name.clone(),
+                opset: opset(model, domain),
+                supported: SUPPORTED_OPS,
+            });
+        }
+    }
+    let tree = tree.ok_or_else(|| {
+        Problem::Structure(format!(
+            "the graph holds no tree ensemble; glassbox imports {SUPPORTED_OPS}"
+        ))
+    })?;
+    let ml_opset = opset(model, ML_DOMAIN);
+    if !(1..=5).contains(&ml_opset) {
+        return Err(Problem::UnsupportedOp {
+            op: tree.op_type.clone(),
+            domain: tree.domain.clone(),
+            node: tree.name.clone(),
+            opset: ml_opset,
+            supported: SUPPORTED_OPS,
+        });
+    }
+    Ok(GraphInfo {
+        tree,
+        ml_opset,
+        n_features,
+        input_name: input.name.clone(),
+    })
+}
+
+/// The one graph input that is not an initializer (older IR versions list initializers among
+/// the inputs).
+fn single_input(graph: &GraphProto) -> Result<&ValueInfoProto, Problem> {
+    let real: Vec<&ValueInfoProto> = graph
+        .input
+        .iter()
+        .filter(|i| !graph.initializer.iter().any(|t| t.name == i.name))
+        .collect();
+    match real.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Problem::Input("the graph has no input".into())),
+        many => Err(Problem::Input(format!(
+            "the graph has {} inputs ({}); glassbox explains models with one float tensor \
+             input of shape (N, F)",
+            many.len(),
+            many.iter()
+                .map(|i| format!("'{}'", i.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Checks the input is a float/double tensor of rank 2 and returns its fixed feature count.
+fn input_features(input: &ValueInfoProto) -> Result<Option<usize>, Problem> {
+    let bad = |what: String| {
+        Problem::Input(format!(
+            "input '{}' {what}; glassbox expects one float tensor of shape (N, F)",
+            input.name
+        ))
+    };
+    let Some(t) = input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()) else {
+        return Err(bad("is not a tensor".into()));
+    };
+    if t.elem_type != DT_FLOAT && t.elem_type != DT_DOUBLE {
+        return Err(bad(format!(
+            "has element type {} (float is 1, double 11)",
+            t.elem_type
+        )));
+    }
+    let Some(shape) = &t.shape else {
+        return Ok(None);
+    };
+    if shape.dim.len() != 2 {
+        return Err(bad(format!("has rank {}", shape.dim.len())));
+    }
+    match shape.dim[1].dim_value {
+        Some(f) if f > 0 => usize::try_from(f)
+            .map(Some)
+            .map_err(|_| bad(format!("has {f} features"))),
+        Some(f) => Err(bad(format!("has {f} features"))),
+        None => Ok(None),
+    }
+}
