@@ -73,4 +73,20 @@ impl<'a> Attrs<'a> {
             (None, None) => Ok(Vec::new()),
         }
     }
+
+    /// A float tensor attribute as f64 (empty when absent).
+    pub fn tensor_floats(&self, name: &str) -> Result<Vec<f64>, String> {
+        match self.get(name).and_then(|a| a.t.as_ref()) {
+            None => Ok(Vec::new()),
+            Some(t) => tensor::floats(t).map_err(|e| format!("attribute '{name}': {e}")),
+        }
+    }
+
+    /// An integer tensor attribute (empty when absent).
+    pub fn tensor_ints(&self, name: &str) -> Result<Vec<i64>, String> {
+        match self.get(name).and_then(|a| a.t.as_ref()) {
+            None => Ok(Vec::new()),
+            Some(t) => tensor::ints(t).map_err(|e| format!("attribute '{name}': {e}")),
+        }
+    }
 }

@@ -13,7 +13,11 @@ pub const ML_DOMAIN: &str = "ai.onnx.ml";
 const WRAPPERS: [(&str, &str); 3] = [("", "Identity"), ("", "Cast"), (ML_DOMAIN, "ZipMap")];
 
 /// Tree operators of ai.onnx.ml opsets 1 to 5 that the importer reads.
-pub const TREE_OPS: [&str; 2] = ["TreeEnsembleRegressor", "TreeEnsembleClassifier"];
+pub const TREE_OPS: [&str; 3] = [
+    "TreeEnsembleRegressor",
+    "TreeEnsembleClassifier",
+    "TreeEnsemble",
+];
 
 /// What the graph check found.
 pub struct GraphInfo<'a> {
@@ -77,7 +81,8 @@ pub fn inspect(model: &ModelProto) -> Result<GraphInfo<'_>, Problem> {
         ))
     })?;
     let ml_opset = opset(model, ML_DOMAIN);
-    if !(1..=5).contains(&ml_opset) {
+    let first = if tree.op_type == "TreeEnsemble" { 5 } else { 1 };
+    if !(first..=5).contains(&ml_opset) {
         return Err(Problem::UnsupportedOp {
             op: tree.op_type.clone(),
             domain: tree.domain.clone(),

@@ -53,6 +53,7 @@ mod model;
 mod nodes;
 pub mod proto;
 mod tensor;
+mod tree_v5;
 mod trees;
 
 use std::path::Path;

@@ -49,6 +49,29 @@ pub struct NodeTable {
     hitrates: Vec<f64>,
 }
 
+/// The `nodes_*` attributes in the layout of TreeEnsembleRegressor/Classifier, one entry per
+/// ONNX node (the opset-5 TreeEnsemble reader converts into this too).
+pub struct Columns {
+    /// Tree of each node.
+    pub tree_ids: Vec<i64>,
+    /// Id of each node within its tree.
+    pub node_ids: Vec<i64>,
+    /// Split feature.
+    pub feature_ids: Vec<i64>,
+    /// `BRANCH_LEQ`, ..., or `LEAF`.
+    pub modes: Vec<String>,
+    /// Threshold.
+    pub values: Vec<f64>,
+    /// Node id of the true branch.
+    pub true_ids: Vec<i64>,
+    /// Node id of the false branch.
+    pub false_ids: Vec<i64>,
+    /// 1 where NaN takes the true branch (may be empty: all 0).
+    pub tracks: Vec<i64>,
+    /// Hit rates (may be empty).
+    pub hitrates: Vec<f64>,
+}
+
 /// One tree's structure in glassbox's layout, and where each ONNX node id went.
 pub struct TreeShape {
     /// The ONNX tree id.
@@ -80,40 +103,31 @@ pub struct Structure {
 }
 
 impl NodeTable {
-    /// Reads and checks the `nodes_*` attributes.
+    /// Reads and checks the `nodes_*` attributes (TreeEnsembleRegressor/Classifier).
     pub fn read(a: &Attrs<'_>) -> Result<NodeTable, String> {
-        let tree_ids = a.required_ints("nodes_treeids")?.to_vec();
-        let n = tree_ids.len();
-        let modes = a
-            .strings("nodes_modes")
-            .iter()
-            .enumerate()
-            .map(|(i, m)| parse_mode(m, tree_ids.get(i).copied(), a.ints("nodes_nodeids").get(i)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let tracks = a.ints("nodes_missing_value_tracks_true");
-        let t = NodeTable {
+        NodeTable::from_columns(Columns {
+            tree_ids: a.required_ints("nodes_treeids")?.to_vec(),
             node_ids: a.required_ints("nodes_nodeids")?.to_vec(),
             feature_ids: a.required_ints("nodes_featureids")?.to_vec(),
+            modes: a.strings("nodes_modes"),
             values: a.floats("nodes_values")?,
             true_ids: a.required_ints("nodes_truenodeids")?.to_vec(),
             false_ids: a.required_ints("nodes_falsenodeids")?.to_vec(),
-            tracks_true: if tracks.is_empty() {
-                vec![false; n]
-            } else {
-                tracks.iter().map(|&v| v != 0).collect()
-            },
+            tracks: a.ints("nodes_missing_value_tracks_true").to_vec(),
             hitrates: a.floats("nodes_hitrates")?,
-            modes,
-            tree_ids,
-        };
+        })
+    }
+
+    /// Checks the columns (equal lengths, known modes) and keeps them.
+    pub fn from_columns(c: Columns) -> Result<NodeTable, String> {
+        let n = c.tree_ids.len();
         for (name, len) in [
-            ("nodes_nodeids", t.node_ids.len()),
-            ("nodes_featureids", t.feature_ids.len()),
-            ("nodes_modes", t.modes.len()),
-            ("nodes_values", t.values.len()),
-            ("nodes_truenodeids", t.true_ids.len()),
-            ("nodes_falsenodeids", t.false_ids.len()),
-            ("nodes_missing_value_tracks_true", t.tracks_true.len()),
+            ("nodes_nodeids", c.node_ids.len()),
+            ("nodes_featureids", c.feature_ids.len()),
+            ("nodes_modes", c.modes.len()),
+            ("nodes_values", c.values.len()),
+            ("nodes_truenodeids", c.true_ids.len()),
+            ("nodes_falsenodeids", c.false_ids.len()),
         ] {
             if len != n {
                 return Err(format!(
@@ -121,13 +135,34 @@ impl NodeTable {
                 ));
             }
         }
-        if !t.hitrates.is_empty() && t.hitrates.len() != n {
-            return Err(format!(
-                "attribute 'nodes_hitrates' has {} entries, expected {n}",
-                t.hitrates.len()
-            ));
+        for (name, len) in [
+            ("nodes_missing_value_tracks_true", c.tracks.len()),
+            ("nodes_hitrates", c.hitrates.len()),
+        ] {
+            if len != 0 && len != n {
+                return Err(format!(
+                    "attribute '{name}' has {len} entries, expected {n}"
+                ));
+            }
         }
-        Ok(t)
+        let modes = (0..n)
+            .map(|i| parse_mode(&c.modes[i], c.tree_ids[i], c.node_ids[i]))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(NodeTable {
+            tracks_true: if c.tracks.is_empty() {
+                vec![false; n]
+            } else {
+                c.tracks.iter().map(|&v| v != 0).collect()
+            },
+            tree_ids: c.tree_ids,
+            node_ids: c.node_ids,
+            feature_ids: c.feature_ids,
+            modes,
+            values: c.values,
+            true_ids: c.true_ids,
+            false_ids: c.false_ids,
+            hitrates: c.hitrates,
+        })
     }
 
     /// Builds every tree, choosing the shared comparison: `<=` when every split is LEQ or GT,
@@ -325,7 +360,7 @@ impl NodeTable {
 pub const MISSING: Missing = Missing::Default;
 
 /// Parses one `nodes_modes` entry; `tree`/`node` name it in the error.
-fn parse_mode(m: &str, tree: Option<i64>, node: Option<&i64>) -> Result<Mode, String> {
+fn parse_mode(m: &str, tree: i64, node: i64) -> Result<Mode, String> {
     Ok(match m {
         "LEAF" => Mode::Leaf,
         "BRANCH_LEQ" => Mode::Leq,
@@ -341,8 +376,6 @@ fn parse_mode(m: &str, tree: Option<i64>, node: Option<&i64>) -> Result<Mode, St
                 "BRANCH_MEMBER" => "a set-membership test, which glassbox's trees cannot represent",
                 _ => "not a branch mode of the ONNX specification",
             };
-            let tree = tree.map_or("?".into(), |t| t.to_string());
-            let node = node.map_or("?".into(), |n| n.to_string());
             return Err(format!(
                 "tree {tree} node {node} uses mode '{other}': {why}"
             ));

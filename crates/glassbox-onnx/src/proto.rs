@@ -165,6 +165,8 @@ pub struct Dimension {
 
 /// `TensorProto.DataType.FLOAT`.
 pub const DT_FLOAT: i32 = 1;
+/// `TensorProto.DataType.UINT8`.
+pub const DT_UINT8: i32 = 2;
 /// `TensorProto.DataType.INT32`.
 pub const DT_INT32: i32 = 6;
 /// `TensorProto.DataType.INT64`.

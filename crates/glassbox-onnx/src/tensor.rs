@@ -1,7 +1,7 @@
 //! Reading the values of a [`TensorProto`]: float32 or float64, stored inline (`float_data`,
 //! `double_data`) or as little-endian `raw_data`.
 
-use crate::proto::{DT_DOUBLE, DT_FLOAT, TensorProto};
+use crate::proto::{DT_DOUBLE, DT_FLOAT, DT_INT32, DT_INT64, DT_UINT8, TensorProto};
 
 /// Number of elements the tensor's `dims` declare, or an error for negative or overflowing dims.
 fn declared_len(t: &TensorProto) -> Result<usize, String> {
@@ -73,6 +73,30 @@ pub fn floats(t: &TensorProto) -> Result<Vec<f64>, String> {
     Ok(v)
 }
 
+/// The values of an integer tensor (uint8, int32 or int64; uint8 and int32 inline in
+/// `int32_data` or as raw bytes), in row-major order.
+pub fn ints(t: &TensorProto) -> Result<Vec<i64>, String> {
+    let v: Vec<i64> = match t.data_type {
+        DT_UINT8 if !t.raw_data.is_empty() => t.raw_data.iter().map(|&b| i64::from(b)).collect(),
+        DT_UINT8 | DT_INT32 if t.raw_data.is_empty() => {
+            t.int32_data.iter().map(|&x| i64::from(x)).collect()
+        }
+        DT_INT32 => raw_chunks::<4>(t)?
+            .map(|b| i64::from(i32::from_le_bytes(b)))
+            .collect(),
+        DT_INT64 if !t.raw_data.is_empty() => raw_chunks::<8>(t)?.map(i64::from_le_bytes).collect(),
+        DT_INT64 => t.int64_data.clone(),
+        other => {
+            return Err(format!(
+                "tensor '{}' has element type {other}, expected an integer type (2, 6 or 7)",
+                t.name
+            ));
+        }
+    };
+    check_len(t, v.len())?;
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +145,19 @@ mod tests {
         let mut t = tensor(DT_FLOAT, vec![-1]);
         t.float_data = vec![1.0];
         assert!(floats(&t).is_err());
+    }
+
+    #[test]
+    fn reads_ints() {
+        let mut t = tensor(DT_INT64, vec![2]);
+        t.raw_data = [5i64.to_le_bytes(), (-1i64).to_le_bytes()].concat();
+        assert_eq!(ints(&t).unwrap(), vec![5, -1]);
+        let mut t = tensor(DT_UINT8, vec![3]);
+        t.int32_data = vec![0, 3, 1];
+        assert_eq!(ints(&t).unwrap(), vec![0, 3, 1]);
+        t.int32_data.clear();
+        t.raw_data = vec![2, 0, 255];
+        assert_eq!(ints(&t).unwrap(), vec![2, 0, 255]);
+        assert!(ints(&tensor(DT_FLOAT, vec![])).is_err());
     }
 }

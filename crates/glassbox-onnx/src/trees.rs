@@ -15,9 +15,6 @@ use crate::model::{ModelKind, ScoreLayout};
 use crate::nodes::{MISSING, NodeTable, Structure, TreeShape};
 use crate::proto::NodeProto;
 
-/// Most outputs (targets or classes) accepted: a guard against corrupt counts.
-const MAX_OUTPUTS: usize = 1 << 16;
-
 /// What a tree node imports into.
 pub struct ImportedTrees {
     /// The trees in margin space (before the link).
@@ -33,12 +30,39 @@ pub struct ImportedTrees {
 }
 
 /// The `(tree id, node id) -> [(output, weight)]` leaf table of `target_*` or `class_*`.
-type Leaves = HashMap<(i64, i64), Vec<(usize, f64)>>;
+pub type Leaves = HashMap<(i64, i64), Vec<(usize, f64)>>;
+
+/// A tree node's attributes, read into the layout of ai.onnx.ml opsets 1 to 3.
+pub struct Parts {
+    /// The node table.
+    pub table: NodeTable,
+    /// Leaf weights.
+    pub leaves: Leaves,
+    /// Regressor or classifier.
+    pub kind: ModelKind,
+    /// Targets or classes.
+    pub n_outputs: usize,
+    /// `base_values` (may be empty).
+    pub base: Vec<f64>,
+    /// `post_transform` name (`NONE`, `LOGISTIC`, ...).
+    pub post: String,
+    /// `aggregate_function` name (`SUM`, `AVERAGE`, ...).
+    pub aggregate: String,
+}
+
+/// Most outputs (targets or classes) accepted: a guard against corrupt counts.
+pub const MAX_OUTPUTS: usize = 1 << 16;
 
 /// Imports `node`; `n_features` is the input's width when the graph fixes it.
 pub fn import(node: &NodeProto, n_features: Option<usize>) -> Result<ImportedTrees, String> {
     let a = Attrs::new(node);
-    let structure = NodeTable::read(&a)?.build()?;
+    let classifier = node.op_type == "TreeEnsembleClassifier";
+    let p = if node.op_type == "TreeEnsemble" {
+        crate::tree_v5::read(&a)?
+    } else {
+        read_v1(&a, classifier)?
+    };
+    let structure = p.table.build()?;
     let n_features = match n_features {
         Some(f) if f < structure.min_features => {
             return Err(format!(
@@ -49,22 +73,16 @@ pub fn import(node: &NodeProto, n_features: Option<usize>) -> Result<ImportedTre
         Some(f) => f,
         None => structure.min_features.max(1),
     };
-    let classifier = node.op_type == "TreeEnsembleClassifier";
-    let prefix = if classifier { "class" } else { "target" };
-    let (kind, n_outputs) = model_kind(&a, classifier)?;
-    let leaves = read_leaves(&a, prefix, n_outputs)?;
-    let base = a.floats("base_values")?;
-    let post = a.string("post_transform", "NONE");
     let (layout, link, n_margins, base) = if classifier {
-        classifier_outputs(&leaves, n_outputs, base, &post)?
+        classifier_outputs(&p.leaves, p.n_outputs, p.base, &p.post)?
     } else {
-        regressor_outputs(n_outputs, base, &post)?
+        regressor_outputs(p.n_outputs, p.base, &p.post)?
     };
-    let tree_weight = aggregate_weight(&a, classifier, structure.trees.len())?;
+    let tree_weight = aggregate_weight(&p.aggregate, structure.trees.len())?;
     let hitrate_covers = hitrates_are_covers(&structure);
     let ensemble = assemble(
         &structure,
-        &leaves,
+        &p.leaves,
         n_margins,
         n_features,
         base,
@@ -75,8 +93,28 @@ pub fn import(node: &NodeProto, n_features: Option<usize>) -> Result<ImportedTre
         ensemble,
         layout,
         link,
-        kind,
+        kind: p.kind,
         hitrate_covers,
+    })
+}
+
+/// Reads a TreeEnsembleRegressor / TreeEnsembleClassifier (opsets 1 to 3).
+fn read_v1(a: &Attrs<'_>, classifier: bool) -> Result<Parts, String> {
+    let (kind, n_outputs) = model_kind(a, classifier)?;
+    let prefix = if classifier { "class" } else { "target" };
+    Ok(Parts {
+        table: NodeTable::read(a)?,
+        leaves: read_leaves(a, prefix, n_outputs)?,
+        kind,
+        n_outputs,
+        base: a.floats("base_values")?,
+        post: a.string("post_transform", "NONE"),
+        // The classifier has no aggregate_function: it sums.
+        aggregate: if classifier {
+            "SUM".into()
+        } else {
+            a.string("aggregate_function", "SUM")
+        },
     })
 }
 
@@ -239,13 +277,8 @@ fn expand_base(base: Vec<f64>, n: usize) -> Result<Vec<f64>, String> {
 }
 
 /// The factor every tree's leaves are multiplied by: 1 for SUM, 1/trees for AVERAGE.
-fn aggregate_weight(a: &Attrs<'_>, classifier: bool, n_trees: usize) -> Result<f64, String> {
-    let agg = if classifier {
-        "SUM".to_string()
-    } else {
-        a.string("aggregate_function", "SUM")
-    };
-    match agg.as_str() {
+fn aggregate_weight(agg: &str, n_trees: usize) -> Result<f64, String> {
+    match agg {
         "SUM" => Ok(1.0),
         "AVERAGE" => Ok(1.0 / n_trees.max(1) as f64),
         "MIN" | "MAX" => Err(format!(

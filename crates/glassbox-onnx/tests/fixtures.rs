@@ -19,6 +19,8 @@ const FIXTURES: &[&str] = &[
     "gb_binary",
     "lgbm_regressor",
     "gb_regressor_modes",
+    "gb_regressor_modes_v5",
+    "rf_3class_v5",
 ];
 
 /// Test rows: the fixture's own (`test`) or the shared ones.
@@ -78,12 +80,14 @@ fn compare(name: &str, ours: &Array3<f64>, theirs: &Array3<f64>, tol: f64) -> f6
 fn path_dependent_tree_shap_equals_shap_with_recomputed_covers() {
     let data = json("data.json");
     let train = matrix(&data["train"]);
-    for name in [
-        "rf_regressor",
-        "gb_regressor",
-        "rf_binary",
-        "rf_3class",
-        "gb_binary",
+    // rf_3class_v5: the same forest as ai.onnx.ml 5 TreeEnsemble, against shap on the original.
+    for (name, oracle) in [
+        ("rf_regressor", "rf_regressor"),
+        ("gb_regressor", "gb_regressor"),
+        ("rf_binary", "rf_binary"),
+        ("rf_3class", "rf_3class"),
+        ("gb_binary", "gb_binary"),
+        ("rf_3class_v5", "rf_3class"),
     ] {
         let mut model = load(path(&format!("{name}.onnx"))).unwrap();
         assert_eq!(model.covers, Covers::Absent, "{name}");
@@ -96,7 +100,7 @@ fn path_dependent_tree_shap_equals_shap_with_recomputed_covers() {
         );
         model.recompute_covers(train.view()).unwrap();
         assert_eq!(model.covers, Covers::Recomputed { rows: 200 });
-        let fx = json(&format!("{name}.json"));
+        let fx = json(&format!("{oracle}.json"));
         let x = test_rows(&fx);
         let ours = tree_shap(&model.ensemble, x.view()).unwrap();
         let theirs = values3(&fx["shap_path"]["values"]);

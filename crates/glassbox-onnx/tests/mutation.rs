@@ -16,6 +16,8 @@ const FILES: &[&str] = &[
     "rf_3class.onnx",
     "lgbm_regressor.onnx",
     "gb_regressor_modes.onnx",
+    "gb_regressor_modes_v5.onnx",
+    "rf_3class_v5.onnx",
 ];
 
 fn load_all() -> Vec<Vec<u8>> {
