@@ -4,8 +4,8 @@ use glassbox_core::CoreError;
 
 /// The operators the importer accepts, listed in every "unsupported operator" error.
 pub const SUPPORTED_OPS: &str = "ai.onnx.ml TreeEnsembleRegressor and TreeEnsembleClassifier \
-     (opsets 1-5) and TreeEnsemble (opset 5), with the wrappers Identity, Cast and ZipMap \
-     around them";
+     (opsets 1-5) and TreeEnsemble (opset 5), with the wrappers Identity, Cast, ZipMap and \
+     Mul by a constant 1 around them";
 
 /// An error reading or importing an ONNX model. Every variant names the file (`file`: the path
 /// given to [`crate::load`], or the name given to [`crate::parse`]).

@@ -65,7 +65,8 @@ pub fn inspect(model: &ModelProto) -> Result<GraphInfo<'_>, Problem> {
                     first.name, node.name
                 )));
             }
-        } else if !WRAPPERS.contains(&(domain, node.op_type.as_str())) {
+        } else if !WRAPPERS.contains(&(domain, node.op_type.as_str())) && !is_times_one(graph, node)
+        {
             return Err(Problem::UnsupportedOp {
                 op: node.op_type.clone(),
                 domain: node.domain.clone(),
@@ -97,6 +98,21 @@ pub fn inspect(model: &ModelProto) -> Result<GraphInfo<'_>, Problem> {
         n_features,
         input_name: input.name.clone(),
     })
+}
+
+/// Whether `node` multiplies by a constant initializer of ones (onnxmltools writes
+/// `Mul(probabilities, one)` after a LightGBM classifier): a no-op wrapper.
+fn is_times_one(graph: &GraphProto, node: &NodeProto) -> bool {
+    node.op_type == "Mul"
+        && (node.domain.is_empty() || node.domain == "ai.onnx")
+        && node.input.len() == 2
+        && node.input.iter().any(|name| {
+            graph.initializer.iter().any(|t| {
+                &t.name == name
+                    && crate::tensor::floats(t)
+                        .is_ok_and(|v| !v.is_empty() && v.iter().all(|&x| x == 1.0))
+            })
+        })
 }
 
 /// The one graph input that is not an initializer (older IR versions list initializers among
@@ -151,5 +167,110 @@ fn input_features(input: &ValueInfoProto) -> Result<Option<usize>, Problem> {
             .map_err(|_| bad(format!("has {f} features"))),
         Some(f) => Err(bad(format!("has {f} features"))),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::{
+        Dimension, OperatorSetIdProto, TensorProto, TensorShapeProto, TypeProto, TypeProtoTensor,
+    };
+
+    fn node(op: &str, domain: &str, inputs: &[&str]) -> NodeProto {
+        NodeProto {
+            op_type: op.into(),
+            domain: domain.into(),
+            name: format!("{op}_node"),
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn model(nodes: Vec<NodeProto>, constant: f32, ml_opset: i64) -> ModelProto {
+        let dims = vec![
+            Dimension {
+                dim_value: None,
+                dim_param: Some("N".into()),
+            },
+            Dimension {
+                dim_value: Some(4),
+                dim_param: None,
+            },
+        ];
+        let tensor = TypeProtoTensor {
+            elem_type: DT_FLOAT,
+            shape: Some(TensorShapeProto { dim: dims }),
+        };
+        ModelProto {
+            opset_import: vec![
+                OperatorSetIdProto {
+                    domain: ML_DOMAIN.into(),
+                    version: ml_opset,
+                },
+                OperatorSetIdProto {
+                    domain: String::new(),
+                    version: 13,
+                },
+            ],
+            graph: Some(GraphProto {
+                node: nodes,
+                input: vec![ValueInfoProto {
+                    name: "X".into(),
+                    r#type: Some(TypeProto {
+                        tensor_type: Some(tensor),
+                    }),
+                }],
+                initializer: vec![TensorProto {
+                    name: "c".into(),
+                    data_type: DT_FLOAT,
+                    float_data: vec![constant],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn accepts_wrappers_and_times_one() {
+        let tree = node("TreeEnsembleClassifier", ML_DOMAIN, &["X"]);
+        let nodes = vec![
+            tree,
+            node("Identity", "", &["p"]),
+            node("Cast", "", &["l"]),
+            node("ZipMap", ML_DOMAIN, &["p"]),
+            node("Mul", "", &["p", "c"]),
+        ];
+        let m = model(nodes, 1.0, 1);
+        let info = inspect(&m).unwrap();
+        assert_eq!((info.n_features, info.ml_opset), (Some(4), 1));
+        assert_eq!(info.input_name, "X");
+    }
+
+    #[test]
+    fn refuses_other_graphs() {
+        let tree = || node("TreeEnsembleRegressor", ML_DOMAIN, &["X"]);
+        let msg = |m: ModelProto| inspect(&m).err().expect("refused").to_string();
+        let e = msg(model(vec![tree(), node("Mul", "", &["p", "c"])], 2.0, 3));
+        assert!(
+            e.contains("'Mul'") && e.contains("'Mul_node'") && e.contains("opset 13"),
+            "{e}"
+        );
+        let e = msg(model(vec![tree(), tree()], 1.0, 3));
+        assert!(e.contains("more than one tree ensemble"), "{e}");
+        let e = msg(model(vec![node("Identity", "", &["X"])], 1.0, 3));
+        assert!(e.contains("no tree ensemble"), "{e}");
+        let e = msg(model(vec![node("TreeEnsemble", ML_DOMAIN, &["X"])], 1.0, 3));
+        assert!(e.contains("'TreeEnsemble'") && e.contains("opset 3"), "{e}");
+        let e = msg(model(vec![node("Gemm", "", &["X"])], 1.0, 3));
+        assert!(
+            e.contains("'Gemm'") && e.contains("TreeEnsembleClassifier"),
+            "{e}"
+        );
+        let mut m = model(vec![tree()], 1.0, 3);
+        m.graph = None;
+        assert!(msg(m).contains("no graph"));
     }
 }

@@ -21,6 +21,8 @@ const FIXTURES: &[&str] = &[
     "gb_regressor_modes",
     "gb_regressor_modes_v5",
     "rf_3class_v5",
+    "gb_3class",
+    "lgbm_binary",
 ];
 
 /// Test rows: the fixture's own (`test`) or the shared ones.
@@ -88,6 +90,7 @@ fn path_dependent_tree_shap_equals_shap_with_recomputed_covers() {
         ("rf_3class", "rf_3class"),
         ("gb_binary", "gb_binary"),
         ("rf_3class_v5", "rf_3class"),
+        ("lgbm_regressor", "lgbm_regressor"),
     ] {
         let mut model = load(path(&format!("{name}.onnx"))).unwrap();
         assert_eq!(model.covers, Covers::Absent, "{name}");
@@ -133,6 +136,7 @@ fn interventional_tree_shap_equals_shap() {
         "rf_3class",
         "gb_binary",
         "lgbm_regressor",
+        "lgbm_binary",
     ] {
         let model = load(path(&format!("{name}.onnx"))).unwrap();
         let fx = json(&format!("{name}.json"));
