@@ -63,7 +63,7 @@ pub enum OnnxError {
 #[derive(Debug, thiserror::Error)]
 pub enum Problem {
     /// The model has no graph.
-    #[error("the model has no graph")]
+    #[error("the model has no graph (an empty file, or not an ONNX model)")]
     NoGraph,
     /// The graph's inputs are not one float tensor of shape (N, F).
     #[error("{0}")]

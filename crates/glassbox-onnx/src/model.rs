@@ -83,7 +83,8 @@ pub struct OnnxModel {
 }
 
 impl OnnxModel {
-    /// Number of input features.
+    /// Number of input features: the input's second axis when the file fixes it, otherwise
+    /// (a symbolic width) the largest feature a split uses, plus one.
     pub fn n_features(&self) -> usize {
         self.ensemble.n_features
     }

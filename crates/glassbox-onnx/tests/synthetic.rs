@@ -351,3 +351,53 @@ proptest! {
         }
     }
 }
+
+/// A stump `x1 <= 0.5` (leaves 1 and 3) as ONNX bytes, with `hitrates` when not empty.
+fn stump(hitrates: Vec<f64>) -> Vec<u8> {
+    let row = |id, mode, t, f| Row {
+        tree: 0,
+        id,
+        mode,
+        feature: 1,
+        value: 0.5,
+        t,
+        f,
+        tracks: 0,
+    };
+    let spec = Spec {
+        rows: vec![
+            row(0, "BRANCH_LEQ", 1, 2),
+            row(1, "LEAF", 0, 0),
+            row(2, "LEAF", 0, 0),
+        ],
+        leaves: vec![(0, 1, 0, 1.0), (0, 2, 0, 3.0)],
+        n_targets: 1,
+        base: vec![],
+        average: false,
+        double: false,
+        n_trees: 1,
+    };
+    let mut m = ModelProto::decode(encode(&spec).as_slice()).unwrap();
+    if !hitrates.is_empty() {
+        let attrs = &mut m.graph.as_mut().unwrap().node[0].attribute;
+        attrs.push(floats("nodes_hitrates", hitrates, false));
+    }
+    m.encode_to_vec()
+}
+
+#[test]
+fn consistent_hit_rates_serve_as_covers() {
+    use glassbox_onnx::Covers;
+    let m = parse(&stump(vec![10.0, 4.0, 6.0]), "h.onnx").unwrap();
+    assert_eq!(m.covers, Covers::HitRates);
+    m.require_covers().unwrap();
+    // (4 * 1 + 6 * 3) / 10
+    assert!((m.ensemble.expected_value()[0] - 2.2).abs() < 1e-12);
+    // skl2onnx's constant 1.0 (inconsistent), or none at all: no covers.
+    for h in [vec![1.0, 1.0, 1.0], vec![]] {
+        let m = parse(&stump(h), "h.onnx").unwrap();
+        assert_eq!(m.covers, Covers::Absent);
+        let e = m.require_covers().unwrap_err().to_string();
+        assert!(e.contains("h.onnx") && e.contains("interventional"), "{e}");
+    }
+}
