@@ -19,6 +19,9 @@ pub const TREE_OPS: [&str; 3] = [
     "TreeEnsemble",
 ];
 
+/// Widest input accepted (a guard against corrupt shapes; far above any tree model's width).
+const MAX_FEATURES: i64 = 1 << 24;
+
 /// What the graph check found.
 pub struct GraphInfo<'a> {
     /// The tree-ensemble node.
@@ -162,9 +165,7 @@ fn input_features(input: &ValueInfoProto) -> Result<Option<usize>, Problem> {
         return Err(bad(format!("has rank {}", shape.dim.len())));
     }
     match shape.dim[1].dim_value {
-        Some(f) if f > 0 => usize::try_from(f)
-            .map(Some)
-            .map_err(|_| bad(format!("has {f} features"))),
+        Some(f) if f > 0 && f <= MAX_FEATURES => Ok(usize::try_from(f).ok()),
         Some(f) => Err(bad(format!("has {f} features"))),
         None => Ok(None),
     }

@@ -192,7 +192,9 @@ impl NodeTable {
             .map(|i| self.feature_ids[i])
             .max();
         let min_features = match max_feature {
-            Some(f) => usize::try_from(f).map_err(|_| format!("feature id {f} out of range"))? + 1,
+            // Below 2^24: a guard against corrupt ids (no tree model is that wide).
+            Some(f) if (0..1 << 24).contains(&f) => f as usize + 1,
+            Some(f) => return Err(format!("a split uses feature id {f}, out of range")),
             None => 0,
         };
         Ok(Structure {
