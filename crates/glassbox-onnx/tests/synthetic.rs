@@ -401,3 +401,177 @@ fn consistent_hit_rates_serve_as_covers() {
         assert!(e.contains("h.onnx") && e.contains("interventional"), "{e}");
     }
 }
+
+/// A float or double tensor attribute called `name`.
+fn tensor_attr(name: &str, v: Vec<f64>, double: bool) -> AttributeProto {
+    let mut a = floats(name, v, true);
+    a.name = name.into();
+    if !double {
+        let t = a.t.as_mut().unwrap();
+        t.data_type = 1;
+        t.raw_data = t
+            .raw_data
+            .chunks_exact(8)
+            .flat_map(|b| (f64::from_le_bytes(b.try_into().unwrap()) as f32).to_le_bytes())
+            .collect();
+    }
+    a
+}
+
+/// The spec as an ai.onnx.ml opset-5 `TreeEnsemble` (base values dropped: the operator has
+/// none). Each (tree, target) pair with weights becomes one tree, since a leaf there has one
+/// target; interior nodes by position, leaves in `leaf_*`. Returns the bytes and the number of
+/// trees written (AVERAGE divides by it).
+fn encode_v5(spec: &Spec) -> (Vec<u8>, usize) {
+    #[derive(Default)]
+    struct Cols {
+        feature: Vec<i64>,
+        modes: Vec<u8>,
+        splits: Vec<f64>,
+        t: Vec<i64>,
+        tl: Vec<i64>,
+        f: Vec<i64>,
+        fl: Vec<i64>,
+        tracks: Vec<i64>,
+        leaf_target: Vec<i64>,
+        leaf_weight: Vec<f64>,
+        roots: Vec<i64>,
+    }
+    fn emit(spec: &Spec, c: &mut Cols, row: &Row, k: i64) -> (i64, i64) {
+        if row.mode == "LEAF" {
+            let w: f64 = spec
+                .leaves
+                .iter()
+                .filter(|l| l.0 == row.tree && l.1 == row.id && l.2 == k)
+                .map(|l| l.3)
+                .sum();
+            c.leaf_target.push(k);
+            c.leaf_weight.push(w);
+            return (1, c.leaf_target.len() as i64 - 1);
+        }
+        let pos = c.feature.len();
+        c.feature.push(row.feature);
+        c.modes
+            .push(MODES.iter().position(|m| *m == row.mode).unwrap() as u8);
+        c.splits.push(row.value);
+        c.tracks.push(row.tracks);
+        for v in [&mut c.t, &mut c.tl, &mut c.f, &mut c.fl] {
+            v.push(0);
+        }
+        let find = |id: i64| {
+            spec.rows
+                .iter()
+                .find(|r| r.tree == row.tree && r.id == id)
+                .unwrap()
+        };
+        let (tl, t) = emit(spec, c, find(row.t), k);
+        let (fl, f) = emit(spec, c, find(row.f), k);
+        (c.tl[pos], c.t[pos], c.fl[pos], c.f[pos]) = (tl, t, fl, f);
+        (0, pos as i64)
+    }
+    let mut c = Cols::default();
+    let mut trees: Vec<i64> = spec.rows.iter().map(|r| r.tree).collect();
+    trees.sort();
+    trees.dedup();
+    for tree in trees {
+        let root =
+            spec.rows
+                .iter()
+                .find(|r| {
+                    r.tree == tree
+                        && !spec.rows.iter().any(|p| {
+                            p.tree == tree && p.mode != "LEAF" && (p.t == r.id || p.f == r.id)
+                        })
+                })
+                .unwrap();
+        for k in 0..spec.n_targets as i64 {
+            if !spec.leaves.iter().any(|l| l.0 == tree && l.2 == k) {
+                continue;
+            }
+            let (is_leaf, idx) = emit(spec, &mut c, root, k);
+            if is_leaf == 1 {
+                // A one-leaf tree: a dummy split with both branches on the leaf.
+                c.feature.push(0);
+                c.modes.push(0);
+                c.splits.push(0.0);
+                c.tracks.push(0);
+                c.t.push(idx);
+                c.tl.push(1);
+                c.f.push(idx);
+                c.fl.push(1);
+                c.roots.push(c.feature.len() as i64 - 1);
+            } else {
+                c.roots.push(idx);
+            }
+        }
+    }
+    let modes = TensorProto {
+        dims: vec![c.modes.len() as i64],
+        data_type: 2,
+        raw_data: c.modes.clone(),
+        ..Default::default()
+    };
+    let attribute = vec![
+        ints("tree_roots", c.roots.clone()),
+        ints("nodes_featureids", c.feature),
+        AttributeProto {
+            name: "nodes_modes".into(),
+            t: Some(modes),
+            r#type: 4,
+            ..Default::default()
+        },
+        tensor_attr("nodes_splits", c.splits, spec.double),
+        ints("nodes_truenodeids", c.t),
+        ints("nodes_trueleafs", c.tl),
+        ints("nodes_falsenodeids", c.f),
+        ints("nodes_falseleafs", c.fl),
+        ints("nodes_missing_value_tracks_true", c.tracks),
+        ints("leaf_targetids", c.leaf_target),
+        tensor_attr("leaf_weights", c.leaf_weight, spec.double),
+        AttributeProto {
+            name: "n_targets".into(),
+            i: spec.n_targets as i64,
+            r#type: 2,
+            ..Default::default()
+        },
+        AttributeProto {
+            name: "aggregate_function".into(),
+            i: i64::from(!spec.average),
+            r#type: 2,
+            ..Default::default()
+        },
+    ];
+    let mut m = ModelProto::decode(encode(spec).as_slice()).unwrap();
+    m.opset_import[0].version = 5;
+    let node = &mut m.graph.as_mut().unwrap().node[0];
+    node.op_type = "TreeEnsemble".into();
+    node.attribute = attribute;
+    (m.encode_to_vec(), c.roots.len())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 150,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x0_11ee_0005),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn opset5_tree_ensembles_predict_as_the_specification_reads(spec in spec_strategy()) {
+        let spec = Spec { base: vec![], ..spec };
+        let (bytes, n_roots) = encode_v5(&spec);
+        let model = parse(&bytes, "synthetic_v5.onnx").unwrap();
+        let x = all_rows();
+        let got = model.predict_scores(x.view()).unwrap();
+        let sum_spec = Spec { average: false, ..spec.clone() };
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let mut want = oracle(&sum_spec, row.as_slice().unwrap());
+            if spec.average {
+                want.iter_mut().for_each(|w| *w /= n_roots.max(1) as f64);
+            }
+            for (k, w) in want.iter().enumerate() {
+                prop_assert!((got[[i, k]] - w).abs() <= 1e-12, "row {:?} target {}: {} vs {}", row, k, got[[i, k]], w);
+            }
+        }
+    }
+}
