@@ -278,6 +278,11 @@ fn encode(spec: &Spec) -> Vec<u8> {
         domain: "ai.onnx.ml".into(),
         attribute,
     };
+    wrap(node).encode_to_vec()
+}
+
+/// A model whose graph is `node` with one input `X` of shape (N, 3).
+fn wrap(node: NodeProto) -> ModelProto {
     let dims = vec![
         Dimension {
             dim_value: None,
@@ -317,7 +322,6 @@ fn encode(spec: &Spec) -> Vec<u8> {
         }),
         ..Default::default()
     }
-    .encode_to_vec()
 }
 
 /// Every combination of grid values and NaN for 3 features: 6^3 rows.
