@@ -1,0 +1,122 @@
+//! glassbox-onnx: reads ONNX files in pure Rust and imports their models into glassbox.
+//!
+//! Today: tree ensembles (ai.onnx.ml `TreeEnsembleRegressor` / `TreeEnsembleClassifier`, as
+//! written by skl2onnx for scikit-learn forests and gradient boosting, and by onnxmltools for
+//! LightGBM) into glassbox's one tree type, [`TreeEnsemble`], so every tree explainer works on
+//! them. The entry point is [`load`] (or [`parse`] for bytes in memory).
+//!
+//! What is mapped, and how:
+//! - branch modes `BRANCH_LEQ`, `BRANCH_LT`, `BRANCH_GTE`, `BRANCH_GT` exactly (GT/GTE by
+//!   swapping the children, a mix of strict and non-strict splits by moving strict thresholds
+//!   one f64 step down); `BRANCH_EQ`, `BRANCH_NEQ`, `BRANCH_MEMBER` are refused, naming the node;
+//! - `nodes_missing_value_tracks_true` as each node's default direction for NaN;
+//! - per-class (per-target) leaf weights: one glassbox tree per ONNX tree and output;
+//! - `base_values` as the ensemble's base offset, `aggregate_function` SUM and AVERAGE (MIN and
+//!   MAX refused: SHAP's additivity needs a sum);
+//! - `post_transform` NONE / LOGISTIC / SOFTMAX as the output [`Link`]; onnxruntime's binary
+//!   classifier layouts are reproduced by [`OnnxModel::predict_scores`].
+//!
+//! Covers: ONNX files carry no node sample counts, so [`OnnxModel::covers`] is usually
+//! [`Covers::Absent`]. Path-dependent TreeSHAP needs them ([`OnnxModel::require_covers`] says so):
+//! recompute them from the training rows with [`OnnxModel::recompute_covers`]. Interventional
+//! TreeSHAP needs only a background sample and works without.
+//!
+//! Layout (one concept per file): [`proto`] the protobuf messages, `tensor` tensor values,
+//! `attrs` node attributes, `graph` the graph check (inputs, wrappers, unsupported ops),
+//! `nodes` tree structure and branch modes, `trees` leaf weights and outputs, `covers`,
+//! `model` the imported model, `error`. Neural-network import would add a module beside
+//! `trees` reading the same `proto` types.
+//!
+//! ```
+//! use glassbox_onnx::{load, Covers};
+//! use ndarray::array;
+//!
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gb_regressor.onnx");
+//! let mut model = load(path).unwrap();
+//! assert_eq!(model.n_features(), 5);
+//! assert_eq!(model.covers, Covers::Absent);
+//! assert!(model.require_covers().is_err()); // path-dependent TreeSHAP would need covers
+//!
+//! let x = array![[0.1, -0.3, 1.2, 0.5, 0.0]];
+//! let y = model.predict_scores(x.view()).unwrap(); // what onnxruntime returns, shape (1, 1)
+//! assert_eq!(y.dim(), (1, 1));
+//!
+//! model.recompute_covers(x.view()).unwrap(); // use the training rows in practice
+//! assert!(model.has_covers());
+//! ```
+
+mod attrs;
+mod covers;
+pub mod error;
+mod graph;
+mod model;
+mod nodes;
+pub mod proto;
+mod tensor;
+mod tree_v5;
+mod trees;
+
+use std::path::Path;
+
+use prost::Message;
+
+pub use error::{OnnxError, Problem};
+pub use glassbox_core::{Link, TreeEnsemble};
+pub use model::{Covers, ModelKind, OnnxModel, ScoreLayout};
+
+/// Reads the ONNX file at `path` and imports its tree ensemble.
+///
+/// Errors: [`OnnxError::Io`] (unreadable), [`OnnxError::Decode`] (truncated or not ONNX),
+/// [`OnnxError::Import`] (an unsupported operator, input or attribute, naming the node), all
+/// naming the file.
+pub fn load(path: impl AsRef<Path>) -> Result<OnnxModel, OnnxError> {
+    let path = path.as_ref();
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    parse(&bytes, &file)
+}
+
+/// Imports the tree ensemble of an ONNX model held in memory; `name` stands for the file in
+/// error messages.
+pub fn parse(bytes: &[u8], name: &str) -> Result<OnnxModel, OnnxError> {
+    let file = name.to_string();
+    let model = proto::ModelProto::decode(bytes).map_err(|source| OnnxError::Decode {
+        file: file.clone(),
+        source,
+    })?;
+    import(&model, &file).map_err(|problem| OnnxError::Import { file, problem })
+}
+
+/// Imports a decoded model.
+fn import(model: &proto::ModelProto, file: &str) -> Result<OnnxModel, Problem> {
+    let info = graph::inspect(model)?;
+    let node = info.tree;
+    let node_err = |message: String| Problem::Node {
+        node: node.name.clone(),
+        op: node.op_type.clone(),
+        message,
+    };
+    let t = trees::import(node, info.n_features).map_err(node_err)?;
+    t.ensemble.validate()?;
+    Ok(OnnxModel {
+        ensemble: t.ensemble,
+        kind: t.kind,
+        link: t.link,
+        layout: t.layout,
+        covers: if t.hitrate_covers {
+            Covers::HitRates
+        } else {
+            Covers::Absent
+        },
+        input_name: info.input_name,
+        operator: (node.op_type.clone(), node.name.clone()),
+        ml_opset: info.ml_opset,
+        producer: format!("{} {}", model.producer_name, model.producer_version)
+            .trim()
+            .to_string(),
+        file: file.to_string(),
+    })
+}
