@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use glassbox::Model;
 use glassbox::model::{LoadOptions, ModelFormat as LibFormat};
@@ -72,7 +72,8 @@ impl Method {
 /// `glassbox image explain`; `auto` recognises one and says so).
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ModelFormat {
-    /// Detect: a run folder or glassbox model.json, else XGBoost JSON or LightGBM text by content.
+    /// Detect: a run folder or glassbox model.json, an `*.onnx` file, else XGBoost JSON or
+    /// LightGBM text by content.
     #[default]
     Auto,
     /// A glassbox run folder or model.json.
@@ -81,6 +82,8 @@ pub enum ModelFormat {
     Xgboost,
     /// LightGBM text (`booster.save_model("model.txt")`).
     Lightgbm,
+    /// An ONNX tree ensemble (skl2onnx, onnxmltools); `*.onnx` files are detected.
+    Onnx,
 }
 
 /// The space a classifier is explained in.
@@ -169,6 +172,7 @@ impl From<ModelFormat> for LibFormat {
             ModelFormat::Glassbox => LibFormat::Glassbox,
             ModelFormat::Xgboost => LibFormat::Xgboost,
             ModelFormat::Lightgbm => LibFormat::Lightgbm,
+            ModelFormat::Onnx => LibFormat::Onnx,
         }
     }
 }
@@ -224,6 +228,12 @@ pub struct ExplainArgs {
     /// by cluster size) instead of sampling --background rows.
     #[arg(long, value_name = "K", help_heading = "Model-agnostic")]
     pub background_kmeans: Option<usize>,
+    /// ONNX tree models, tree-shap and interactions: recompute the trees' covers (the training
+    /// rows reaching each node, which path-dependent TreeSHAP weighs splits by and ONNX files
+    /// do not carry) from this table of training rows (read with the same --sheet and
+    /// --index-col).
+    #[arg(long, value_name = "FILE")]
+    pub cover_data: Option<PathBuf>,
     /// Background methods and LIME: take the background from this table (the model's feature
     /// columns, read with the same --sheet and --index-col) instead of the run's training rows.
     #[arg(long, value_name = "FILE", help_heading = "Model-agnostic")]
@@ -269,7 +279,21 @@ pub struct ExplainArgs {
 /// Loads the model and the table, and selects the rows `--rows` names.
 fn load(args: &ExplainArgs) -> Result<TableJob> {
     let format = args.model_format.into();
-    let model = Model::load_with(&args.model, &LoadOptions { format })?;
+    let mut model = Model::load_with(&args.model, &LoadOptions { format })?;
+    if let Some(path) = &args.cover_data {
+        let method = args.method.lib();
+        if !matches!(method, LibMethod::TreeShap | LibMethod::Interactions) {
+            bail!(
+                "--cover-data applies to tree-shap and interactions (path-dependent TreeSHAP) \
+                 only, not {method}; drop it"
+            );
+        }
+        let rows = read_table(path, &args.table.read_options())?;
+        let rows = model.feature_table(&rows, args.target.as_deref())?;
+        model
+            .recompute_covers(rows.features.view())
+            .with_context(|| format!("--cover-data {}", path.display()))?;
+    }
     let raw = read_table(&args.table.data, &args.table.read_options())?;
     Ok(TableJob::new(
         model,
@@ -328,6 +352,7 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
     method.refuse_unused(&given)?;
     let mut inputs = vec![args.model.as_path(), args.table.data.as_path()];
     inputs.extend(args.background_data.as_deref());
+    inputs.extend(args.cover_data.as_deref());
     let staging = crate::output::stage(&args.out, args.force, &inputs, quiet)?;
     let job = load(args)?;
     if !method.is_per_row() {

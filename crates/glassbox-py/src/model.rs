@@ -269,8 +269,8 @@ impl PyModel {
     }
 
     /// Loads a model file or run folder: a `glassbox train` run folder or its `model.json`,
-    /// an XGBoost JSON or LightGBM text file; `format`: `auto`, `glassbox`, `xgboost`,
-    /// `lightgbm`.
+    /// an XGBoost JSON or LightGBM text file, an ONNX tree ensemble; `format`: `auto`,
+    /// `glassbox`, `xgboost`, `lightgbm`, `cnn`, `onnx`.
     #[staticmethod]
     #[pyo3(signature = (path, format = None))]
     fn load(path: PathBuf, format: Option<&str>) -> PyResult<PyModel> {
@@ -280,16 +280,17 @@ impl PyModel {
             Some("xgboost") => ModelFormat::Xgboost,
             Some("lightgbm") => ModelFormat::Lightgbm,
             Some("cnn") => ModelFormat::Cnn,
+            Some("onnx") => ModelFormat::Onnx,
             Some(f) => {
                 return Err(value_error(format!(
-                    "format '{f}' is not one of: auto, glassbox, xgboost, lightgbm, cnn"
+                    "format '{f}' is not one of: auto, glassbox, xgboost, lightgbm, cnn, onnx"
                 )));
             }
         };
         let model = Model::load_with(&path, &LoadOptions { format }).map_err(Failure::from)?;
         let origin = if model.saved().is_some() {
             Origin::Saved
-        } else if model.trees().is_some() && model.image().is_none() {
+        } else if model.trees().is_some() && model.image().is_none() && model.onnx().is_none() {
             let bytes = std::fs::read(model.path().unwrap_or(&path))
                 .map_err(|e| value_error(format!("{}: {e}", path.display())))?;
             let format = parse_format(Some(model.kind().trim_end_matches(" model")))?

@@ -45,6 +45,7 @@ impl Model {
             },
             Source::Boosted(b) => format!("{} model", b.format),
             Source::Trees { .. } => "tree ensemble".into(),
+            Source::Onnx(o) => format!("ONNX {}", o.operator.0),
             Source::Predictor(_) => "predictor".into(),
             Source::Image(m) => format!("CNN ({})", m.arch()),
         }

@@ -13,8 +13,9 @@ use crate::{Error, Result};
 /// Model file formats [`Model::load_with`] reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ModelFormat {
-    /// Detect: a CNN run folder (`architecture.json` of a glassbox CNN, no `model.json`), a
-    /// glassbox run folder or model.json, else XGBoost JSON or LightGBM text by content.
+    /// Detect: an `*.onnx` file, a CNN run folder (`architecture.json` of a glassbox CNN, no
+    /// `model.json`), a glassbox run folder or model.json, else XGBoost JSON or LightGBM text by
+    /// content.
     #[default]
     Auto,
     /// A glassbox run folder or model.json.
@@ -26,6 +27,9 @@ pub enum ModelFormat {
     /// A CNN run folder (`weights.safetensors` + `architecture.json`, as `glassbox image
     /// train` writes), or its `architecture.json`.
     Cnn,
+    /// An ONNX file holding a tree ensemble (skl2onnx, onnxmltools); detected by the `.onnx`
+    /// extension.
+    Onnx,
 }
 
 impl ModelFormat {
@@ -37,6 +41,7 @@ impl ModelFormat {
             ModelFormat::Xgboost => "xgboost",
             ModelFormat::Lightgbm => "lightgbm",
             ModelFormat::Cnn => "cnn",
+            ModelFormat::Onnx => "onnx",
         }
     }
 }
@@ -54,6 +59,7 @@ enum Reader {
     Glassbox,
     Boosted(Option<BoostedFormat>),
     Cnn,
+    Onnx,
 }
 
 /// `path` itself, or `path/model.json` for a folder.
@@ -104,6 +110,14 @@ fn is_cnn_run(path: &Path) -> bool {
     head_has(&arch, needle.as_bytes()).unwrap_or(false)
 }
 
+/// Whether `path` is a file named `*.onnx` (any case).
+fn is_onnx_file(path: &Path) -> bool {
+    !path.is_dir()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+}
+
 /// Which reader `path` goes to under `format`. Errors on a folder holding no model at all.
 fn reader(path: &Path, format: ModelFormat) -> Result<Reader> {
     let forced_boosted = matches!(format, ModelFormat::Xgboost | ModelFormat::Lightgbm);
@@ -124,6 +138,8 @@ fn reader(path: &Path, format: ModelFormat) -> Result<Reader> {
         ModelFormat::Xgboost => Reader::Boosted(Some(BoostedFormat::XgboostJson)),
         ModelFormat::Lightgbm => Reader::Boosted(Some(BoostedFormat::LightgbmText)),
         ModelFormat::Cnn => Reader::Cnn,
+        ModelFormat::Onnx => Reader::Onnx,
+        ModelFormat::Auto if is_onnx_file(path) => Reader::Onnx,
         ModelFormat::Auto if is_cnn_run(path) => Reader::Cnn,
         ModelFormat::Auto if path.is_dir() => {
             if !path.join("model.json").exists() && !path.join(CNN_ARCHITECTURE_FILE).exists() {
@@ -142,7 +158,7 @@ fn reader(path: &Path, format: ModelFormat) -> Result<Reader> {
 
 impl Model {
     /// Loads a glassbox run folder or `model.json`, a CNN run folder, an XGBoost JSON or a
-    /// LightGBM text model, detecting the format.
+    /// LightGBM text model, or an ONNX tree ensemble (`*.onnx`), detecting the format.
     pub fn load(path: &Path) -> Result<Model> {
         Model::load_with(path, &LoadOptions::default())
     }
@@ -166,6 +182,9 @@ impl Model {
             Reader::Boosted(format) => {
                 Source::Boosted(Box::new(load_boosted(&model_path, format)?))
             }
+            Reader::Onnx => Source::Onnx(Box::new(
+                glassbox_onnx::load(path).map_err(|e| Error::Input(e.to_string()))?,
+            )),
         };
         Ok(Model {
             source,

@@ -10,6 +10,7 @@
 //! | glassbox forest or MLP (`Glassbox`) | a `glassbox train` run folder or its `model.json`; [`Model::from_saved`] | [`Model::trees`] (forest) or [`Model::network`] (MLP), [`Model::scaler`] |
 //! | imported booster (`Boosted`) | an XGBoost JSON or LightGBM text file; [`Model::from_boosted`] | [`Model::trees`] |
 //! | trees in memory (`Trees`) | [`Model::from_tree_ensemble`] | [`Model::trees`] |
+//! | ONNX tree ensemble (`Onnx`) | an `.onnx` file with an ai.onnx.ml `TreeEnsembleRegressor` / `TreeEnsembleClassifier` / `TreeEnsemble` (skl2onnx, onnxmltools) | [`Model::trees`] (path-dependent TreeSHAP once covers are present: [`Model::recompute_covers`]) |
 //! | any predictor (`Predictor`) | [`Model::from_predictor`]: a [`Predict`] implementation such as a Python callable | [`Model::input_predictor`] only (the model-agnostic methods) |
 //! | CNN run (`Image`) | a `glassbox image train` run folder (`weights.safetensors` + `architecture.json`, no `model.json`) or its `architecture.json` | [`Model::image`], [`Model::conv_classifier`] |
 //!
@@ -47,6 +48,7 @@ use glassbox_data::RawTable;
 use glassbox_models::gbdt::{ImportedModel, Objective};
 use glassbox_models::nn::Mlp;
 use glassbox_models::saved::SavedModel;
+use glassbox_onnx::{ModelKind as OnnxKind, OnnxModel};
 
 pub use glassbox_core::link::Link;
 pub use load::{LoadOptions, ModelFormat};
@@ -76,6 +78,8 @@ enum Source {
     /// Any predictor of raw feature values (a Python callable through the Python package):
     /// only the model-agnostic explainers apply.
     Predictor(SharedPredictor),
+    /// A tree ensemble read from an ONNX file, reading raw features.
+    Onnx(Box<OnnxModel>),
 }
 
 /// A shared [`Predict`] trait object, printable for `Debug`.
@@ -220,6 +224,7 @@ impl Model {
             Source::Glassbox(s) => Some(&s.feature_names),
             Source::Boosted(b) => b.feature_names(),
             Source::Trees { ensemble, .. } => ensemble.feature_names.as_deref(),
+            Source::Onnx(o) => o.ensemble.feature_names.as_deref(),
             Source::Predictor(p) => p.feature_names.as_deref(),
             Source::Image(_) => None,
         }
@@ -255,7 +260,52 @@ impl Model {
             Source::Glassbox(s) => s.tree_ensemble(),
             Source::Boosted(b) => Some(&b.ensemble),
             Source::Trees { ensemble, .. } => Some(ensemble),
+            Source::Onnx(o) => Some(&o.ensemble),
             Source::Image(_) | Source::Predictor(_) => None,
+        }
+    }
+
+    /// The imported ONNX model (operator, opset, producer, covers), for models read from an
+    /// ONNX file.
+    pub fn onnx(&self) -> Option<&OnnxModel> {
+        match &self.source {
+            Source::Onnx(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// `Ok` when path-dependent TreeSHAP (which weighs each split by its training covers)
+    /// can explain the model; for an ONNX file without node hit rates, an error saying to
+    /// recompute the covers from the training table or to use interventional TreeSHAP.
+    pub fn require_covers(&self) -> Result<()> {
+        match &self.source {
+            Source::Onnx(o) if !o.has_covers() => Err(Error::Settings(format!(
+                "{}: the ONNX file carries no node covers (the training rows reaching each \
+                 node), which path-dependent TreeSHAP weighs its splits by: pass the training \
+                 table with --cover-data FILE to recompute them, or use --method \
+                 interventional-tree-shap, which needs a background sample and no covers",
+                self.label()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Recomputes the covers of an imported ONNX tree ensemble from `rows`, the training rows
+    /// in the model's feature order, shape (samples, features) (see
+    /// [`Model::feature_table`]): each node's cover becomes the number of rows reaching it, as
+    /// scikit-learn and LightGBM count them. Errors for other models, whose covers come with
+    /// them.
+    pub fn recompute_covers(&mut self, rows: ArrayView2<'_, f64>) -> Result<()> {
+        let label = self.label();
+        match &mut self.source {
+            Source::Onnx(o) => o
+                .recompute_covers(rows)
+                .map_err(|e| Error::Input(e.to_string())),
+            _ => Err(Error::Settings(format!(
+                "{label}: covers can be recomputed for ONNX tree ensembles only; this {} \
+                 carries its own",
+                self.kind()
+            ))),
         }
     }
 
@@ -278,6 +328,7 @@ impl Model {
                 _ => Link::Identity,
             },
             Source::Trees { link, .. } => *link,
+            Source::Onnx(o) => o.link,
             Source::Predictor(p) => p.link,
             Source::Image(_) => Link::Softmax,
         }
@@ -298,6 +349,10 @@ impl Model {
                 Link::Logistic => Some(2),
                 Link::Softmax => Some(ensemble.n_outputs),
             },
+            Source::Onnx(o) => match &o.kind {
+                OnnxKind::Classifier { labels } => Some(labels.len()),
+                OnnxKind::Regressor { .. } => None,
+            },
             Source::Predictor(p) => match p.link {
                 Link::Identity => None,
                 Link::Logistic => Some(2),
@@ -317,6 +372,7 @@ impl Model {
                 output_names: Some(names),
                 ..
             }) => names.clone(),
+            Source::Onnx(o) => onnx_output_names(o),
             _ => match self.n_outputs() {
                 1 => vec!["margin".to_string()],
                 k => (0..k).map(|i| format!("class {i} margin")).collect(),
@@ -363,6 +419,7 @@ impl Model {
             },
             Source::Boosted(b) => Ok(b.as_ref()),
             Source::Trees { ensemble, .. } => Ok(ensemble),
+            Source::Onnx(o) => Ok(&o.ensemble),
             Source::Predictor(p) => Ok(p.predict.as_ref()),
         }
     }
@@ -390,7 +447,7 @@ impl Model {
                 b.check_input(table.features.view())?;
                 Ok(table)
             }
-            Source::Trees { .. } | Source::Predictor(_) | Source::Image(_) => {
+            Source::Trees { .. } | Source::Onnx(_) | Source::Predictor(_) | Source::Image(_) => {
                 Ok(raw.to_feature_table_with_missing(&names, None)?)
             }
         }
@@ -421,12 +478,28 @@ impl Model {
     }
 }
 
+/// Output names of an ONNX model: its class labels (the positive one's margin for a binary
+/// classifier), or `prediction` / `target i` for regressors.
+fn onnx_output_names(o: &OnnxModel) -> Vec<String> {
+    match &o.kind {
+        OnnxKind::Classifier { labels } if o.n_margins() == 1 && labels.len() == 2 => {
+            vec![format!("class {} margin", labels[1])]
+        }
+        OnnxKind::Classifier { labels } if labels.len() == o.n_margins() => {
+            labels.iter().map(|l| format!("class {l} margin")).collect()
+        }
+        _ if o.n_margins() == 1 => vec!["prediction".to_string()],
+        _ => (0..o.n_margins()).map(|i| format!("target {i}")).collect(),
+    }
+}
+
 impl Predict for Model {
     fn n_features(&self) -> usize {
         match &self.source {
             Source::Glassbox(s) => s.feature_names.len(),
             Source::Boosted(b) => b.n_features(),
             Source::Trees { ensemble, .. } => ensemble.n_features,
+            Source::Onnx(o) => o.n_features(),
             Source::Predictor(p) => p.predict.n_features(),
             Source::Image(m) => m.cnn().input_shape().iter().product(),
         }
@@ -437,6 +510,7 @@ impl Predict for Model {
             Source::Glassbox(s) => s.n_outputs(),
             Source::Boosted(b) => b.n_outputs(),
             Source::Trees { ensemble, .. } => ensemble.n_outputs,
+            Source::Onnx(o) => o.n_margins(),
             Source::Predictor(p) => p.predict.n_outputs(),
             Source::Image(m) => m.class_names().len(),
         }
