@@ -52,7 +52,7 @@ class Model:
     @staticmethod
     def load(
         path: _PathLike,
-        format: Optional[Literal["auto", "glassbox", "xgboost", "lightgbm", "cnn"]] = None,
+        format: Optional[Literal["auto", "glassbox", "xgboost", "lightgbm", "cnn", "onnx"]] = None,
     ) -> Model:
         """Loads a glassbox run folder or model.json, an XGBoost JSON or a LightGBM text
         model; a missing path is an OSError naming it."""
@@ -107,7 +107,7 @@ class Model:
 
 def load_model(
     path: _PathLike,
-    format: Optional[Literal["auto", "glassbox", "xgboost", "lightgbm"]] = None,
+    format: Optional[Literal["auto", "glassbox", "xgboost", "lightgbm", "cnn", "onnx"]] = None,
 ) -> Model:
     """Loads a glassbox run folder or model file, an XGBoost JSON or a LightGBM text model."""
 

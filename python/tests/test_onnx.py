@@ -1,0 +1,34 @@
+"""ONNX tree ensembles from Python: `glassbox.load_model("model.onnx")`, checked against shap on
+the original scikit-learn forest (the fixtures of crates/glassbox-onnx, written by its
+tests/fixtures/make_fixtures.py with the versions recorded in data.json)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassbox
+
+FIX = Path(__file__).resolve().parents[2] / "crates" / "glassbox-onnx" / "tests" / "fixtures"
+
+
+def _fixture(name):
+    return json.loads((FIX / name).read_text())
+
+
+def test_an_onnx_forest_is_explained_like_shap_explains_the_scikit_learn_forest():
+    data, ref = _fixture("data.json"), _fixture("rf_regressor.json")
+    x, background = np.array(data["test"]), np.array(data["background"])
+    model = glassbox.load_model(FIX / "rf_regressor.onnx")
+    e = glassbox.explain(model, x, "interventional-tree-shap", data=background)
+    expected = np.array(ref["shap_interventional"]["values"]).reshape(e.values.shape)
+    # float32 thresholds in the file, float64 in scikit-learn.
+    np.testing.assert_allclose(e.values, expected, rtol=0, atol=1e-6)
+
+
+def test_path_dependent_treeshap_names_what_an_onnx_file_lacks():
+    x = np.array(_fixture("data.json")["test"])
+    model = glassbox.load_model(FIX / "rf_regressor.onnx", format="onnx")
+    with pytest.raises(ValueError, match="carries no node covers.*interventional-tree-shap"):
+        glassbox.explain(model, x, "tree-shap")
