@@ -121,6 +121,16 @@ pub(crate) fn read_sheet(
 /// cells and abort the process.
 pub const MAX_SHEET_CELLS: u64 = 1 << 27;
 
+/// A used range of more cells than this must be mostly filled: at least one value per
+/// [`MAX_CELLS_PER_VALUE`] cells. Below it any range is fine (a million empty cells take 32 MB).
+pub const SPARSE_RANGE_CELLS: u64 = 1 << 20;
+
+/// In a used range above [`SPARSE_RANGE_CELLS`] cells, the most cells per value. The dense range
+/// and the table built from it take about 64 bytes per cell, so without this a 2 KB file with a
+/// stray cell at AXX100000 (132 million cells, under [`MAX_SHEET_CELLS`]) would make glassbox
+/// allocate 8 GB for two values; with it, memory stays proportional to the sheet's content.
+pub const MAX_CELLS_PER_VALUE: u64 = 8;
+
 /// An .xlsx sheet's used range, as calamine's `worksheet_range` builds it (non-empty cells,
 /// dense from the first to the last), but with its size checked before the dense range is
 /// allocated; the error names the cell farthest from the first one.
@@ -143,16 +153,26 @@ fn xlsx_range(xlsx: &mut Xlsx<BufReader<File>>, sheet: &str) -> Result<Range<Dat
     };
     let ((r0, r1), (c0, c1)) = (bound(|p| p.0), bound(|p| p.1));
     let (rows, cols) = (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1);
-    if !cells.is_empty() && rows * cols > MAX_SHEET_CELLS {
+    let (total, values) = (rows * cols, cells.len() as u64);
+    let too_big = total > MAX_SHEET_CELLS;
+    let too_sparse = total > SPARSE_RANGE_CELLS && total > MAX_CELLS_PER_VALUE * values;
+    if !cells.is_empty() && (too_big || too_sparse) {
         let far = cells
             .iter()
             .map(CalamineCell::get_position)
             .max_by_key(|&(r, c)| u64::from(r - r0 + 1) * u64::from(c - c0 + 1))
             .unwrap_or((r1, c1));
+        let limit = if too_big {
+            format!("at most {MAX_SHEET_CELLS}")
+        } else {
+            format!(
+                "holding only {values} values; a range over {SPARSE_RANGE_CELLS} cells needs a \
+                 value in at least one cell of {MAX_CELLS_PER_VALUE}"
+            )
+        };
         return Err(format!(
-            "the used range spans {rows} rows x {cols} columns ({} cells; at most \
-             {MAX_SHEET_CELLS}), stretched by cell {}: delete stray cells far from the table",
-            rows * cols,
+            "the used range spans {rows} rows x {cols} columns ({total} cells; {limit}), \
+             stretched by cell {}: delete stray cells far from the table",
             cell_name(far)
         ));
     }
