@@ -293,7 +293,7 @@ fn a_stray_cell_far_from_the_table_is_refused_not_an_abort() {
 
 #[test]
 fn a_stray_cell_under_the_cell_cap_is_refused_when_the_range_is_nearly_empty() {
-    // Found by the table_xlsx fuzz target: 100000 rows x 1324 columns is under the cap of
+    // Found with the table_xlsx fuzz target: 100000 rows x 1324 columns is under the cap of
     // 2^27 cells, but a 2 KB file made glassbox allocate 4.2 GB for the dense range (and as much
     // again for the table).
     let dir = tempfile::tempdir().unwrap();
