@@ -96,8 +96,8 @@ pub use error::DataError;
 pub use friedman::{friedman1, friedman1_mean};
 pub use images::{
     ColorPolicy, IMAGE_EXTENSIONS, ImageBatch, ImageDataset, ImageFolderOptions, ImageInfo,
-    ImageLoadOptions, ImageSize, LabelledImages, MANIFEST_NAME, SplitSource, load_image_files,
-    load_image_folder, stratified_split,
+    ImageLoadOptions, ImageSize, LabelledImages, MANIFEST_NAME, MAX_IMAGE_PIXELS, SplitSource,
+    load_image_files, load_image_folder, stratified_split,
 };
 pub use raw_table::{IndexCol, RawTable, ReadOptions, read_table};
 pub use split::{Split, train_test_split};
