@@ -28,20 +28,14 @@ pub(crate) fn read_sheet(
         format: format!(".{extension}"),
         message,
     };
-    let mut workbook: Sheets<BufReader<File>> = match extension {
-        "xls" => Sheets::Xls(
-            open_workbook::<Xls<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
-        ),
-        "xlsb" => Sheets::Xlsb(
-            open_workbook::<Xlsb<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
-        ),
-        "ods" => Sheets::Ods(
-            open_workbook::<Ods<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
-        ),
-        _ => Sheets::Xlsx(
-            open_workbook::<Xlsx<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
-        ),
-    };
+    let mut workbook: Sheets<BufReader<File>> = guarded(&workbook_error, || {
+        Ok(match extension {
+            "xls" => Sheets::Xls(open_workbook::<Xls<_>, _>(path).map_err(|e| e.to_string())?),
+            "xlsb" => Sheets::Xlsb(open_workbook::<Xlsb<_>, _>(path).map_err(|e| e.to_string())?),
+            "ods" => Sheets::Ods(open_workbook::<Ods<_>, _>(path).map_err(|e| e.to_string())?),
+            _ => Sheets::Xlsx(open_workbook::<Xlsx<_>, _>(path).map_err(|e| e.to_string())?),
+        })
+    })?;
     let sheets = workbook.sheet_names();
     let sheet = match &opts.sheet {
         Some(wanted) => {
@@ -64,14 +58,11 @@ pub(crate) fn read_sheet(
             }
         },
     };
-    let range = match &mut workbook {
-        Sheets::Xlsx(xlsx) => {
-            xlsx_range(xlsx, &sheet).map_err(|e| workbook_error(format!("sheet '{sheet}': {e}")))?
-        }
-        other => other
-            .worksheet_range(&sheet)
-            .map_err(|e| workbook_error(format!("sheet '{sheet}': {e}")))?,
-    };
+    let sheet_error = |message: String| workbook_error(format!("sheet '{sheet}': {message}"));
+    let range = guarded(&sheet_error, || match &mut workbook {
+        Sheets::Xlsx(xlsx) => xlsx_range(xlsx, &sheet),
+        other => other.worksheet_range(&sheet).map_err(|e| e.to_string()),
+    })?;
 
     let Some((start_row, start_col)) = range.start() else {
         return Err(DataError::Empty {
@@ -114,6 +105,30 @@ pub(crate) fn read_sheet(
         lines,
     }
     .finish(&format!("sheet '{sheet}'"))
+}
+
+/// Runs calamine (`read`), turning its error message, or a panic inside it, into a
+/// [`DataError::Workbook`]. calamine panics on some malformed files: a cell reference such as
+/// `A99999999999` overflows its `u32` row in `get_row_and_optional_column` ("attempt to
+/// multiply with overflow" in builds with overflow checks; release builds wrap silently).
+/// That is the file's fault and is reported as a malformed workbook, not as a crash.
+fn guarded<T>(
+    workbook_error: &dyn Fn(String) -> DataError,
+    read: impl FnOnce() -> Result<T, String>,
+) -> Result<T, DataError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(r) => r.map_err(workbook_error),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown error".into());
+            Err(workbook_error(format!(
+                "malformed workbook: the spreadsheet reader (calamine) failed with \"{what}\""
+            )))
+        }
+    }
 }
 
 /// Most cells the used range of a sheet may span (rows x columns, empty ones included):
