@@ -9,6 +9,12 @@ use glassbox_data::{IndexCol, ReadOptions, read_table};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // `read_table` runs calamine under `catch_unwind` (it panics on some malformed workbooks)
+    // and reports such a panic as an error. libfuzzer-sys's panic hook aborts at the panic,
+    // before anything can catch it, so put the default hook back: a panic that escapes
+    // `read_table` still aborts (libfuzzer-sys aborts on any panic out of the target).
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| drop(std::panic::take_hook()));
     let index_col = (data.len() % 2 == 1).then_some(IndexCol::Position(0));
     let path = common::write("fuzz.xlsx", data);
     let opts = ReadOptions {
