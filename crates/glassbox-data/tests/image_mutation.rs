@@ -76,7 +76,7 @@ fn unmutated_images_load() {
 }
 
 proptest! {
-    #![proptest_config(config(600, 0x696d_6167))]
+    #![proptest_config(config(2000, 0x696d_6167))]
 
     #[test]
     fn mutated_images_never_panic(

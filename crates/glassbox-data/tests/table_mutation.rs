@@ -131,7 +131,7 @@ fn unmutated_tables_read() {
 }
 
 proptest! {
-    #![proptest_config(config(500, 0x7461_626c))]
+    #![proptest_config(config(1500, 0x7461_626c))]
 
     #[test]
     fn mutated_csv_files_never_panic(
@@ -149,7 +149,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(300, 0x786c_7378))]
+    #![proptest_config(config(600, 0x786c_7378))]
 
     #[test]
     fn mutated_xlsx_files_never_panic(

@@ -116,7 +116,7 @@ fn unmutated_models_load_and_predict() {
 }
 
 proptest! {
-    #![proptest_config(config(400, 0x6d6f_6465))]
+    #![proptest_config(config(1500, 0x6d6f_6465))]
 
     #[test]
     fn mutated_model_files_never_panic(

@@ -101,7 +101,7 @@ fn unmutated_networks_load() {
 }
 
 proptest! {
-    #![proptest_config(config(500, 0x6e6e_6669))]
+    #![proptest_config(config(1500, 0x6e6e_6669))]
 
     #[test]
     fn mutated_network_files_never_panic(
