@@ -329,14 +329,17 @@ fn a_cell_reference_past_the_last_row_is_an_error_not_a_panic() {
         vec![X::Str("a"), X::Str("y")],
         vec![X::Num("1"), X::Num("2")],
     ];
-    let p = write_xlsx(dir.path(), "overflow.xlsx", &[("data", rows)]);
-    with_stray_rows(&p, r#"<row><c r="A99999999999"><v>7</v></c></row>"#);
-    let m = message(&read(&p).unwrap_err(), Some(&p));
-    assert!(
-        m.contains(
-            "sheet 'data': malformed workbook: the spreadsheet reader (calamine) failed with \
-             \"attempt to multiply with overflow\""
-        ),
-        "{m}"
-    );
+    // A row past u32, and a column (a long run of letters) past it.
+    for cell in ["A99999999999", "AAAAAAAAAAAAAAA1"] {
+        let p = write_xlsx(dir.path(), "overflow.xlsx", &[("data", rows.clone())]);
+        with_stray_rows(&p, &format!(r#"<row><c r="{cell}"><v>7</v></c></row>"#));
+        let m = message(&read(&p).unwrap_err(), Some(&p));
+        assert!(
+            m.contains(
+                "sheet 'data': malformed workbook: the spreadsheet reader (calamine) failed \
+                 with \"attempt to multiply with overflow\""
+            ),
+            "{cell}: {m}"
+        );
+    }
 }
