@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use glassbox_core::ndarray::{Array4, Axis};
 use glassbox_core::rng::Rng;
-use image::{DynamicImage, ImageBuffer, Luma};
+use image::{DynamicImage, ImageBuffer, ImageDecoder, Luma};
 use rayon::prelude::*;
 
 use crate::error::DataError;
@@ -40,6 +40,12 @@ use crate::split::Split;
 
 /// File extensions read as images (matched case-insensitively).
 pub const IMAGE_EXTENSIONS: [&str; 4] = ["png", "jpg", "jpeg", "bmp"];
+
+/// Most pixels (width x height) an image file may declare: 2^25, 33.5 megapixels (8192 x 4096).
+/// A JPEG decoder fills a scan that ends early with grey, so without a cap a 400-byte file
+/// declaring 20000 x 20000 pixels decodes for minutes into gigabytes, and a header of
+/// 65535 x 65535 asks for a 17 GB batch before anything is decoded.
+pub const MAX_IMAGE_PIXELS: u64 = 1 << 25;
 
 /// The manifest file looked for in an image folder's root.
 pub const MANIFEST_NAME: &str = "manifest.csv";
@@ -574,7 +580,26 @@ fn decode(path: &Path) -> Result<DynamicImage, DataError> {
             bytes.len()
         )));
     }
-    reader.decode().map_err(|e| bad(e.to_string()))
+    let decoder = reader.into_decoder().map_err(|e| bad(e.to_string()))?;
+    let (w, h) = decoder.dimensions();
+    check_pixels(path, w, h)?;
+    DynamicImage::from_decoder(decoder).map_err(|e| bad(e.to_string()))
+}
+
+/// Refuses a header that declares more than [`MAX_IMAGE_PIXELS`] pixels, before anything of
+/// that size is allocated or decoded.
+fn check_pixels(path: &Path, w: u32, h: u32) -> Result<(), DataError> {
+    let n = u64::from(w) * u64::from(h);
+    if n > MAX_IMAGE_PIXELS {
+        return Err(DataError::BadImage {
+            path: path.to_path_buf(),
+            message: format!(
+                "the header declares {w}x{h} pixels (width x height), {n} pixels; glassbox \
+                 loads images of at most {MAX_IMAGE_PIXELS} pixels: downscale it first"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Whether a JPEG stream ends its (last) scan with an end-of-image marker (FF D9). The `image`
@@ -598,6 +623,7 @@ fn probe_size(path: &Path) -> Result<(usize, usize), DataError> {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
+    check_pixels(path, w, h)?;
     Ok((h as usize, w as usize))
 }
 

@@ -31,7 +31,10 @@
 //!   point) is the number 1.5, as comma-decimal locales export it.
 //! * **Spreadsheets** (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`, read with calamine): the first
 //!   sheet unless [`ReadOptions::sheet`] names one. The sheet's used range is the table: its
-//!   first row is the header; empty rows after the last value are ignored.
+//!   first row is the header; empty rows after the last value are ignored. An `.xlsx`/`.xlsm` used range
+//!   over 2^27 cells, or over 2^20 cells with fewer values than one per 8 cells (a stray cell
+//!   far from the table), is refused naming that cell; a workbook calamine cannot read (even
+//!   one it panics on) is a [`DataError::Workbook`].
 //!
 //! Extensions are matched case-insensitively.
 //!
@@ -73,7 +76,8 @@
 //! # Images
 //! [`load_image_folder`] reads a folder with one subfolder per class (PNG, JPEG, BMP) into 1-channel
 //! `f32` batches (N, 1, H, W) in `[0, 1]`, split by its `manifest.csv` or by a seeded
-//! [`stratified_split`]; [`load_image_files`] reads a list of files. See the `images` module docs
+//! [`stratified_split`]; [`load_image_files`] reads a list of files. A file whose header declares more
+//! than [`MAX_IMAGE_PIXELS`] pixels is refused before it is decoded. See the `images` module docs
 //! for the layout, the manifest columns and the colour conversion.
 //!
 //! # Synthetic data
@@ -96,8 +100,8 @@ pub use error::DataError;
 pub use friedman::{friedman1, friedman1_mean};
 pub use images::{
     ColorPolicy, IMAGE_EXTENSIONS, ImageBatch, ImageDataset, ImageFolderOptions, ImageInfo,
-    ImageLoadOptions, ImageSize, LabelledImages, MANIFEST_NAME, SplitSource, load_image_files,
-    load_image_folder, stratified_split,
+    ImageLoadOptions, ImageSize, LabelledImages, MANIFEST_NAME, MAX_IMAGE_PIXELS, SplitSource,
+    load_image_files, load_image_folder, stratified_split,
 };
 pub use raw_table::{IndexCol, RawTable, ReadOptions, read_table};
 pub use split::{Split, train_test_split};

@@ -28,20 +28,14 @@ pub(crate) fn read_sheet(
         format: format!(".{extension}"),
         message,
     };
-    let mut workbook: Sheets<BufReader<File>> = match extension {
-        "xls" => Sheets::Xls(
-            open_workbook::<Xls<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
-        ),
-        "xlsb" => Sheets::Xlsb(
-            open_workbook::<Xlsb<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
-        ),
-        "ods" => Sheets::Ods(
-            open_workbook::<Ods<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
-        ),
-        _ => Sheets::Xlsx(
-            open_workbook::<Xlsx<_>, _>(path).map_err(|e| workbook_error(e.to_string()))?,
-        ),
-    };
+    let mut workbook: Sheets<BufReader<File>> = guarded(&workbook_error, || {
+        Ok(match extension {
+            "xls" => Sheets::Xls(open_workbook::<Xls<_>, _>(path).map_err(|e| e.to_string())?),
+            "xlsb" => Sheets::Xlsb(open_workbook::<Xlsb<_>, _>(path).map_err(|e| e.to_string())?),
+            "ods" => Sheets::Ods(open_workbook::<Ods<_>, _>(path).map_err(|e| e.to_string())?),
+            _ => Sheets::Xlsx(open_workbook::<Xlsx<_>, _>(path).map_err(|e| e.to_string())?),
+        })
+    })?;
     let sheets = workbook.sheet_names();
     let sheet = match &opts.sheet {
         Some(wanted) => {
@@ -64,14 +58,11 @@ pub(crate) fn read_sheet(
             }
         },
     };
-    let range = match &mut workbook {
-        Sheets::Xlsx(xlsx) => {
-            xlsx_range(xlsx, &sheet).map_err(|e| workbook_error(format!("sheet '{sheet}': {e}")))?
-        }
-        other => other
-            .worksheet_range(&sheet)
-            .map_err(|e| workbook_error(format!("sheet '{sheet}': {e}")))?,
-    };
+    let sheet_error = |message: String| workbook_error(format!("sheet '{sheet}': {message}"));
+    let range = guarded(&sheet_error, || match &mut workbook {
+        Sheets::Xlsx(xlsx) => xlsx_range(xlsx, &sheet),
+        other => other.worksheet_range(&sheet).map_err(|e| e.to_string()),
+    })?;
 
     let Some((start_row, start_col)) = range.start() else {
         return Err(DataError::Empty {
@@ -116,10 +107,44 @@ pub(crate) fn read_sheet(
     .finish(&format!("sheet '{sheet}'"))
 }
 
+/// Runs calamine (`read`), turning its error message, or a panic inside it, into a
+/// [`DataError::Workbook`]. calamine panics on some malformed files: a cell reference such as
+/// `A99999999999` overflows its `u32` row in `get_row_and_optional_column` ("attempt to
+/// multiply with overflow" in builds with overflow checks; release builds wrap silently).
+/// That is the file's fault and is reported as a malformed workbook, not as a crash.
+fn guarded<T>(
+    workbook_error: &dyn Fn(String) -> DataError,
+    read: impl FnOnce() -> Result<T, String>,
+) -> Result<T, DataError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
+        Ok(r) => r.map_err(workbook_error),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown error".into());
+            Err(workbook_error(format!(
+                "malformed workbook: the spreadsheet reader (calamine) failed with \"{what}\""
+            )))
+        }
+    }
+}
+
 /// Most cells the used range of a sheet may span (rows x columns, empty ones included):
 /// calamine stores the range densely, so one stray cell at XFD1048576 would ask for 17 billion
 /// cells and abort the process.
 pub const MAX_SHEET_CELLS: u64 = 1 << 27;
+
+/// A used range of more cells than this must be mostly filled: at least one value per
+/// [`MAX_CELLS_PER_VALUE`] cells. Below it any range is fine (a million empty cells take 32 MB).
+pub const SPARSE_RANGE_CELLS: u64 = 1 << 20;
+
+/// In a used range above [`SPARSE_RANGE_CELLS`] cells, the most cells per value. The dense range
+/// and the table built from it take about 64 bytes per cell, so without this a 2 KB file with a
+/// stray cell at AXX100000 (132 million cells, under [`MAX_SHEET_CELLS`]) would make glassbox
+/// allocate 8 GB for two values; with it, memory stays proportional to the sheet's content.
+pub const MAX_CELLS_PER_VALUE: u64 = 8;
 
 /// An .xlsx sheet's used range, as calamine's `worksheet_range` builds it (non-empty cells,
 /// dense from the first to the last), but with its size checked before the dense range is
@@ -143,16 +168,26 @@ fn xlsx_range(xlsx: &mut Xlsx<BufReader<File>>, sheet: &str) -> Result<Range<Dat
     };
     let ((r0, r1), (c0, c1)) = (bound(|p| p.0), bound(|p| p.1));
     let (rows, cols) = (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1);
-    if !cells.is_empty() && rows * cols > MAX_SHEET_CELLS {
+    let (total, values) = (rows * cols, cells.len() as u64);
+    let too_big = total > MAX_SHEET_CELLS;
+    let too_sparse = total > SPARSE_RANGE_CELLS && total > MAX_CELLS_PER_VALUE * values;
+    if !cells.is_empty() && (too_big || too_sparse) {
         let far = cells
             .iter()
             .map(CalamineCell::get_position)
             .max_by_key(|&(r, c)| u64::from(r - r0 + 1) * u64::from(c - c0 + 1))
             .unwrap_or((r1, c1));
+        let limit = if too_big {
+            format!("at most {MAX_SHEET_CELLS}")
+        } else {
+            format!(
+                "holding only {values} values; a range over {SPARSE_RANGE_CELLS} cells needs a \
+                 value in at least one cell of {MAX_CELLS_PER_VALUE}"
+            )
+        };
         return Err(format!(
-            "the used range spans {rows} rows x {cols} columns ({} cells; at most \
-             {MAX_SHEET_CELLS}), stretched by cell {}: delete stray cells far from the table",
-            rows * cols,
+            "the used range spans {rows} rows x {cols} columns ({total} cells; {limit}), \
+             stretched by cell {}: delete stray cells far from the table",
             cell_name(far)
         ));
     }

@@ -290,3 +290,56 @@ fn a_stray_cell_far_from_the_table_is_refused_not_an_abort() {
     with_stray_rows(&p, r#"<row r="5"><c r="D5"><v>7</v></c></row>"#);
     assert!(read(&p).is_ok());
 }
+
+#[test]
+fn a_stray_cell_under_the_cell_cap_is_refused_when_the_range_is_nearly_empty() {
+    // Found with the table_xlsx fuzz target: 100000 rows x 1324 columns is under the cap of
+    // 2^27 cells, but a 2 KB file made glassbox allocate 4.2 GB for the dense range (and as much
+    // again for the table).
+    let dir = tempfile::tempdir().unwrap();
+    let rows = vec![
+        vec![X::Str("a"), X::Str("y")],
+        vec![X::Num("1"), X::Num("2")],
+    ];
+    let p = write_xlsx(dir.path(), "sparse.xlsx", &[("data", rows.clone())]);
+    with_stray_rows(&p, r#"<row r="100000"><c r="AXX100000"><v>7</v></c></row>"#);
+    let m = message(&read(&p).unwrap_err(), Some(&p));
+    assert!(
+        m.contains("sheet 'data': the used range spans 100000 rows x 1324 columns")
+            && m.contains("holding only 5 values")
+            && m.contains("stretched by cell AXX100000"),
+        "{m}"
+    );
+    // Sparse but small (2000 x 500 = 1 million cells, under the threshold) is still a table;
+    // the empty columns between are dropped.
+    let p = write_xlsx(dir.path(), "small.xlsx", &[("data", rows)]);
+    with_stray_rows(&p, r#"<row r="2000"><c r="SF2000"><v>7</v></c></row>"#);
+    let t = read(&p).unwrap();
+    assert_eq!(t.n_rows(), 1999);
+    assert_eq!(t.column_names(), ["a", "y", "Unnamed: 499"]);
+}
+
+#[test]
+fn a_cell_reference_past_the_last_row_is_an_error_not_a_panic() {
+    // Found by the table_xlsx fuzz target: calamine computes a reference's row in a u32, and
+    // `A99999999999` overflowed it ("attempt to multiply with overflow"; the workspace keeps
+    // calamine's overflow checks on in release builds too, so it never wraps to another row).
+    let dir = tempfile::tempdir().unwrap();
+    let rows = vec![
+        vec![X::Str("a"), X::Str("y")],
+        vec![X::Num("1"), X::Num("2")],
+    ];
+    // A row past u32, and a column (a long run of letters) past it.
+    for cell in ["A99999999999", "AAAAAAAAAAAAAAA1"] {
+        let p = write_xlsx(dir.path(), "overflow.xlsx", &[("data", rows.clone())]);
+        with_stray_rows(&p, &format!(r#"<row><c r="{cell}"><v>7</v></c></row>"#));
+        let m = message(&read(&p).unwrap_err(), Some(&p));
+        assert!(
+            m.contains(
+                "sheet 'data': malformed workbook: the spreadsheet reader (calamine) failed \
+                 with \"attempt to multiply with overflow\""
+            ),
+            "{cell}: {m}"
+        );
+    }
+}

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use glassbox_data::{
-    ColorPolicy, DataError, ImageFolderOptions, ImageLoadOptions, ImageSize, SplitSource,
-    load_image_files, load_image_folder, stratified_split,
+    ColorPolicy, DataError, ImageFolderOptions, ImageLoadOptions, ImageSize, MAX_IMAGE_PIXELS,
+    SplitSource, load_image_files, load_image_folder, stratified_split,
 };
 use image::{GrayImage, RgbImage};
 
@@ -408,6 +408,56 @@ fn truncated_images_are_refused_not_explained_as_if_whole() {
     std::fs::write(&cut_png, &bytes[..bytes.len() / 2]).unwrap();
     let msg = err_of(load_image_files(&[cut_png], &opts));
     assert!(msg.contains("cut.png"), "{msg}");
+}
+
+/// `bytes` with the first SOF0 marker's height and width replaced.
+fn with_jpeg_size(mut bytes: Vec<u8>, h: u16, w: u16) -> Vec<u8> {
+    let sof = bytes.windows(2).position(|m| m == [0xFF, 0xC0]).unwrap();
+    bytes[sof + 5..sof + 7].copy_from_slice(&h.to_be_bytes());
+    bytes[sof + 7..sof + 9].copy_from_slice(&w.to_be_bytes());
+    bytes
+}
+
+#[test]
+fn a_tiny_file_declaring_a_huge_image_is_refused_before_decoding() {
+    // Found with the image_decode fuzz target: a 394-byte JPEG whose header declares
+    // 20000 x 20000 pixels decoded for minutes (the decoder fills the missing scan with grey),
+    // and 65535 x 65535 asked for a 17 GB batch before decoding.
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.jpg");
+    gray(12, 10, 40)
+        .save_with_format(&small, image::ImageFormat::Jpeg)
+        .unwrap();
+    let bytes = std::fs::read(&small).unwrap();
+    let opts = ImageLoadOptions::default();
+    let resize = ImageLoadOptions {
+        size: ImageSize::Resize {
+            height: 8,
+            width: 8,
+        },
+        ..ImageLoadOptions::default()
+    };
+    for (h, w) in [(20000, 20000), (65535, 65535), (4097, 8193)] {
+        let p = dir.path().join(format!("huge_{h}x{w}.jpg"));
+        std::fs::write(&p, with_jpeg_size(bytes.clone(), h, w)).unwrap();
+        for o in [&opts, &resize] {
+            let msg = err_of(load_image_files(std::slice::from_ref(&p), o));
+            assert!(
+                msg.contains(&format!("huge_{h}x{w}.jpg"))
+                    && msg.contains(&format!("declares {w}x{h} pixels"))
+                    && msg.contains(&format!("at most {MAX_IMAGE_PIXELS} pixels")),
+                "{msg}"
+            );
+        }
+    }
+    // At the cap a header is accepted (the image then fails or loads on its merits).
+    let p = dir.path().join("at_cap.jpg");
+    std::fs::write(&p, with_jpeg_size(bytes, 4096, 8192)).unwrap();
+    let r = load_image_files(std::slice::from_ref(&p), &resize);
+    assert!(r.as_ref().map_or(true, |b| b.image_size() == (8, 8)));
+    if let Err(e) = r {
+        assert!(!e.to_string().contains("at most"), "{e}");
+    }
 }
 
 #[test]
