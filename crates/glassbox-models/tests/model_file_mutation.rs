@@ -3,6 +3,8 @@
 //! give `Ok` or `Err`, never a panic; whatever loads must predict (a NaN row included) without
 //! panicking. The `model_json` fuzz target in `fuzz/` runs the same property without a limit.
 
+// The mutations are shared with glassbox-data's mutation tests (one copy of the helper).
+#[path = "../../glassbox-data/tests/mutate/mod.rs"]
 mod mutate;
 
 use std::path::{Path, PathBuf};

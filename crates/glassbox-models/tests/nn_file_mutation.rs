@@ -5,6 +5,8 @@
 //! never a panic, an abort or a huge allocation; whatever loads must predict without panicking.
 //! The `cnn_architecture` fuzz target in `fuzz/` runs the same property without a limit.
 
+// The mutations are shared with glassbox-data's mutation tests (one copy of the helper).
+#[path = "../../glassbox-data/tests/mutate/mod.rs"]
 mod mutate;
 
 use std::path::{Path, PathBuf};
