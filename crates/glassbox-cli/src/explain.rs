@@ -282,7 +282,7 @@ fn load(args: &ExplainArgs) -> Result<TableJob> {
     let mut model = Model::load_with(&args.model, &LoadOptions { format })?;
     if let Some(path) = &args.cover_data {
         let method = args.method.lib();
-        if !matches!(method, LibMethod::TreeShap | LibMethod::Interactions) {
+        if !method.uses_covers() {
             bail!(
                 "--cover-data applies to tree-shap and interactions (path-dependent TreeSHAP) \
                  only, not {method}; drop it"

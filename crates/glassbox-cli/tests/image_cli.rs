@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use glassbox_core::rng::Rng;
 use glassbox_data::{ImageLoadOptions, load_image_files};
-use glassbox_plot::saliency::save_rgb_png;
 
-const SIDE: usize = 24;
+mod common;
+
+use common::{SIDE, square_image, write_png};
 
 fn glassbox() -> Command {
     let mut c = Command::cargo_bin("glassbox").unwrap();
@@ -26,43 +27,9 @@ fn run(cmd: &mut Command) -> (bool, String) {
     )
 }
 
-/// A gray 24×24 image with a bright 6×6 square in the left (class 0) or right half, as RGB bytes
-/// (R = G = B, so it counts as grayscale).
-fn square_image(rng: &mut Rng, right: bool) -> Vec<u8> {
-    let x0 = rng.below(SIDE / 2 - 6) + if right { SIDE / 2 } else { 0 };
-    let y0 = rng.below(SIDE - 6);
-    let mut rgb = Vec::with_capacity(SIDE * SIDE * 3);
-    for y in 0..SIDE {
-        for x in 0..SIDE {
-            let inside = (x0..x0 + 6).contains(&x) && (y0..y0 + 6).contains(&y);
-            let v = if inside {
-                220
-            } else {
-                30 + rng.below(40) as u8
-            };
-            rgb.extend_from_slice(&[v, v, v]);
-        }
-    }
-    rgb
-}
-
-fn write_png(path: &Path, rgb: &[u8], side: usize) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    save_rgb_png(path, side as u32, side as u32, rgb).unwrap();
-}
-
-/// `root/left/*.png`, `root/right/*.png`, `n` images each.
+/// `root/left/*.png`, `root/right/*.png`, `n` images each (seed 3).
 fn synthetic(root: &Path, n: usize) {
-    let mut rng = Rng::new(3);
-    for (c, name) in ["left", "right"].iter().enumerate() {
-        for i in 0..n {
-            write_png(
-                &root.join(format!("{name}/{name}_{i}.png")),
-                &square_image(&mut rng, c == 1),
-                SIDE,
-            );
-        }
-    }
+    common::synthetic(root, n, 3);
 }
 
 fn train(data: &Path, out: &Path, arch: &str, epochs: &str) -> (bool, String) {

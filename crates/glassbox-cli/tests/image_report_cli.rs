@@ -5,10 +5,8 @@
 use std::path::Path;
 
 use assert_cmd::Command;
-use glassbox_core::rng::Rng;
-use glassbox_plot::saliency::save_rgb_png;
 
-const SIDE: usize = 24;
+mod common;
 
 fn glassbox() -> Command {
     let mut c = Command::cargo_bin("glassbox").unwrap();
@@ -25,31 +23,9 @@ fn run(cmd: &mut Command) -> (bool, String) {
     )
 }
 
-/// `root/left/*.png`, `root/right/*.png`: gray noise with a bright 6×6 square in the left or
-/// the right half, `n` images per class.
+/// `root/left/*.png`, `root/right/*.png`, `n` images per class (seed 5).
 fn synthetic(root: &Path, n: usize) {
-    let mut rng = Rng::new(5);
-    for (c, name) in ["left", "right"].iter().enumerate() {
-        for i in 0..n {
-            let x0 = rng.below(SIDE / 2 - 6) + if c == 1 { SIDE / 2 } else { 0 };
-            let y0 = rng.below(SIDE - 6);
-            let mut rgb = Vec::with_capacity(SIDE * SIDE * 3);
-            for y in 0..SIDE {
-                for x in 0..SIDE {
-                    let inside = (x0..x0 + 6).contains(&x) && (y0..y0 + 6).contains(&y);
-                    let v = if inside {
-                        220
-                    } else {
-                        30 + rng.below(40) as u8
-                    };
-                    rgb.extend_from_slice(&[v, v, v]);
-                }
-            }
-            let path = root.join(format!("{name}/{name}_{i}.png"));
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            save_rgb_png(&path, SIDE as u32, SIDE as u32, &rgb).unwrap();
-        }
-    }
+    common::synthetic(root, n, 5);
 }
 
 #[test]

@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use glassbox_core::rng::Rng;
-use glassbox_plot::saliency::save_rgb_png;
+
+mod common;
 
 fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -175,40 +175,12 @@ fn table_commands_write_the_same_bytes_twice() {
     twice(t, "report", &report, false);
 }
 
-/// `root/left/*.png`, `root/right/*.png`, `n` 24×24 images each: a bright square in the left
-/// or right half on noise.
-fn synthetic_images(root: &Path, n: usize) {
-    const SIDE: usize = 24;
-    let mut rng = Rng::new(11);
-    for (c, name) in ["left", "right"].iter().enumerate() {
-        std::fs::create_dir_all(root.join(name)).unwrap();
-        for i in 0..n {
-            let x0 = rng.below(SIDE / 2 - 6) + if c == 1 { SIDE / 2 } else { 0 };
-            let y0 = rng.below(SIDE - 6);
-            let mut rgb = Vec::with_capacity(SIDE * SIDE * 3);
-            for y in 0..SIDE {
-                for x in 0..SIDE {
-                    let inside = (x0..x0 + 6).contains(&x) && (y0..y0 + 6).contains(&y);
-                    let v = if inside {
-                        220
-                    } else {
-                        30 + rng.below(40) as u8
-                    };
-                    rgb.extend_from_slice(&[v, v, v]);
-                }
-            }
-            let path = root.join(format!("{name}/{name}_{i}.png"));
-            save_rgb_png(&path, SIDE as u32, SIDE as u32, &rgb).unwrap();
-        }
-    }
-}
-
 #[test]
 fn image_commands_write_the_same_bytes_twice() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let images = t.join("images");
-    synthetic_images(&images, 6);
+    common::synthetic(&images, 6, 11);
     let train = ["image", "train", "--data", s(&images), "--epochs", "2"];
     let gap = twice(
         t,

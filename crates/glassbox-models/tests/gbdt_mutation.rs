@@ -4,6 +4,9 @@
 //! `fuzz/` run the same property without a case limit.
 
 mod gbdt_common;
+// The byte mutations are shared with the other mutation tests (one copy of the helper).
+#[path = "../../glassbox-data/tests/mutate/mod.rs"]
+mod mutate;
 
 use std::path::Path;
 
@@ -11,6 +14,7 @@ use gbdt_common::fixture;
 use glassbox_core::Predict;
 use glassbox_core::ndarray::Array2;
 use glassbox_models::gbdt::parse_boosted;
+use mutate::{Mutation, NASTY, apply, mutation};
 use proptest::prelude::*;
 
 const FILES: &[&str] = &[
@@ -46,126 +50,6 @@ fn exercise(bytes: &[u8]) {
         let _ = m.ensemble.expected_value();
         let _ = m.check_input(x.view());
     }
-}
-
-#[derive(Clone, Debug)]
-enum Mutation {
-    Flip {
-        at: usize,
-        byte: u8,
-    },
-    Truncate {
-        at: usize,
-    },
-    Delete {
-        at: usize,
-        len: usize,
-    },
-    Duplicate {
-        at: usize,
-        len: usize,
-        to: usize,
-    },
-    /// Replace the n-th number-like token by one of a list of nasty numbers.
-    Number {
-        nth: usize,
-        which: usize,
-    },
-}
-
-const NASTY: &[&str] = &[
-    "-1",
-    "0",
-    "1",
-    "2",
-    "-2",
-    "7",
-    "255",
-    "-2147483648",
-    "4294967295",
-    "1e308",
-    "-1e308",
-    "1e400",
-    "NaN",
-    "inf",
-    "-0",
-    "0.5",
-    "99999999999999999999",
-    "3",
-    "-3",
-    "1e-36",
-];
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    let pos = any::<prop::sample::Index>();
-    prop_oneof![
-        (pos.clone(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip {
-            at: i.index(1 << 20),
-            byte: b
-        }),
-        pos.clone().prop_map(|i| Mutation::Truncate {
-            at: i.index(1 << 20)
-        }),
-        (pos.clone(), 1usize..64).prop_map(|(i, len)| Mutation::Delete {
-            at: i.index(1 << 20),
-            len
-        }),
-        (pos.clone(), 1usize..64, pos.clone()).prop_map(|(i, len, j)| Mutation::Duplicate {
-            at: i.index(1 << 20),
-            len,
-            to: j.index(1 << 20)
-        }),
-        (pos, 0..NASTY.len()).prop_map(|(i, which)| Mutation::Number {
-            nth: i.index(1 << 20),
-            which
-        }),
-    ]
-}
-
-fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
-    let n = b.len().max(1);
-    match *m {
-        Mutation::Flip { at, byte } => {
-            if !b.is_empty() {
-                b[at % n] = byte;
-            }
-        }
-        Mutation::Truncate { at } => b.truncate(at % n),
-        Mutation::Delete { at, len } => {
-            let s = at % n;
-            let e = (s + len).min(b.len());
-            b.drain(s.min(e)..e);
-        }
-        Mutation::Duplicate { at, len, to } => {
-            let s = at % n;
-            let e = (s + len).min(b.len());
-            let piece: Vec<u8> = b[s.min(e)..e].to_vec();
-            let t = (to % n).min(b.len());
-            b.splice(t..t, piece);
-        }
-        Mutation::Number { nth, which } => {
-            // Number-like tokens: maximal runs of [0-9.eE+-].
-            let is_num = |c: u8| c.is_ascii_digit() || b".eE+-".contains(&c);
-            let mut spans = Vec::new();
-            let mut i = 0;
-            while i < b.len() {
-                if b[i].is_ascii_digit() {
-                    let s = i;
-                    while i < b.len() && is_num(b[i]) {
-                        i += 1;
-                    }
-                    spans.push((s, i));
-                } else {
-                    i += 1;
-                }
-            }
-            if !spans.is_empty() {
-                let (s, e) = spans[nth % spans.len()];
-                b.splice(s..e, NASTY[which].bytes());
-            }
-        }
-    }
-    b
 }
 
 proptest! {

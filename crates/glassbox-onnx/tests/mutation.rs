@@ -4,6 +4,9 @@
 //! reports scores without panicking.
 
 mod common;
+// The byte mutations are shared with the other crates' mutation tests (one copy of the helper).
+#[path = "../../glassbox-data/tests/mutate/mod.rs"]
+mod mutate;
 
 use common::path;
 use glassbox_onnx::parse;
@@ -45,61 +48,25 @@ fn exercise(bytes: &[u8]) {
     }
 }
 
+/// The shared byte mutations, plus two aimed at protobuf.
 #[derive(Clone, Debug)]
 enum Mutation {
-    Flip {
-        at: usize,
-        byte: u8,
-    },
-    Truncate {
-        at: usize,
-    },
-    Delete {
-        at: usize,
-        len: usize,
-    },
-    Duplicate {
-        at: usize,
-        len: usize,
-        to: usize,
-    },
+    /// A flip, truncation, deletion, duplication, nasty number or binary word.
+    Common(mutate::Mutation),
     /// Flip the lowest bit of a byte (mostly a nearby threshold, weight or id).
-    Nudge {
-        at: usize,
-    },
+    Nudge { at: usize },
     /// Overwrite 5 bytes with a large varint (lengths, ids, counts).
-    Varint {
-        at: usize,
-        big: bool,
-    },
+    Varint { at: usize, big: bool },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     let pos = any::<prop::sample::Index>();
     prop_oneof![
-        (pos.clone(), any::<u8>()).prop_map(|(i, byte)| Mutation::Flip {
-            at: i.index(1 << 20),
-            byte
-        }),
-        pos.clone().prop_map(|i| Mutation::Truncate {
+        4 => mutate::mutation().prop_map(Mutation::Common),
+        2 => pos.clone().prop_map(|i| Mutation::Nudge {
             at: i.index(1 << 20)
         }),
-        (pos.clone(), 1usize..64).prop_map(|(i, len)| Mutation::Delete {
-            at: i.index(1 << 20),
-            len
-        }),
-        (pos.clone(), 1usize..64, pos.clone()).prop_map(|(i, len, j)| Mutation::Duplicate {
-            at: i.index(1 << 20),
-            len,
-            to: j.index(1 << 20)
-        }),
-        pos.clone().prop_map(|i| Mutation::Nudge {
-            at: i.index(1 << 20)
-        }),
-        pos.clone().prop_map(|i| Mutation::Nudge {
-            at: i.index(1 << 20)
-        }),
-        (pos, any::<bool>()).prop_map(|(i, big)| Mutation::Varint {
+        1 => (pos, any::<bool>()).prop_map(|(i, big)| Mutation::Varint {
             at: i.index(1 << 20),
             big
         }),
@@ -109,28 +76,11 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 fn apply(mut b: Vec<u8>, m: &Mutation) -> Vec<u8> {
     let n = b.len().max(1);
     match *m {
-        Mutation::Flip { at, byte } => {
-            if !b.is_empty() {
-                b[at % n] = byte;
-            }
-        }
-        Mutation::Truncate { at } => b.truncate(at % n),
+        Mutation::Common(ref m) => return mutate::apply(b, m),
         Mutation::Nudge { at } => {
             if !b.is_empty() {
                 b[at % n] ^= 1;
             }
-        }
-        Mutation::Delete { at, len } => {
-            let s = at % n;
-            let e = (s + len).min(b.len());
-            b.drain(s.min(e)..e);
-        }
-        Mutation::Duplicate { at, len, to } => {
-            let s = at % n;
-            let e = (s + len).min(b.len());
-            let piece: Vec<u8> = b[s.min(e)..e].to_vec();
-            let t = (to % n).min(b.len());
-            b.splice(t..t, piece);
         }
         Mutation::Varint { at, big } => {
             let v: &[u8] = if big {

@@ -164,18 +164,23 @@ fn forget_live(dir: &Path) {
 
 /// The process id of a staging folder's name `.NAME.partial-PID` or `.NAME.partial-PID_N`.
 fn staging_pid(name: &str) -> Option<u32> {
-    let (_, tail) = name.strip_prefix('.')?.rsplit_once(".partial-")?;
-    let pid = tail.split_once('_').map_or(tail, |(pid, n)| {
-        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-            ""
-        } else {
-            pid
-        }
-    });
-    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+    staging_parts(name).map(|(_, pid)| pid)
+}
+
+/// The final name and process id of a staging folder's name `.NAME.partial-PID` or
+/// `.NAME.partial-PID_N`; `None` for any other name.
+fn staging_parts(name: &str) -> Option<(&str, u32)> {
+    let (final_name, tail) = name.strip_prefix('.')?.rsplit_once(".partial-")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let pid = match tail.split_once('_') {
+        Some((pid, n)) if digits(n) => pid,
+        Some(_) => return None,
+        None => tail,
+    };
+    if !digits(pid) {
         return None;
     }
-    pid.parse().ok()
+    Some((final_name, pid.parse().ok()?))
 }
 
 /// Whether process `pid` is known not to run. Only where `/proc` lists processes (Linux);
@@ -285,16 +290,9 @@ pub fn final_path(path: &Path) -> PathBuf {
     path.components()
         .map(|c| {
             let s = c.as_os_str().to_string_lossy();
-            match s
-                .strip_prefix('.')
-                .and_then(|rest| rest.rsplit_once(".partial-"))
-            {
-                Some((name, pid))
-                    if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit() || b == b'_') =>
-                {
-                    std::ffi::OsString::from(name)
-                }
-                _ => c.as_os_str().to_os_string(),
+            match staging_parts(&s) {
+                Some((name, _)) => std::ffi::OsString::from(name),
+                None => c.as_os_str().to_os_string(),
             }
         })
         .collect()

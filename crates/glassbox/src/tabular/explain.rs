@@ -175,10 +175,12 @@ fn output_space(
 }
 
 fn compute(job: &Job<'_>) -> Result<Computed> {
+    if job.method.uses_covers() {
+        job.model.require_covers()?;
+    }
     match job.method {
         Method::TreeShap => {
             let trees = need_trees(job)?;
-            job.model.require_covers()?;
             // Prepared once: the chunks (for the progress bar) share every tree's plan.
             let prepared = TreeShap::new(trees)?;
             let shap = by_chunks(job, default_chunk(job.x.nrows()), |x| {
@@ -189,7 +191,6 @@ fn compute(job: &Job<'_>) -> Result<Computed> {
         Method::InterventionalTreeShap => interventional(job),
         Method::Interactions => {
             let trees = need_trees(job)?;
-            job.model.require_covers()?;
             job.progress.start(job.method.name(), None);
             let iv = tree_shap_interactions(trees, job.x.view())?;
             job.progress.finish();

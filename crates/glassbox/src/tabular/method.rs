@@ -74,6 +74,13 @@ impl Method {
         )
     }
 
+    /// Whether the method weighs tree splits by the trees' covers (path-dependent TreeSHAP and
+    /// its interactions), so that a model without covers (an ONNX file) needs them
+    /// recomputed first.
+    pub fn uses_covers(self) -> bool {
+        matches!(self, Method::TreeShap | Method::Interactions)
+    }
+
     /// Whether the method explains against background rows.
     pub fn uses_background(self) -> bool {
         matches!(
