@@ -18,10 +18,10 @@ use glassbox_core::model::check_input;
 use glassbox_core::ndarray::{Array2, ArrayView2, s};
 use glassbox_core::rng::Rng;
 use glassbox_core::{CoreError, Predict};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::adam::check_training_settings;
+use super::network::row_blocks;
 use super::{Adam, LayerSpec, Sequential, Tensor, mse};
 use crate::ModelError;
 
@@ -439,17 +439,7 @@ impl Mlp {
     where
         F: Fn(usize, ArrayView2<'_, f64>) -> Array2<f64> + Sync,
     {
-        let n = x.nrows();
-        let starts: Vec<usize> = (0..n).step_by(BLOCK_ROWS).collect();
-        let parts: Vec<Array2<f64>> = starts
-            .par_iter()
-            .map(|&s0| f(s0, x.slice(s![s0..(s0 + BLOCK_ROWS).min(n), ..])))
-            .collect();
-        let mut out = Array2::zeros((n, cols));
-        for (&s0, p) in starts.iter().zip(&parts) {
-            out.slice_mut(s![s0..s0 + p.nrows(), ..]).assign(p);
-        }
-        out
+        row_blocks(x, BLOCK_ROWS, cols, f)
     }
 
     fn one_hot(&self, rows: usize, output: usize) -> Tensor<f64> {

@@ -27,6 +27,7 @@ pub mod matmul;
 mod max_pool2d;
 mod mlp;
 mod mlp_io;
+mod network;
 mod relu;
 mod scalar;
 mod sequential;
@@ -51,6 +52,7 @@ pub use mlp::{
     EpochReport, Mlp, MlpParams, TargetScaling, TargetTransform, mlp_specs, parse_hidden,
 };
 pub use mlp_io::{MLP_FORMAT, MLP_VERSION, MlpArchitecture};
+pub use network::FlatNetwork;
 pub use relu::{Relu, relu_rescale};
 pub use scalar::Scalar;
 pub use sequential::Sequential;
