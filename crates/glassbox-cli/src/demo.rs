@@ -560,7 +560,7 @@ fn results_table(
     for (arch, _, accuracy) in image_runs {
         let explained = match arch {
             CnnArch::GapCnn => "CAM, Grad-CAM, LIME",
-            CnnArch::FlattenCnn => "Grad-CAM",
+            CnnArch::FlattenCnn | CnnArch::Imported => "Grad-CAM",
         };
         results = results.cells([
             format!("{} (image classifier)", arch.name()),

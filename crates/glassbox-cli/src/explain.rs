@@ -186,7 +186,8 @@ mirror!(Rows <=> LibRows { All = All, Train = Train, Test = Test });
 #[derive(Args, Debug, Clone)]
 pub struct ExplainArgs {
     /// The model: a run folder written by `glassbox train` (or its model.json), an XGBoost JSON
-    /// model file or a LightGBM text model file.
+    /// model file, a LightGBM text model file, or an ONNX tree ensemble or table network
+    /// (`*.onnx`).
     #[arg(long, value_name = "PATH")]
     pub model: PathBuf,
     /// Format of --model.
@@ -279,7 +280,13 @@ pub struct ExplainArgs {
 /// Loads the model and the table, and selects the rows `--rows` names.
 fn load(args: &ExplainArgs) -> Result<TableJob> {
     let format = args.model_format.into();
-    let mut model = Model::load_with(&args.model, &LoadOptions { format })?;
+    let mut model = Model::load_with(
+        &args.model,
+        &LoadOptions {
+            format,
+            ..LoadOptions::default()
+        },
+    )?;
     if let Some(path) = &args.cover_data {
         let method = args.method.lib();
         if !method.uses_covers() {

@@ -73,6 +73,8 @@ impl From<CnnArch> for ArchArg {
         match a {
             CnnArch::GapCnn => ArchArg::GapCnn,
             CnnArch::FlattenCnn => ArchArg::FlattenCnn,
+            // Never a training setting (cnn_specs refuses it); only defaults convert here.
+            CnnArch::Imported => ArchArg::GapCnn,
         }
     }
 }

@@ -9,8 +9,10 @@ use glassbox::Model;
 use glassbox::explain::cam::BicubicKernel;
 use glassbox::image::{
     FolderSelection, FolderSetting, FolderSettings, ImageExplainSettings, ImageInputs, ImageMethod,
-    ImageModel, check_settings, explain_images, seed_is_used, write_image_explanation,
+    ImageModel, Preprocessing, check_settings, explain_images, seed_is_used,
+    write_image_explanation,
 };
+use glassbox::model::LoadOptions;
 use glassbox::records::image::ImageExplainSummary;
 use glassbox::run_dir::final_path;
 
@@ -50,8 +52,10 @@ fn parse_method(s: &str) -> Result<ImageMethod, String> {
 /// Arguments of `glassbox image explain`.
 #[derive(Args, Debug, Clone)]
 pub struct ExplainArgs {
-    /// Model folder written by `glassbox image train` (weights.safetensors, architecture.json).
-    #[arg(long, value_name = "DIR")]
+    /// Model: a folder written by `glassbox image train` (weights.safetensors,
+    /// architecture.json), or an ONNX image network (`*.onnx`, input (N, 1, H, W); see --scale,
+    /// --mean, --std).
+    #[arg(long, value_name = "DIR|FILE")]
     pub model: PathBuf,
     /// Method: cam (gap-cnn only), grad-cam, grad-cam++, score-cam, xgrad-cam, hires-cam,
     /// layer-cam, eigen-cam (class-agnostic) or lime (superpixels, model-agnostic; see the LIME
@@ -69,7 +73,7 @@ pub struct ExplainArgs {
     /// Test images per class taken from --data (the first ones, in file order).
     #[arg(long, default_value_t = FolderSelection::default().per_class, value_name = "K")]
     pub per_class: usize,
-    /// Conv layer to explain (conv1 ... conv4; default: the last).
+    /// Conv layer to explain (conv1, conv2, ... in forward order; default: the last).
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
     /// Class to explain, by name or index (default: each image's predicted class).
@@ -99,6 +103,17 @@ pub struct ExplainArgs {
     /// folder without a recorded test set or manifest.
     #[arg(long, default_value_t = ImageExplainSettings::default().seed)]
     pub seed: u64,
+    /// ONNX image networks: multiply the loader's pixel values (0 to 1) by this first (255 for
+    /// a network trained on 0-255 values).
+    #[arg(long, value_name = "X", help_heading = "ONNX image networks")]
+    pub scale: Option<f64>,
+    /// ONNX image networks: subtract this per channel after --scale (one value, or one per
+    /// channel), as a Normalize(mean, std) step before export did.
+    #[arg(long, value_name = "M[,M...]", help_heading = "ONNX image networks")]
+    pub mean: Option<String>,
+    /// ONNX image networks: then divide by this per channel (one value, or one per channel).
+    #[arg(long, value_name = "S[,S...]", help_heading = "ONNX image networks")]
+    pub std: Option<String>,
     #[command(flatten)]
     pub folder: FolderArgs,
     #[command(flatten)]
@@ -112,6 +127,21 @@ pub struct ExplainArgs {
 }
 
 impl ExplainArgs {
+    /// The input map of an ONNX image network from --scale, --mean and --std.
+    fn preprocessing(&self) -> Result<Preprocessing> {
+        let list = |v: &Option<String>, flag: &str| {
+            v.as_deref()
+                .map(|t| Preprocessing::parse_list(t, flag))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        };
+        Ok(Preprocessing {
+            scale: self.scale.unwrap_or(1.0),
+            mean: list(&self.mean, "--mean")?,
+            std: list(&self.std, "--std")?,
+        })
+    }
+
     /// The library's settings (the class resolved against `model`).
     fn settings(&self, model: &ImageModel) -> Result<ImageExplainSettings> {
         Ok(ImageExplainSettings {
@@ -185,7 +215,11 @@ pub fn run_given(
     seed_typed: bool,
     quiet: bool,
 ) -> Result<(PathBuf, ImageExplainSummary)> {
-    let model = ImageModel::try_from(Model::load(&args.model)?)?;
+    let options = LoadOptions {
+        preprocessing: args.preprocessing()?,
+        ..LoadOptions::default()
+    };
+    let model = ImageModel::try_from(Model::load_with(&args.model, &options)?)?;
     let settings = args.settings(&model)?;
     args.refuse_unused(given, seed_typed, &settings)?;
     check_settings(&model, args.method, &settings)?;

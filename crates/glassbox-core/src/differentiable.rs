@@ -46,6 +46,13 @@ pub trait DeepLift: Predict {
     ) -> Result<Array2<f64>, CoreError>;
 }
 
+/// A network the gradient explainers can read: input gradients ([`Differentiable`]) and DeepLIFT
+/// multipliers ([`DeepLift`]). Implemented for every type that has both, so `&dyn
+/// NeuralNetwork` converts to either trait object.
+pub trait NeuralNetwork: Differentiable + DeepLift {}
+
+impl<T: Differentiable + DeepLift> NeuralNetwork for T {}
+
 /// Checks that `output` is a valid output index of a model with `n_outputs` outputs.
 pub fn check_output(output: usize, n_outputs: usize) -> Result<(), CoreError> {
     if output >= n_outputs {

@@ -19,9 +19,15 @@ use glassbox_models::nn::{
 const H: f64 = 1e-6;
 
 fn assert_close(analytic: f64, numeric: f64, what: &str) {
+    assert_close_within(analytic, numeric, 0.0, what);
+}
+
+/// [`assert_close`] allowing `noise` more: the rounding error of the finite difference,
+/// about `ε · Σ|terms of L| / h`, which matters for layers with many outputs.
+fn assert_close_within(analytic: f64, numeric: f64, noise: f64, what: &str) {
     let scale = analytic.abs().max(numeric.abs()).max(1e-3);
     assert!(
-        (analytic - numeric).abs() <= 1e-7 * scale,
+        (analytic - numeric).abs() <= 1e-7 * scale + noise,
         "{what}: analytic {analytic} vs finite difference {numeric}"
     );
 }
@@ -59,6 +65,8 @@ fn check_layer(layer: &mut dyn Layer<f64>, x: Tensor<f64>, seed: u64) {
         .map(|p| vec![0.0; p.data.len()])
         .collect();
     let dx = layer.backward(&x, &y, &dy, Some(&mut grads));
+    let terms: f64 = y.data().iter().zip(&c).map(|(a, b)| (a * b).abs()).sum();
+    let noise = 4.0 * f64::EPSILON * terms / H;
     // Input gradient.
     for i in 0..x.data().len() {
         let mut xp = x.clone();
@@ -67,7 +75,12 @@ fn check_layer(layer: &mut dyn Layer<f64>, x: Tensor<f64>, seed: u64) {
         xm.data_mut()[i] -= H;
         let num = (weighted_sum(&layer.forward(&xp), &c) - weighted_sum(&layer.forward(&xm), &c))
             / (2.0 * H);
-        assert_close(dx.data()[i], num, &format!("{:?} input {i}", layer.spec()));
+        assert_close_within(
+            dx.data()[i],
+            num,
+            noise,
+            &format!("{:?} input {i}", layer.spec()),
+        );
     }
     // Parameter gradients.
     let n_params = layer.params().len();
@@ -80,9 +93,10 @@ fn check_layer(layer: &mut dyn Layer<f64>, x: Tensor<f64>, seed: u64) {
             layer.params_mut()[p].data[i] = orig - H;
             let lm = weighted_sum(&layer.forward(&x), &c);
             layer.params_mut()[p].data[i] = orig;
-            assert_close(
+            assert_close_within(
                 grads[p][i],
                 (lp - lm) / (2.0 * H),
+                noise,
                 &format!("{:?} param {p}[{i}]", layer.spec()),
             );
         }
@@ -245,4 +259,100 @@ fn mlp_input_gradients_include_the_target_map() {
         "output index out of range"
     );
     let _ = TargetTransform::identity(1);
+}
+
+/// The layers of imported networks: a general convolution (stride, asymmetric pads, dilation,
+/// rectangular kernel), max and average pooling over overlapping padded windows, the smooth and
+/// leaky activations, and the per-channel affine map (input and parameter gradients).
+#[test]
+fn imported_layer_gradients_match_finite_differences() {
+    use glassbox_models::nn::{
+        AvgPool2d, ChannelAffine, Conv2d, LeakyRelu, MaxPool2d, Sigmoid, Tanh, Window2d,
+    };
+    let mut rng = Rng::new(21);
+    let window = Window2d {
+        kernel: [2, 3],
+        stride: [2, 1],
+        pads: [0, 1, 2, 1],
+        dilation: [2, 1],
+    };
+    let mut conv = Conv2d::<f64>::glorot_uniform_window(2, 3, window, &mut rng);
+    for b in conv.params_mut()[1].data.iter_mut() {
+        *b = rng.uniform(-0.5, 0.5);
+    }
+    check_layer(
+        &mut conv,
+        random_tensor(&mut rng, vec![2, 2, 7, 6], false),
+        22,
+    );
+    let overlapping = Window2d {
+        kernel: [3, 2],
+        stride: [2, 1],
+        pads: [1, 0, 1, 1],
+        dilation: [1, 1],
+    };
+    // Max pooling: distinct values so no window has a tie within h of its max.
+    let mut x = random_tensor(&mut rng, vec![2, 2, 6, 5], false);
+    for (i, v) in x.data_mut().iter_mut().enumerate() {
+        *v += i as f64 * 0.01;
+    }
+    check_layer(&mut MaxPool2d::with_window(overlapping), x.clone(), 23);
+    let dilated = Window2d {
+        dilation: [2, 2],
+        ..overlapping
+    };
+    check_layer(&mut MaxPool2d::with_window(dilated), x.clone(), 24);
+    for include in [false, true] {
+        check_layer(&mut AvgPool2d::new(overlapping, include), x.clone(), 25);
+    }
+    check_layer(&mut Sigmoid, x.clone(), 26);
+    check_layer(&mut Tanh, x.clone(), 27);
+    check_layer(
+        &mut LeakyRelu::new(0.05),
+        random_tensor(&mut rng, vec![4, 5], true),
+        28,
+    );
+    let mut affine = ChannelAffine::<f64>::identity(2);
+    for p in affine.params_mut() {
+        for v in &mut p.data {
+            *v = rng.uniform(-2.0, 2.0);
+        }
+    }
+    check_layer(&mut affine, x, 29);
+    let mut flat_affine = ChannelAffine::<f64>::identity(5);
+    flat_affine.params_mut()[0].data = (0..5).map(|i| 0.5 + i as f64).collect();
+    check_layer(
+        &mut flat_affine,
+        random_tensor(&mut rng, vec![3, 5], false),
+        30,
+    );
+}
+
+/// The general convolution over the stride-1 "same" window computes exactly what glassbox's
+/// own CNN layer does (the same bits, forward and backward), and each keeps its spec.
+#[test]
+fn general_convolution_over_the_same_window_is_the_cnn_layer_bit_for_bit() {
+    use glassbox_models::nn::{Conv2d, Window2d};
+    let mut rng = Rng::new(31);
+    let legacy = Conv2d::<f64>::glorot_uniform(3, 4, 3, &mut rng);
+    let mut general = Conv2d::<f64>::zeros_window(3, 4, Window2d::same(3));
+    for (g, l) in general.params_mut().into_iter().zip(legacy.params()) {
+        g.data.clone_from(&l.data);
+    }
+    let x = random_tensor(&mut rng, vec![2, 3, 9, 7], false);
+    let (yl, yg) = (legacy.forward(&x), general.forward(&x));
+    assert_eq!(yl.data(), yg.data());
+    let dy = random_tensor(&mut rng, yl.shape().to_vec(), false);
+    assert_eq!(
+        legacy.backward(&x, &yl, &dy, None).data(),
+        general.backward(&x, &yg, &dy, None).data()
+    );
+    assert_eq!(
+        serde_json::to_string(&legacy.spec()).unwrap(),
+        r#"{"type":"conv2d","in_channels":3,"out_channels":4,"kernel_size":3}"#
+    );
+    let spec = general.spec();
+    let json = serde_json::to_string(&spec).unwrap();
+    assert!(json.starts_with(r#"{"type":"conv","#), "{json}");
+    assert_eq!(serde_json::from_str::<LayerSpec>(&json).unwrap(), spec);
 }

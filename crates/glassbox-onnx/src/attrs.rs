@@ -38,6 +38,11 @@ impl<'a> Attrs<'a> {
         self.get(name).map_or(default, |a| a.i)
     }
 
+    /// A single float widened to f64, or `default` when absent.
+    pub fn float(&self, name: &str, default: f32) -> f64 {
+        f64::from(self.get(name).map_or(default, |a| a.f))
+    }
+
     /// A string (UTF-8, lossy), or `default` when absent.
     pub fn string(&self, name: &str, default: &str) -> String {
         self.get(name).map_or_else(

@@ -7,6 +7,14 @@ pub const SUPPORTED_OPS: &str = "ai.onnx.ml TreeEnsembleRegressor and TreeEnsemb
      (opsets 1-5) and TreeEnsemble (opset 5), with the wrappers Identity, Cast, ZipMap and \
      Mul by a constant 1 around them";
 
+/// The operators the network importer reads, listed in its "unsupported operator" errors.
+pub const NETWORK_OPS: &str = "neural networks of Gemm, MatMul, Conv (group 1), \
+     BatchNormalization, Add/Sub/Mul/Div by a per-channel constant, Relu, LeakyRelu, Sigmoid, \
+     Tanh, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape and Squeeze that flatten, \
+     Dropout, Identity, Cast, a final Softmax or Sigmoid (the output link), and the constant \
+     shape arithmetic around a Reshape (Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, \
+     Slice); or an ai.onnx.ml tree ensemble";
+
 /// An error reading or importing an ONNX model. Every variant names the file (`file`: the path
 /// given to [`crate::load`], or the name given to [`crate::parse`]).
 #[derive(Debug, thiserror::Error)]

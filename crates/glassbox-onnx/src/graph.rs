@@ -48,6 +48,16 @@ pub fn opset(model: &ModelProto, domain: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// Whether the graph holds an ai.onnx.ml tree operator (then it is read as a tree ensemble,
+/// else as a neural network).
+pub fn holds_trees(model: &ModelProto) -> bool {
+    model.graph.as_ref().is_some_and(|g| {
+        g.node
+            .iter()
+            .any(|n| n.domain == ML_DOMAIN && TREE_OPS.contains(&n.op_type.as_str()))
+    })
+}
+
 /// Checks the model's graph and finds its tree-ensemble node.
 pub fn inspect(model: &ModelProto) -> Result<GraphInfo<'_>, Problem> {
     let graph = model.graph.as_ref().ok_or(Problem::NoGraph)?;
@@ -120,7 +130,7 @@ fn is_times_one(graph: &GraphProto, node: &NodeProto) -> bool {
 
 /// The one graph input that is not an initializer (older IR versions list initializers among
 /// the inputs).
-fn single_input(graph: &GraphProto) -> Result<&ValueInfoProto, Problem> {
+pub(crate) fn single_input(graph: &GraphProto) -> Result<&ValueInfoProto, Problem> {
     let real: Vec<&ValueInfoProto> = graph
         .input
         .iter()

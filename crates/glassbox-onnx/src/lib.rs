@@ -1,10 +1,16 @@
 //! glassbox-onnx: reads ONNX files in pure Rust and imports their models into glassbox.
 //!
-//! Today: tree ensembles (ai.onnx.ml `TreeEnsembleRegressor` / `TreeEnsembleClassifier`, as
-//! written by skl2onnx for scikit-learn forests and gradient boosting, and by onnxmltools for
-//! LightGBM) into glassbox's one tree type, [`TreeEnsemble`], so every tree explainer works on
-//! them. The entry point is [`load`] (or [`parse`] for bytes in memory).
+//! Two kinds of model, one entry point ([`read`], or [`parse_any`] for bytes in memory):
+//! - **tree ensembles** (ai.onnx.ml `TreeEnsembleRegressor` / `TreeEnsembleClassifier`, as
+//!   written by skl2onnx for scikit-learn forests and gradient boosting, and by onnxmltools for
+//!   LightGBM) into glassbox's one tree type, [`TreeEnsemble`], so every tree explainer works on
+//!   them ([`load`] / [`parse`] read these alone);
+//! - **neural networks** (`torch.onnx.export`, tf2onnx: Gemm, MatMul, Conv, BatchNormalization,
+//!   activations, pooling, Flatten/Reshape, a final Softmax) into glassbox's layer engine
+//!   ([`OnnxNetwork`]), so DeepSHAP, Integrated Gradients, GradientSHAP and the CAM family run
+//!   on them with exact gradients. See the `network` module for what is mapped and refused.
 //!
+//! Tree ensembles, in detail.
 //! What is mapped, and how:
 //! - branch modes `BRANCH_LEQ`, `BRANCH_LT`, `BRANCH_GTE`, `BRANCH_GT` exactly (GT/GTE by
 //!   swapping the children, a mix of strict and non-strict splits by moving strict thresholds
@@ -24,8 +30,8 @@
 //! Layout (one concept per file): [`proto`] the protobuf messages, `tensor` tensor values,
 //! `attrs` node attributes, `graph` the graph check (inputs, wrappers, unsupported ops),
 //! `nodes` tree structure and branch modes, `trees` leaf weights and outputs, `covers`,
-//! `model` the imported model, `error`. Neural-network import would add a module beside
-//! `trees` reading the same `proto` types.
+//! `model` the imported model, `error`; `network` the network importer (graph walk, constant
+//! folding, one file per concern) reading the same `proto` types.
 //!
 //! ```
 //! use glassbox_onnx::{load, Covers};
@@ -50,6 +56,7 @@ mod covers;
 pub mod error;
 mod graph;
 mod model;
+mod network;
 mod nodes;
 pub mod proto;
 mod tensor;
@@ -63,6 +70,49 @@ use prost::Message;
 pub use error::{OnnxError, Problem};
 pub use glassbox_core::{Link, TreeEnsemble};
 pub use model::{Covers, ModelKind, OnnxModel, ScoreLayout};
+pub use network::OnnxNetwork;
+
+/// A model read from an ONNX file: a tree ensemble or a neural network.
+#[derive(Clone, Debug)]
+pub enum Imported {
+    /// An ai.onnx.ml tree ensemble (see [`OnnxModel`]).
+    Trees(Box<OnnxModel>),
+    /// A neural network in glassbox's layer engine (see [`OnnxNetwork`]).
+    Network(Box<OnnxNetwork>),
+}
+
+/// Reads the ONNX file at `path` and imports its model, whichever kind it is: a graph holding
+/// an ai.onnx.ml tree operator is read as a tree ensemble ([`load`]), any other graph as a
+/// neural network. Errors as [`load`], naming the file (and the node and operator for
+/// unsupported graphs).
+pub fn read(path: impl AsRef<Path>) -> Result<Imported, OnnxError> {
+    let path = path.as_ref();
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    parse_any(&bytes, &file)
+}
+
+/// [`read`] for bytes in memory; `name` stands for the file in error messages.
+pub fn parse_any(bytes: &[u8], name: &str) -> Result<Imported, OnnxError> {
+    let file = name.to_string();
+    let model = decode(bytes, name)?;
+    let imported = if graph::holds_trees(&model) {
+        import(&model, &file).map(|m| Imported::Trees(Box::new(m)))
+    } else {
+        network::import(&model, &file).map(|n| Imported::Network(Box::new(n)))
+    };
+    imported.map_err(|problem| OnnxError::Import { file, problem })
+}
+
+fn decode(bytes: &[u8], name: &str) -> Result<proto::ModelProto, OnnxError> {
+    proto::ModelProto::decode(bytes).map_err(|source| OnnxError::Decode {
+        file: name.to_string(),
+        source,
+    })
+}
 
 /// Reads the ONNX file at `path` and imports its tree ensemble.
 ///
@@ -83,10 +133,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<OnnxModel, OnnxError> {
 /// error messages.
 pub fn parse(bytes: &[u8], name: &str) -> Result<OnnxModel, OnnxError> {
     let file = name.to_string();
-    let model = proto::ModelProto::decode(bytes).map_err(|source| OnnxError::Decode {
-        file: file.clone(),
-        source,
-    })?;
+    let model = decode(bytes, name)?;
     import(&model, &file).map_err(|problem| OnnxError::Import { file, problem })
 }
 

@@ -287,7 +287,14 @@ impl PyModel {
                 )));
             }
         };
-        let model = Model::load_with(&path, &LoadOptions { format }).map_err(Failure::from)?;
+        let model = Model::load_with(
+            &path,
+            &LoadOptions {
+                format,
+                ..LoadOptions::default()
+            },
+        )
+        .map_err(Failure::from)?;
         let origin = if model.saved().is_some() {
             Origin::Saved
         } else if model.trees().is_some() && model.image().is_none() && model.onnx().is_none() {
@@ -502,7 +509,7 @@ impl PyModel {
     /// Whether the model is a differentiable network (DeepSHAP and the gradient methods apply).
     #[getter]
     fn has_network(&self) -> bool {
-        self.model.network().is_some()
+        self.model.neural_network().is_some()
     }
 
     /// Number of trees and of nodes of a tree ensemble, else None.

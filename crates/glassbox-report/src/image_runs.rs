@@ -119,6 +119,24 @@ fn layer_line(layers: &[LayerSpec]) -> String {
             LayerSpec::GlobalAvgPool => "global average pool".into(),
             LayerSpec::Flatten => "flatten".into(),
             LayerSpec::Dense { units, .. } => format!("dense {units}"),
+            LayerSpec::Conv {
+                out_channels,
+                window,
+                ..
+            } => format!(
+                "conv {}×{} ×{out_channels}",
+                window.kernel[0], window.kernel[1]
+            ),
+            LayerSpec::MaxPool { window } => {
+                format!("max-pool {}×{}", window.kernel[0], window.kernel[1])
+            }
+            LayerSpec::AvgPool { window, .. } => {
+                format!("average pool {}×{}", window.kernel[0], window.kernel[1])
+            }
+            LayerSpec::LeakyRelu { alpha } => format!("leaky ReLU {alpha}"),
+            LayerSpec::Sigmoid => "sigmoid".into(),
+            LayerSpec::Tanh => "tanh".into(),
+            LayerSpec::ChannelAffine { .. } => "per-channel scale".into(),
         })
         .collect::<Vec<_>>()
         .join(" → ")

@@ -38,6 +38,9 @@ pub enum CnnArch {
     /// `flatten-cnn`: four Conv+ReLU blocks each followed by MaxPool2, Flatten,
     /// Dense(64)+ReLU, Dense(classes).
     FlattenCnn,
+    /// `imported`: a network read from a file (an ONNX export) with its own layers; it can be
+    /// explained but not trained here ([`cnn_specs`] refuses it).
+    Imported,
 }
 
 impl CnnArch {
@@ -46,6 +49,7 @@ impl CnnArch {
         match self {
             CnnArch::GapCnn => "gap-cnn",
             CnnArch::FlattenCnn => "flatten-cnn",
+            CnnArch::Imported => "imported",
         }
     }
 
@@ -65,6 +69,7 @@ impl CnnArch {
         match self {
             CnnArch::GapCnn => 8,
             CnnArch::FlattenCnn => 16,
+            CnnArch::Imported => 1,
         }
     }
 }
@@ -82,6 +87,12 @@ pub fn cnn_specs(
     input_shape: [usize; 3],
     n_classes: usize,
 ) -> Result<Vec<LayerSpec>, ModelError> {
+    if arch == CnnArch::Imported {
+        return Err(ModelError::InvalidArgument(
+            "an imported network brings its own layers; glassbox trains gap-cnn or flatten-cnn"
+                .into(),
+        ));
+    }
     let [c, h, w] = input_shape;
     let min = arch.min_side();
     if c == 0 || h < min || w < min || n_classes == 0 {
@@ -117,6 +128,7 @@ pub fn cnn_specs(
                 units: n_classes,
             });
         }
+        CnnArch::Imported => unreachable!("refused above"),
         CnnArch::FlattenCnn => {
             s.push(pool);
             s.push(LayerSpec::Flatten);
@@ -220,6 +232,24 @@ impl Cnn {
             },
             history: Vec::new(),
         })
+    }
+
+    /// A network read from a file (an ONNX export): `net` maps images (C, H, W) to one score
+    /// per class of `class_names` (logits; the softmax is applied by [`Cnn::predict_proba`]).
+    /// Its architecture is [`CnnArch::Imported`]; conv layers are named `conv1`, `conv2`, … in
+    /// forward order like the built-in ones. Errors (a message) when the input is not
+    /// (channels, height, width) or the output is not one score per class.
+    pub fn imported(net: Sequential<f32>, class_names: Vec<String>) -> Result<Cnn, String> {
+        Cnn::from_parts(
+            net,
+            CnnArch::Imported,
+            class_names,
+            CnnParams {
+                arch: CnnArch::Imported,
+                ..CnnParams::default()
+            },
+            Vec::new(),
+        )
     }
 
     /// The architecture.
@@ -393,7 +423,7 @@ impl Cnn {
         let mut out = Vec::new();
         for (i, spec) in self.net.specs().iter().enumerate() {
             match spec {
-                LayerSpec::Conv2d { .. } => {
+                LayerSpec::Conv2d { .. } | LayerSpec::Conv { .. } => {
                     nc += 1;
                     out.push((format!("conv{nc}"), i));
                 }
@@ -412,8 +442,8 @@ impl Cnn {
         let specs = self.net.specs();
         let mut out = Vec::new();
         for (i, spec) in specs.iter().enumerate() {
-            if let LayerSpec::Conv2d { .. } = spec {
-                let t = if specs.get(i + 1) == Some(&LayerSpec::Relu) {
+            if spec.is_conv() {
+                let t = if specs.get(i + 1).is_some_and(LayerSpec::is_activation) {
                     i + 2
                 } else {
                     i + 1

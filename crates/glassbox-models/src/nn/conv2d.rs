@@ -1,43 +1,64 @@
-//! [`Conv2d`]: 2-D convolution (cross-correlation, as in PyTorch and Keras) with stride 1 and
-//! "same" zero padding, computed per image as im2col followed by one matrix product.
+//! [`Conv2d`]: 2-D convolution (cross-correlation, as in PyTorch and Keras) over any
+//! [`Window2d`] (kernel, stride, padding, dilation; group 1), computed per image as im2col
+//! followed by one matrix product. Glassbox's own CNNs use the stride-1 "same" form
+//! ([`LayerSpec::Conv2d`]); imported networks any form ([`LayerSpec::Conv`]).
 
 use glassbox_core::rng::Rng;
 use rayon::prelude::*;
 
 use super::matmul::{MatRef, matmul, matmul_strided};
-use super::{Layer, LayerSpec, Param, Scalar, Tensor};
+use super::{Layer, LayerSpec, Param, Scalar, Tensor, Window2d};
 
-/// 2-D convolution over (N, C_in, H, W) giving (N, C_out, H, W): stride 1, "same" zero padding
-/// (Keras' rule: `(k - 1) / 2` rows/columns before, the rest after, so even kernels pad one
-/// more at the bottom and right), weight (C_out, C_in, k, k) as in PyTorch's `nn.Conv2d`,
-/// bias (C_out,).
+/// 2-D convolution over (N, C_in, H, W) giving (N, C_out, H', W') with (H', W') from
+/// [`Window2d::output_size`]; weight (C_out, C_in, kh, kw) as in PyTorch's `nn.Conv2d`, bias
+/// (C_out,). Zero padding.
 ///
-/// Per image, the input is unfolded into a (C_in·k·k, H·W) column matrix (im2col) and the output
-/// is `W (C_out, C_in·k·k) × cols + b`, computed over tiles of output rows so that each block of
-/// `cols` is still in cache when it is multiplied. Images are processed in parallel with rayon; each
-/// image's arithmetic is the same whatever the thread count, and the per-image parameter
-/// gradients are summed in image order, so results never depend on the number of threads.
+/// Per image, the input is unfolded into a (C_in·kh·kw, H'·W') column matrix (im2col) and the
+/// output is `W (C_out, C_in·kh·kw) × cols + b`, computed over tiles of output rows so that each
+/// block of `cols` is still in cache when it is multiplied. Images are processed in parallel with
+/// rayon; each image's arithmetic is the same whatever the thread count, and the per-image
+/// parameter gradients are summed in image order, so results never depend on the number of
+/// threads.
 #[derive(Clone, Debug)]
 pub struct Conv2d<T> {
     in_channels: usize,
     out_channels: usize,
-    kernel: usize,
+    window: Window2d,
+    /// Built from the stride-1 "same" spec ([`LayerSpec::Conv2d`]), which [`Layer::spec`]
+    /// then returns.
+    same: bool,
     weight: Param<T>,
     bias: Param<T>,
 }
 
 impl<T: Scalar> Conv2d<T> {
-    /// A layer with all-zero weights and biases. Panics if `kernel == 0`.
+    /// A stride-1 "same" layer ([`Window2d::same`], Keras' rule) with all-zero weights and
+    /// biases. Panics if `kernel == 0`.
     pub fn zeros(in_channels: usize, out_channels: usize, kernel: usize) -> Self {
         assert!(kernel > 0, "convolution kernel size must be >= 1");
-        let k = in_channels * kernel * kernel;
+        let mut layer = Self::zeros_window(in_channels, out_channels, Window2d::same(kernel));
+        layer.same = true;
+        layer
+    }
+
+    /// A layer over `window` with all-zero weights and biases. Panics on a window that fails
+    /// [`Window2d::check`] (validated before by [`super::Sequential::from_specs`]).
+    pub fn zeros_window(in_channels: usize, out_channels: usize, window: Window2d) -> Self {
+        window.check().expect("a valid convolution window");
+        let k = in_channels * window.kernel[0] * window.kernel[1];
         Conv2d {
             in_channels,
             out_channels,
-            kernel,
+            window,
+            same: false,
             weight: Param {
                 name: "weight",
-                shape: vec![out_channels, in_channels, kernel, kernel],
+                shape: vec![
+                    out_channels,
+                    in_channels,
+                    window.kernel[0],
+                    window.kernel[1],
+                ],
                 data: vec![T::ZERO; out_channels * k],
             },
             bias: Param {
@@ -49,7 +70,8 @@ impl<T: Scalar> Conv2d<T> {
     }
 
     /// Glorot (Xavier) uniform weights, `U(-a, a)` with `a = sqrt(6 / (fan_in + fan_out))`,
-    /// `fan_in = C_in·k·k`, `fan_out = C_out·k·k` (Keras' default for `Conv2D`), zero biases.
+    /// `fan_in = C_in·k·k`, `fan_out = C_out·k·k` (Keras' default for `Conv2D`), zero biases;
+    /// stride-1 "same" geometry.
     pub fn glorot_uniform(
         in_channels: usize,
         out_channels: usize,
@@ -57,15 +79,36 @@ impl<T: Scalar> Conv2d<T> {
         rng: &mut Rng,
     ) -> Self {
         let mut layer = Self::zeros(in_channels, out_channels, kernel);
-        let kk = kernel * kernel;
-        let a = (6.0 / ((in_channels + out_channels) * kk) as f64).sqrt();
-        for w in &mut layer.weight.data {
-            *w = T::from_f64(rng.uniform(-a, a));
-        }
+        layer.init_glorot(rng);
         layer
     }
 
-    /// The weight, (C_out, C_in, k, k), row-major.
+    /// [`Conv2d::glorot_uniform`] over any `window` (fans `C·kh·kw`).
+    pub fn glorot_uniform_window(
+        in_channels: usize,
+        out_channels: usize,
+        window: Window2d,
+        rng: &mut Rng,
+    ) -> Self {
+        let mut layer = Self::zeros_window(in_channels, out_channels, window);
+        layer.init_glorot(rng);
+        layer
+    }
+
+    fn init_glorot(&mut self, rng: &mut Rng) {
+        let kk = self.window.kernel[0] * self.window.kernel[1];
+        let a = (6.0 / ((self.in_channels + self.out_channels) * kk) as f64).sqrt();
+        for w in &mut self.weight.data {
+            *w = T::from_f64(rng.uniform(-a, a));
+        }
+    }
+
+    /// The window.
+    pub fn window(&self) -> Window2d {
+        self.window
+    }
+
+    /// The weight, (C_out, C_in, kh, kw), row-major.
     pub fn weight(&self) -> &[T] {
         &self.weight.data
     }
@@ -75,23 +118,35 @@ impl<T: Scalar> Conv2d<T> {
         &self.bias.data
     }
 
-    /// Rows of the im2col matrix: C_in·k·k.
+    /// Rows of the im2col matrix: C_in·kh·kw.
     fn col_rows(&self) -> usize {
-        self.in_channels * self.kernel * self.kernel
+        self.in_channels * self.window.kernel[0] * self.window.kernel[1]
     }
 
-    /// Padding before (top/left) in Keras' "same" rule.
-    fn pad(&self) -> usize {
-        (self.kernel - 1) / 2
-    }
-
-    fn dims(&self, x: &Tensor<T>) -> (usize, usize, usize) {
+    /// (N, H, W, H', W') of input `x`.
+    fn dims(&self, x: &Tensor<T>) -> (usize, usize, usize, usize, usize) {
         let s = x.shape();
         assert!(
             s.len() == 4 && s[1] == self.in_channels,
             "conv2d input shape {s:?}"
         );
-        (s[0], s[2], s[3])
+        let (oh, ow) = self
+            .window
+            .output_size(s[2], s[3])
+            .expect("input shape checked by output_shape");
+        (s[0], s[2], s[3], oh, ow)
+    }
+
+    /// The im2col geometry of one image.
+    fn geometry(&self, h: usize, w: usize, oh: usize, ow: usize) -> Cols {
+        Cols {
+            c_in: self.in_channels,
+            h,
+            w,
+            ow,
+            oh,
+            window: self.window,
+        }
     }
 
     /// Adds the weight and bias gradients to `grads` and, when `dx` is given (N·C_in·H·W
@@ -103,8 +158,9 @@ impl<T: Scalar> Conv2d<T> {
         grads: &mut [Vec<T>],
         dx: Option<&mut Vec<T>>,
     ) {
-        let (n, h, w) = self.dims(x);
-        let hw = h * w;
+        let (n, h, w, oh, ow) = self.dims(x);
+        let (hw, ohw) = (h * w, oh * ow);
+        let g = self.geometry(h, w, oh, ow);
         let (ci, co, kr) = (self.in_channels, self.out_channels, self.col_rows());
         // Per-image weight gradients, summed below in image order (deterministic).
         let mut gw = vec![T::ZERO; n * co * kr];
@@ -114,21 +170,21 @@ impl<T: Scalar> Conv2d<T> {
                 if let Some(d) = dxi.as_deref_mut() {
                     d.fill(T::ZERO);
                 }
-                for (y0, y1) in self.tiles(h, w) {
-                    let nc = (y1 - y0) * w;
-                    let dy_tile = MatRef::new(&dyi[y0 * w..], co, nc, hw, 1);
-                    im2col(xi, cols, ci, h, w, self.kernel, self.pad(), y0, y1);
+                for (y0, y1) in self.tiles(oh, ow) {
+                    let nc = (y1 - y0) * ow;
+                    let dy_tile = MatRef::new(&dyi[y0 * ow..], co, nc, ohw, 1);
+                    g.im2col(xi, cols, y0, y1);
                     // dW (C_out, K) += dy (C_out, tile) × colsᵀ (tile, K)
                     matmul(gwi, true, dy_tile, MatRef::row_major(cols, kr, nc).t());
                     if let Some(d) = dxi.as_deref_mut() {
-                        self.tile_input_grad(dy_tile, cols, d, h, w, y0, y1);
+                        self.tile_input_grad(dy_tile, cols, d, &g, y0, y1);
                     }
                 }
             };
         match dx {
             Some(dx) => dx
                 .par_chunks_mut(ci * hw)
-                .zip(dy.data().par_chunks(co * hw))
+                .zip(dy.data().par_chunks(co * ohw))
                 .zip(x.data().par_chunks(ci * hw))
                 .zip(gw.par_chunks_mut(co * kr))
                 .for_each_init(Vec::new, |cols, (((dxi, dyi), xi), gwi)| {
@@ -136,7 +192,7 @@ impl<T: Scalar> Conv2d<T> {
                 }),
             None => dy
                 .data()
-                .par_chunks(co * hw)
+                .par_chunks(co * ohw)
                 .zip(x.data().par_chunks(ci * hw))
                 .zip(gw.par_chunks_mut(co * kr))
                 .for_each_init(Vec::new, |cols, ((dyi, xi), gwi)| {
@@ -149,38 +205,43 @@ impl<T: Scalar> Conv2d<T> {
                 *g += v;
             }
         }
-        for dyi in dy.data().chunks_exact(co * hw) {
-            for (g, row) in g_b[0].iter_mut().zip(dyi.chunks_exact(hw)) {
+        for dyi in dy.data().chunks_exact(co * ohw) {
+            for (g, row) in g_b[0].iter_mut().zip(dyi.chunks_exact(ohw)) {
                 *g += row.iter().copied().sum::<T>();
             }
         }
     }
 
-    /// Input gradient of one image from its output gradient `dy` (C_out, H·W) into `dx`
+    /// Input gradient of one image from its output gradient `dy` (C_out, H'·W') into `dx`
     /// (C_in, H, W), tile by tile; `dcols` is scratch.
-    fn image_input_grad(&self, dy: &[T], h: usize, w: usize, dcols: &mut Vec<T>, dx: &mut [T]) {
+    fn image_input_grad(&self, dy: &[T], g: &Cols, dcols: &mut Vec<T>, dx: &mut [T]) {
         dx.fill(T::ZERO);
-        for (y0, y1) in self.tiles(h, w) {
-            let dy_tile = MatRef::new(&dy[y0 * w..], self.out_channels, (y1 - y0) * w, h * w, 1);
-            self.tile_input_grad(dy_tile, dcols, dx, h, w, y0, y1);
+        let ohw = g.oh * g.ow;
+        for (y0, y1) in self.tiles(g.oh, g.ow) {
+            let dy_tile = MatRef::new(
+                &dy[y0 * g.ow..],
+                self.out_channels,
+                (y1 - y0) * g.ow,
+                ohw,
+                1,
+            );
+            self.tile_input_grad(dy_tile, dcols, dx, g, y0, y1);
         }
     }
 
     /// Adds the input gradient from output rows `y0..y1` (their gradient `dy_tile`,
-    /// (C_out, (y1 - y0)·W)) to `dx` (C_in, H, W); `dcols` is scratch.
-    #[allow(clippy::too_many_arguments)]
+    /// (C_out, (y1 - y0)·W')) to `dx` (C_in, H, W); `dcols` is scratch.
     fn tile_input_grad(
         &self,
         dy_tile: MatRef<'_, T>,
         dcols: &mut Vec<T>,
         dx: &mut [T],
-        h: usize,
-        w: usize,
+        g: &Cols,
         y0: usize,
         y1: usize,
     ) {
         let kr = self.col_rows();
-        let nc = (y1 - y0) * w;
+        let nc = (y1 - y0) * g.ow;
         dcols.resize(kr * nc, T::ZERO);
         // dcols (K, tile) = Wᵀ (K, C_out) × dy (C_out, tile)
         matmul(
@@ -189,107 +250,112 @@ impl<T: Scalar> Conv2d<T> {
             MatRef::row_major(&self.weight.data, self.out_channels, kr).t(),
             dy_tile,
         );
-        col2im_add(
-            dcols,
-            dx,
-            self.in_channels,
-            h,
-            w,
-            self.kernel,
-            self.pad(),
-            y0,
-            y1,
-        );
+        g.col2im_add(dcols, dx, y0, y1);
     }
 
-    /// Splits the output rows into tiles `(y0, y1)` whose im2col block (C_in·k·k rows,
-    /// (y1 - y0)·W columns) holds about `TILE_VALUES` values, so that it stays in the L2 cache
+    /// Splits the output rows into tiles `(y0, y1)` whose im2col block (C_in·kh·kw rows,
+    /// (y1 - y0)·W' columns) holds about `TILE_VALUES` values, so that it stays in the L2 cache
     /// between being written and being multiplied (at least one row per tile).
-    fn tiles(&self, h: usize, w: usize) -> impl Iterator<Item = (usize, usize)> {
-        let rows = (TILE_VALUES / (self.col_rows() * w)).clamp(1, h.max(1));
-        (0..h).step_by(rows).map(move |y0| (y0, (y0 + rows).min(h)))
+    fn tiles(&self, oh: usize, ow: usize) -> impl Iterator<Item = (usize, usize)> {
+        let rows = (TILE_VALUES / (self.col_rows() * ow)).clamp(1, oh.max(1));
+        (0..oh)
+            .step_by(rows)
+            .map(move |y0| (y0, (y0 + rows).min(oh)))
     }
 }
 
 /// Target size of one im2col tile in values (128 Ki `f32` = 512 KiB, half a Zen 4 L2).
 const TILE_VALUES: usize = 128 * 1024;
 
-/// Unfolds output rows `y0..y1` of one image `x` (C, H, W) into `cols`
-/// (C·k·k, (y1 - y0)·W): row `(c·k + i)·k + j` holds `x[c, y + i - pad, x + j - pad]` for every
-/// output pixel (y, x) with `y0 <= y < y1`, zero outside the image.
-#[allow(clippy::too_many_arguments)]
-fn im2col<T: Scalar>(
-    x: &[T],
-    cols: &mut Vec<T>,
+/// The im2col geometry of one image: input (C_in, H, W), output (H', W'), the window.
+struct Cols {
     c_in: usize,
     h: usize,
     w: usize,
-    k: usize,
-    pad: usize,
-    y0: usize,
-    y1: usize,
-) {
-    let hw = h * w;
-    let nc = (y1 - y0) * w;
-    cols.resize(c_in * k * k * nc, T::ZERO);
-    for c in 0..c_in {
-        let plane = &x[c * hw..(c + 1) * hw];
-        for i in 0..k {
-            for j in 0..k {
-                let row = &mut cols[((c * k + i) * k + j) * nc..][..nc];
-                // Output column x reads input column x + j - pad: valid for x in [x0, x1).
-                let x0 = pad.saturating_sub(j);
-                let x1 = (w + pad).saturating_sub(j).min(w);
-                for (dy, out) in row.chunks_exact_mut(w).enumerate() {
-                    let sy = y0 + dy + i;
-                    if sy < pad || sy - pad >= h || x0 >= x1 {
-                        out.fill(T::ZERO);
-                        continue;
+    oh: usize,
+    ow: usize,
+    window: Window2d,
+}
+
+impl Cols {
+    /// For kernel tap (i, j): the input row read by output row `oy` (`None`: padding), and
+    /// the output columns `[x0, x1)` that read inside the input, with the input column of
+    /// output column `ox` being `ox·sw + j·dw − pad_left`.
+    fn tap(&self, i: usize, j: usize, oy: usize) -> (Option<usize>, usize, usize) {
+        let win = &self.window;
+        let sy = oy * win.stride[0] + i * win.dilation[0];
+        let row = (sy >= win.pads[0] && sy - win.pads[0] < self.h).then(|| sy - win.pads[0]);
+        let (x0, x1) = win.valid_outputs(1, j, self.w, self.ow);
+        (row, x0, x1)
+    }
+
+    /// Unfolds output rows `y0..y1` of one image `x` (C, H, W) into `cols`
+    /// (C·kh·kw, (y1 - y0)·W'): row `(c·kh + i)·kw + j` holds the input pixel that kernel tap
+    /// (i, j) reads for every output pixel of those rows, zero where it reads padding.
+    fn im2col<T: Scalar>(&self, x: &[T], cols: &mut Vec<T>, y0: usize, y1: usize) {
+        let (hw, ow) = (self.h * self.w, self.ow);
+        let [kh, kw] = self.window.kernel;
+        let (sw, dw, pl) = (
+            self.window.stride[1],
+            self.window.dilation[1],
+            self.window.pads[1],
+        );
+        let nc = (y1 - y0) * ow;
+        cols.resize(self.c_in * kh * kw * nc, T::ZERO);
+        for c in 0..self.c_in {
+            let plane = &x[c * hw..(c + 1) * hw];
+            for i in 0..kh {
+                for j in 0..kw {
+                    let row = &mut cols[((c * kh + i) * kw + j) * nc..][..nc];
+                    for (dy, out) in row.chunks_exact_mut(ow).enumerate() {
+                        let (src_row, x0, x1) = self.tap(i, j, y0 + dy);
+                        let Some(sr) = src_row.filter(|_| x0 < x1) else {
+                            out.fill(T::ZERO);
+                            continue;
+                        };
+                        let src = &plane[sr * self.w..][..self.w];
+                        out[..x0].fill(T::ZERO);
+                        out[x1..].fill(T::ZERO);
+                        let first = x0 * sw + j * dw - pl;
+                        if sw == 1 {
+                            out[x0..x1].copy_from_slice(&src[first..first + (x1 - x0)]);
+                        } else {
+                            for (k, o) in out[x0..x1].iter_mut().enumerate() {
+                                *o = src[first + k * sw];
+                            }
+                        }
                     }
-                    let src = &plane[(sy - pad) * w..][..w];
-                    out[..x0].fill(T::ZERO);
-                    out[x1..].fill(T::ZERO);
-                    out[x0..x1].copy_from_slice(&src[x0 + j - pad..x1 + j - pad]);
                 }
             }
         }
     }
-}
 
-/// The adjoint of [`im2col`] for output rows `y0..y1`: adds every entry of `cols`
-/// (C·k·k, (y1 - y0)·W) to the input pixel it was read from, in `dx` (C, H, W).
-#[allow(clippy::too_many_arguments)]
-fn col2im_add<T: Scalar>(
-    cols: &[T],
-    dx: &mut [T],
-    c_in: usize,
-    h: usize,
-    w: usize,
-    k: usize,
-    pad: usize,
-    y0: usize,
-    y1: usize,
-) {
-    let hw = h * w;
-    let nc = (y1 - y0) * w;
-    for c in 0..c_in {
-        let plane = &mut dx[c * hw..(c + 1) * hw];
-        for i in 0..k {
-            for j in 0..k {
-                let row = &cols[((c * k + i) * k + j) * nc..][..nc];
-                let x0 = pad.saturating_sub(j);
-                let x1 = (w + pad).saturating_sub(j).min(w);
-                if x0 >= x1 {
-                    continue;
-                }
-                for (dy, src) in row.chunks_exact(w).enumerate() {
-                    let sy = y0 + dy + i;
-                    if sy < pad || sy - pad >= h {
-                        continue;
-                    }
-                    let dst = &mut plane[(sy - pad) * w..][..w];
-                    for (d, &s) in dst[x0 + j - pad..x1 + j - pad].iter_mut().zip(&src[x0..x1]) {
-                        *d += s;
+    /// The adjoint of [`Cols::im2col`] for output rows `y0..y1`: adds every entry of `cols`
+    /// (C·kh·kw, (y1 - y0)·W') to the input pixel it was read from, in `dx` (C, H, W).
+    fn col2im_add<T: Scalar>(&self, cols: &[T], dx: &mut [T], y0: usize, y1: usize) {
+        let (hw, ow) = (self.h * self.w, self.ow);
+        let [kh, kw] = self.window.kernel;
+        let (sw, dw, pl) = (
+            self.window.stride[1],
+            self.window.dilation[1],
+            self.window.pads[1],
+        );
+        let nc = (y1 - y0) * ow;
+        for c in 0..self.c_in {
+            let plane = &mut dx[c * hw..(c + 1) * hw];
+            for i in 0..kh {
+                for j in 0..kw {
+                    let row = &cols[((c * kh + i) * kw + j) * nc..][..nc];
+                    for (dy, src) in row.chunks_exact(ow).enumerate() {
+                        let (dst_row, x0, x1) = self.tap(i, j, y0 + dy);
+                        let Some(dr) = dst_row.filter(|_| x0 < x1) else {
+                            continue;
+                        };
+                        let dst = &mut plane[dr * self.w..][..self.w];
+                        let first = x0 * sw + j * dw - pl;
+                        for (k, &v) in src[x0..x1].iter().enumerate() {
+                            dst[first + k * sw] += v;
+                        }
                     }
                 }
             }
@@ -299,17 +365,26 @@ fn col2im_add<T: Scalar>(
 
 impl<T: Scalar> Layer<T> for Conv2d<T> {
     fn spec(&self) -> LayerSpec {
-        LayerSpec::Conv2d {
-            in_channels: self.in_channels,
-            out_channels: self.out_channels,
-            kernel_size: self.kernel,
+        if self.same {
+            LayerSpec::Conv2d {
+                in_channels: self.in_channels,
+                out_channels: self.out_channels,
+                kernel_size: self.window.kernel[0],
+            }
+        } else {
+            LayerSpec::Conv {
+                in_channels: self.in_channels,
+                out_channels: self.out_channels,
+                window: self.window,
+            }
         }
     }
 
     fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
         match input {
             [c, h, w] if *c == self.in_channels && *h > 0 && *w > 0 => {
-                Ok(vec![self.out_channels, *h, *w])
+                let (oh, ow) = self.window.output_size(*h, *w)?;
+                Ok(vec![self.out_channels, oh, ow])
             }
             _ => Err(format!(
                 "conv2d expects (channels, height, width) = ({}, H, W) per sample, got shape \
@@ -328,40 +403,31 @@ impl<T: Scalar> Layer<T> for Conv2d<T> {
     }
 
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
-        let (n, h, w) = self.dims(x);
-        let hw = h * w;
+        let (n, h, w, oh, ow) = self.dims(x);
+        let (hw, ohw) = (h * w, oh * ow);
+        let g = self.geometry(h, w, oh, ow);
         let (co, kr) = (self.out_channels, self.col_rows());
-        let mut y = vec![T::ZERO; n * co * hw];
-        y.par_chunks_mut(co * hw)
+        let mut y = vec![T::ZERO; n * co * ohw];
+        y.par_chunks_mut(co * ohw)
             .zip(x.data().par_chunks(self.in_channels * hw))
             .for_each_init(Vec::new, |cols, (yi, xi)| {
-                for (row, &b) in yi.chunks_exact_mut(hw).zip(&self.bias.data) {
+                for (row, &b) in yi.chunks_exact_mut(ohw).zip(&self.bias.data) {
                     row.fill(b);
                 }
-                for (y0, y1) in self.tiles(h, w) {
-                    let nc = (y1 - y0) * w;
-                    im2col(
-                        xi,
-                        cols,
-                        self.in_channels,
-                        h,
-                        w,
-                        self.kernel,
-                        self.pad(),
-                        y0,
-                        y1,
-                    );
+                for (y0, y1) in self.tiles(oh, ow) {
+                    let nc = (y1 - y0) * ow;
+                    g.im2col(xi, cols, y0, y1);
                     // y (C_out, tile) += W (C_out, K) × cols (K, tile)
                     matmul_strided(
-                        &mut yi[y0 * w..],
-                        hw,
+                        &mut yi[y0 * ow..],
+                        ohw,
                         true,
                         MatRef::row_major(&self.weight.data, co, kr),
                         MatRef::row_major(cols, kr, nc),
                     );
                 }
             });
-        Tensor::new(vec![n, co, h, w], y).expect("conv2d output size")
+        Tensor::new(vec![n, co, oh, ow], y).expect("conv2d output size")
     }
 
     fn backward(
@@ -371,16 +437,17 @@ impl<T: Scalar> Layer<T> for Conv2d<T> {
         dy: &Tensor<T>,
         param_grads: Option<&mut [Vec<T>]>,
     ) -> Tensor<T> {
-        let (n, h, w) = self.dims(x);
-        let hw = h * w;
+        let (n, h, w, oh, ow) = self.dims(x);
+        let (hw, ohw) = (h * w, oh * ow);
         let (ci, co) = (self.in_channels, self.out_channels);
         let mut dx = vec![T::ZERO; n * ci * hw];
         match param_grads {
             None => {
+                let g = self.geometry(h, w, oh, ow);
                 dx.par_chunks_mut(ci * hw)
-                    .zip(dy.data().par_chunks(co * hw))
+                    .zip(dy.data().par_chunks(co * ohw))
                     .for_each_init(Vec::new, |dcols, (dxi, dyi)| {
-                        self.image_input_grad(dyi, h, w, dcols, dxi);
+                        self.image_input_grad(dyi, &g, dcols, dxi);
                     });
             }
             Some(grads) => self.param_grads(x, dy, grads, Some(&mut dx)),

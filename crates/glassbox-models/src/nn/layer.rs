@@ -5,7 +5,7 @@ use std::fmt::Debug;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Scalar, Tensor};
+use super::{Scalar, Tensor, Window2d};
 
 /// A trainable parameter tensor of a layer (a weight matrix, a bias vector).
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +22,7 @@ pub struct Param<T> {
 /// The architecture of one layer, as stored in the architecture JSON (`{"type": "dense", ...}`).
 ///
 /// Per-sample shapes below exclude the batch axis; images are (channels, height, width).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LayerSpec {
     /// Fully connected: input (inputs,), output (units,); weight (units, inputs), bias (units,).
@@ -54,9 +54,64 @@ pub enum LayerSpec {
     GlobalAvgPool,
     /// Row-major flattening: any shape to (product,).
     Flatten,
+    /// 2-D convolution over any window (group 1): input (in_channels, H, W), output
+    /// (out_channels, H', W') with (H', W') from [`Window2d::output_size`]; weight
+    /// (out_channels, in_channels, kh, kw), bias (out_channels,). Zero padding.
+    Conv {
+        /// Input channels.
+        in_channels: usize,
+        /// Output channels.
+        out_channels: usize,
+        /// Kernel, stride, padding, dilation.
+        window: Window2d,
+    },
+    /// Max pooling over any window: (C, H, W) to (C, H', W'); padded positions never win.
+    MaxPool {
+        /// Kernel, stride, padding, dilation.
+        window: Window2d,
+    },
+    /// Average pooling over any window (dilation 1): (C, H, W) to (C, H', W'); the divisor is
+    /// kh·kw with `count_include_pad`, else the number of window positions inside the input
+    /// (ONNX's AveragePool, PyTorch's `count_include_pad`).
+    AvgPool {
+        /// Kernel, stride, padding (dilation must be 1).
+        window: Window2d,
+        /// Whether padded positions count in the divisor.
+        count_include_pad: bool,
+    },
+    /// Elementwise `x` for `x > 0`, else `alpha · x`; any shape.
+    LeakyRelu {
+        /// Slope for `x <= 0`.
+        alpha: f64,
+    },
+    /// Elementwise logistic sigmoid `1 / (1 + e^(-x))`; any shape.
+    Sigmoid,
+    /// Elementwise hyperbolic tangent; any shape.
+    Tanh,
+    /// Per-channel affine map `y = weight[c] · x + bias[c]` over (C,) or (C, H, W) (axis 0 of
+    /// the per-sample shape is the channel); weight (C,), bias (C,). A BatchNormalization that
+    /// cannot be folded into the layer before it, or an image network's input normalisation.
+    ChannelAffine {
+        /// Channels C.
+        channels: usize,
+    },
 }
 
 impl LayerSpec {
+    /// Whether the layer is a convolution (either form).
+    pub fn is_conv(&self) -> bool {
+        matches!(self, LayerSpec::Conv2d { .. } | LayerSpec::Conv { .. })
+    }
+
+    /// Whether the layer is an elementwise activation (what a conv layer's feature maps are
+    /// read after).
+    pub fn is_activation(&self) -> bool {
+        matches!(
+            self,
+            LayerSpec::Relu | LayerSpec::LeakyRelu { .. } | LayerSpec::Sigmoid | LayerSpec::Tanh
+        )
+    }
+
     /// A short lowercase name for layer names and messages (`dense`, `relu`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -66,6 +121,13 @@ impl LayerSpec {
             LayerSpec::MaxPool2d { .. } => "max_pool2d",
             LayerSpec::GlobalAvgPool => "global_avg_pool",
             LayerSpec::Flatten => "flatten",
+            LayerSpec::Conv { .. } => "conv",
+            LayerSpec::MaxPool { .. } => "max_pool",
+            LayerSpec::AvgPool { .. } => "avg_pool",
+            LayerSpec::LeakyRelu { .. } => "leaky_relu",
+            LayerSpec::Sigmoid => "sigmoid",
+            LayerSpec::Tanh => "tanh",
+            LayerSpec::ChannelAffine { .. } => "channel_affine",
         }
     }
 }

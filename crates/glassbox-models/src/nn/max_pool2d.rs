@@ -1,22 +1,28 @@
-//! [`MaxPool2d`]: non-overlapping max pooling, with its gradient and the DeepLIFT two-step rule.
+//! [`MaxPool2d`]: max pooling over any [`Window2d`], with its gradient and the DeepLIFT
+//! two-step rule. Glassbox's own CNNs use non-overlapping `size × size` windows
+//! ([`LayerSpec::MaxPool2d`], a fast path); imported networks any window ([`LayerSpec::MaxPool`]).
 
 use rayon::prelude::*;
 
-use super::{Layer, LayerSpec, Param, Scalar, Tensor};
+use super::{Layer, LayerSpec, Param, Scalar, Tensor, Window2d};
 
-/// Max pooling over non-overlapping `size × size` windows with stride `size`, (N, C, H, W) to
-/// (N, C, ⌊H/size⌋, ⌊W/size⌋): rows and columns left over at the bottom and right are dropped,
-/// like Keras' `MaxPooling2D(padding="valid")` and PyTorch's `MaxPool2d` (floor mode).
+/// Max pooling, (N, C, H, W) to (N, C, H', W'). The legacy form pools non-overlapping
+/// `size × size` windows with stride `size`, (H', W') = (⌊H/size⌋, ⌊W/size⌋): rows and columns
+/// left over at the bottom and right are dropped, like Keras' `MaxPooling2D(padding="valid")`
+/// and PyTorch's `MaxPool2d` (floor mode). The general form takes any [`Window2d`]; padded
+/// positions never win (as −∞).
 ///
 /// Gradient: the whole output gradient goes to the first maximal input of each window in
-/// row-major order (PyTorch's tie rule); dropped rows and columns get 0.
+/// row-major order (PyTorch's tie rule), added up where windows overlap; inputs no window
+/// reads get 0.
 ///
 /// DeepLIFT: the two-step ("max") rule for pairs, as shap's DeepExplainer applies it to
 /// `MaxPool` (it extends the treatment of max operations in Shrikumar et al. 2017 to a
 /// reference whose argmax differs from the input's). With `y = max(x)`, `yr = max(r)` over a window and
 /// `c = max(y, yr)`, the difference `y - yr` is split as `(c - yr) + (y - c)`: the first step
 /// (the input rising to `c`) is credited to the input's argmax, the second (the reference's
-/// winner falling back to `y`, ≤ 0) to the reference's argmax. Each credited input `i` gets
+/// winner falling back to `y`, ≤ 0) to the reference's argmax (credits add up where windows
+/// overlap). Each credited input `i` gets
 /// multiplier `credit_i / (x_i - r_i)`, and 0 where `x_i == r_i` (its credit is then exactly
 /// 0). Hence `Σ m_x (x - r) = Σ m_y (y - yr)` per window to rounding (summation to delta),
 /// which the gradient rule (the deeplift library's default `MaxPoolDeepLiftMode.gradient`)
@@ -24,23 +30,90 @@ use super::{Layer, LayerSpec, Param, Scalar, Tensor};
 #[derive(Clone, Copy, Debug)]
 pub struct MaxPool2d {
     size: usize,
+    window: Window2d,
+    /// Built from [`LayerSpec::MaxPool2d`] (non-overlapping `size × size`).
+    legacy: bool,
 }
 
 impl MaxPool2d {
     /// Pooling with `size × size` windows and stride `size`. Panics if `size == 0`.
     pub fn new(size: usize) -> Self {
         assert!(size > 0, "pool size must be >= 1");
-        MaxPool2d { size }
+        MaxPool2d {
+            size,
+            window: Window2d::tiling(size),
+            legacy: true,
+        }
     }
 
-    /// Window side and stride.
+    /// Pooling over any `window`. Panics on a window that fails [`Window2d::check`]
+    /// (validated before by [`super::Sequential::from_specs`]).
+    pub fn with_window(window: Window2d) -> Self {
+        window.check().expect("a valid pooling window");
+        MaxPool2d {
+            size: window.kernel[0],
+            window,
+            legacy: false,
+        }
+    }
+
+    /// Window side and stride of the non-overlapping form (the kernel height otherwise).
     pub fn size(&self) -> usize {
         self.size
     }
 
+    /// The window.
+    pub fn window(&self) -> Window2d {
+        self.window
+    }
+
+    /// Whether the window tiles the image (the fast path).
+    fn tiles(&self) -> bool {
+        self.window == Window2d::tiling(self.size)
+    }
+
     fn dims(&self, x: &[usize]) -> (usize, usize, usize, usize, usize, usize) {
         assert!(x.len() == 4, "max_pool2d input shape {x:?}");
-        (x[0], x[1], x[2], x[3], x[2] / self.size, x[3] / self.size)
+        let (oh, ow) = self
+            .window
+            .output_size(x[2], x[3])
+            .expect("input shape checked by output_shape");
+        (x[0], x[1], x[2], x[3], oh, ow)
+    }
+
+    /// Flat index (within the plane, (h, w)) of the first maximum of window (oy, ox) among
+    /// the positions inside the image; `None` if the window lies in the padding alone.
+    fn argmax_any<T: Scalar>(
+        &self,
+        plane: &[T],
+        (h, w): (usize, usize),
+        oy: usize,
+        ox: usize,
+    ) -> Option<usize> {
+        if self.tiles() {
+            return Some(self.argmax(plane, w, oy, ox));
+        }
+        let win = &self.window;
+        let mut best: Option<usize> = None;
+        for i in 0..win.kernel[0] {
+            let sy = oy * win.stride[0] + i * win.dilation[0];
+            if sy < win.pads[0] || sy - win.pads[0] >= h {
+                continue;
+            }
+            let row = (sy - win.pads[0]) * w;
+            for j in 0..win.kernel[1] {
+                let sx = ox * win.stride[1] + j * win.dilation[1];
+                if sx < win.pads[1] || sx - win.pads[1] >= w {
+                    continue;
+                }
+                let q = row + sx - win.pads[1];
+                // `>` keeps the first maximum; NaN never wins.
+                if best.is_none_or(|b| plane[q] > plane[b]) {
+                    best = Some(q);
+                }
+            }
+        }
+        best
     }
 
     /// Flat index (within the plane) of the first maximum of window (oy, ox).
@@ -75,10 +148,27 @@ impl MaxPool2d {
 
 impl<T: Scalar> Layer<T> for MaxPool2d {
     fn spec(&self) -> LayerSpec {
-        LayerSpec::MaxPool2d { size: self.size }
+        if self.legacy {
+            LayerSpec::MaxPool2d { size: self.size }
+        } else {
+            LayerSpec::MaxPool {
+                window: self.window,
+            }
+        }
     }
 
     fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, String> {
+        if !self.legacy {
+            return match input {
+                [c, h, w] => {
+                    let (oh, ow) = self.window.output_size(*h, *w)?;
+                    Ok(vec![*c, oh, ow])
+                }
+                _ => Err(format!(
+                    "max_pool expects (channels, height, width), got shape {input:?}"
+                )),
+            };
+        }
         match input {
             [c, h, w] if *h >= self.size && *w >= self.size => {
                 Ok(vec![*c, h / self.size, w / self.size])
@@ -103,6 +193,17 @@ impl<T: Scalar> Layer<T> for MaxPool2d {
         let (n, c, h, w, oh, ow) = self.dims(x.shape());
         let s = self.size;
         let mut y = vec![T::ZERO; n * c * oh * ow];
+        if !self.tiles() {
+            y.par_chunks_mut(oh * ow)
+                .zip(x.data().par_chunks(h * w))
+                .for_each(|(yp, xp)| {
+                    for (o, out) in yp.iter_mut().enumerate() {
+                        let best = self.argmax_any(xp, (h, w), o / ow, o % ow);
+                        *out = best.map_or(T::ZERO, |q| xp[q]);
+                    }
+                });
+            return Tensor::new(vec![n, c, oh, ow], y).expect("max_pool output size");
+        }
         y.par_chunks_mut(oh * ow)
             .zip(x.data().par_chunks(h * w))
             .for_each(|(yp, xp)| {
@@ -158,7 +259,9 @@ impl<T: Scalar> Layer<T> for MaxPool2d {
             .for_each(|((dxp, xp), dyp)| {
                 for oy in 0..oh {
                     for ox in 0..ow {
-                        dxp[self.argmax(xp, w, oy, ox)] += dyp[oy * ow + ox];
+                        if let Some(q) = self.argmax_any(xp, (h, w), oy, ox) {
+                            dxp[q] += dyp[oy * ow + ox];
+                        }
                     }
                 }
             });
@@ -185,15 +288,19 @@ impl<T: Scalar> Layer<T> for MaxPool2d {
                     .zip(m_y.data().par_chunks(oh * ow)),
             )
             .for_each(|(((mp, xp), rp), ((yp, yrp), myp))| {
-                // First the credits (windows do not overlap, so each input gets credit from one
-                // window only), then divide by the input differences.
+                // First the credits (added up where windows overlap), then divide by the input
+                // differences.
                 for oy in 0..oh {
                     for ox in 0..ow {
                         let o = oy * ow + ox;
                         let (yv, yrv, m) = (yp[o], yrp[o], myp[o]);
                         let cross = if yv > yrv { yv } else { yrv };
-                        mp[self.argmax(xp, w, oy, ox)] += m * (cross - yrv);
-                        mp[self.argmax(rp, w, oy, ox)] += m * (yv - cross);
+                        if let Some(q) = self.argmax_any(xp, (h, w), oy, ox) {
+                            mp[q] += m * (cross - yrv);
+                        }
+                        if let Some(q) = self.argmax_any(rp, (h, w), oy, ox) {
+                            mp[q] += m * (yv - cross);
+                        }
                     }
                 }
                 for ((mv, &xv), &rv) in mp.iter_mut().zip(xp).zip(rp) {

@@ -8,11 +8,17 @@
 //! ([`matmul`]), single-threaded per call; parallelism is over fixed blocks of samples with
 //! rayon, so results never depend on the thread count.
 //!
-//! Layers: [`Dense`], [`Relu`], [`Conv2d`] (im2col + gemm), [`MaxPool2d`] (with the DeepLIFT
-//! two-step rule), [`GlobalAvgPool`] and [`Flatten`]; softmax is fused with the cross-entropy
-//! loss ([`softmax_cross_entropy`]). Models: the table [`Mlp`] and the image classifier [`Cnn`].
+//! Layers: [`Dense`], [`Relu`], [`Conv2d`] (im2col + gemm, any [`Window2d`]), [`MaxPool2d`]
+//! (with the DeepLIFT two-step rule), [`AvgPool2d`], [`GlobalAvgPool`], [`Flatten`], and for
+//! imported networks [`LeakyRelu`], [`Sigmoid`], [`Tanh`] (DeepLIFT rescale rule) and
+//! [`ChannelAffine`]; softmax is fused with the cross-entropy loss ([`softmax_cross_entropy`]).
+//! Models: the table [`Mlp`], the image classifier [`Cnn`], and [`FlatNetwork`] (any network as
+//! a model of flat rows).
 
+mod activation;
 mod adam;
+mod avg_pool;
+mod channel_affine;
 mod cnn;
 mod cnn_io;
 mod cnn_train;
@@ -33,8 +39,12 @@ mod scalar;
 mod sequential;
 mod tensor;
 mod weights_io;
+mod window;
 
+pub use activation::{LeakyRelu, RESCALE_EPSILON, Sigmoid, Tanh};
 pub use adam::Adam;
+pub use avg_pool::AvgPool2d;
+pub use channel_affine::ChannelAffine;
 pub use cnn::{Cnn, CnnArch, cnn_specs};
 pub use cnn_io::{
     CNN_ARCHITECTURE_FILE, CNN_FORMAT, CNN_VERSION, CNN_WEIGHTS_FILE, CnnArchitecture,
@@ -57,3 +67,4 @@ pub use relu::{Relu, relu_rescale};
 pub use scalar::Scalar;
 pub use sequential::Sequential;
 pub use tensor::Tensor;
+pub use window::Window2d;

@@ -37,6 +37,12 @@ pub trait Scalar:
     fn sqrt(self) -> Self;
     /// True unless NaN or infinite.
     fn is_finite(self) -> bool;
+    /// e^self.
+    fn exp(self) -> Self;
+    /// Hyperbolic tangent.
+    fn tanh(self) -> Self;
+    /// Absolute value.
+    fn abs(self) -> Self;
 }
 
 macro_rules! impl_scalar {
@@ -59,6 +65,18 @@ macro_rules! impl_scalar {
             #[inline]
             fn is_finite(self) -> bool {
                 <$t>::is_finite(self)
+            }
+            #[inline]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            #[inline]
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+            #[inline]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
             }
         }
     };

@@ -4,7 +4,8 @@
 use glassbox_core::rng::Rng;
 
 use super::{
-    Conv2d, Dense, Flatten, GlobalAvgPool, Layer, LayerSpec, MaxPool2d, Relu, Scalar, Tensor,
+    AvgPool2d, ChannelAffine, Conv2d, Dense, Flatten, GlobalAvgPool, Layer, LayerSpec, LeakyRelu,
+    MaxPool2d, Relu, Scalar, Sigmoid, Tanh, Tensor,
 };
 
 /// Most values one sample may have (e.g. 8192 x 8192 one-channel pixels).
@@ -32,6 +33,16 @@ fn check_sizes(input_shape: &[usize], specs: &[LayerSpec]) -> Result<(), String>
                 "conv2d",
                 (in_channels as u128 * (kernel_size as u128).pow(2) + 1) * out_channels as u128,
             ),
+            LayerSpec::Conv {
+                in_channels,
+                out_channels,
+                window,
+            } => (
+                "conv",
+                (in_channels as u128 * window.kernel[0] as u128 * window.kernel[1] as u128 + 1)
+                    * out_channels as u128,
+            ),
+            LayerSpec::ChannelAffine { channels } => ("channel_affine", 2 * channels as u128),
             _ => continue,
         };
         if params > MAX_LAYER_PARAMETERS {
@@ -41,6 +52,57 @@ fn check_sizes(input_shape: &[usize], specs: &[LayerSpec]) -> Result<(), String>
         }
     }
     Ok(())
+}
+
+/// The layers of imported networks (the variants beyond glassbox's own CNN and MLP), checked.
+fn imported_layer<T: Scalar>(spec: &LayerSpec) -> Result<Box<dyn Layer<T>>, String> {
+    Ok(match *spec {
+        LayerSpec::Conv {
+            in_channels,
+            out_channels,
+            window,
+        } => {
+            window.check()?;
+            if in_channels == 0 || out_channels == 0 {
+                return Err(format!(
+                    "channels must be >= 1, got {in_channels} -> {out_channels}"
+                ));
+            }
+            Box::new(Conv2d::<T>::zeros_window(in_channels, out_channels, window))
+        }
+        LayerSpec::MaxPool { window } => {
+            window.check()?;
+            Box::new(MaxPool2d::with_window(window))
+        }
+        LayerSpec::AvgPool {
+            window,
+            count_include_pad,
+        } => {
+            window.check()?;
+            if window.dilation != [1, 1] {
+                return Err(format!(
+                    "dilation {:?}: average pooling has none",
+                    window.dilation
+                ));
+            }
+            Box::new(AvgPool2d::new(window, count_include_pad))
+        }
+        LayerSpec::LeakyRelu { alpha } => {
+            if !alpha.is_finite() {
+                return Err(format!("alpha {alpha} is not finite"));
+            }
+            Box::new(LeakyRelu::new(alpha))
+        }
+        LayerSpec::Sigmoid => Box::new(Sigmoid),
+        LayerSpec::Tanh => Box::new(Tanh),
+        LayerSpec::ChannelAffine { channels } => {
+            if channels == 0 {
+                return Err("channels must be >= 1".into());
+            }
+            Box::new(ChannelAffine::<T>::identity(channels))
+        }
+        _ => unreachable!("glassbox's own layers are built by from_specs"),
+    })
 }
 
 /// A feed-forward network: layers applied in order to a batch-first tensor.
@@ -89,6 +151,9 @@ impl<T: Scalar> Sequential<T> {
                 }
                 LayerSpec::GlobalAvgPool => Box::new(GlobalAvgPool),
                 LayerSpec::Flatten => Box::new(Flatten),
+                ref spec => {
+                    imported_layer(spec).map_err(|e| format!("layer {i} ({}): {e}", spec.kind()))?
+                }
             });
         }
         let net = Sequential {
@@ -126,6 +191,18 @@ impl<T: Scalar> Sequential<T> {
                     in_channels,
                     out_channels,
                     kernel_size,
+                    &mut rng,
+                ));
+            }
+            LayerSpec::Conv {
+                in_channels,
+                out_channels,
+                window,
+            } => {
+                *layer = Box::new(Conv2d::<T>::glorot_uniform_window(
+                    in_channels,
+                    out_channels,
+                    window,
                     &mut rng,
                 ));
             }

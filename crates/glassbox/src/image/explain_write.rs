@@ -13,7 +13,9 @@ use glassbox_plot::{
 };
 
 use super::{ImageExplanation, ImageInputs, ImageModel, MapDetail};
-use crate::records::image::{CascadeStepRecord, ImageExplainSummary, ImageSummaryEntry};
+use crate::records::image::{
+    CascadeStepRecord, ImageExplainSummary, ImageSummaryEntry, PreprocessingRecord,
+};
 use crate::records::write_record;
 use crate::run_dir::{final_path, num, write_csv};
 use crate::{Error, Progress, Result};
@@ -291,6 +293,11 @@ impl ImageExplanation {
             model: final_path(model.dir()).display().to_string(),
             arch: model.arch().to_string(),
             class_names: model.class_names().to_vec(),
+            preprocessing: model.preprocessing().map(|p| PreprocessingRecord {
+                scale: p.scale,
+                mean: p.mean.clone(),
+                std: p.std.clone(),
+            }),
             alpha: self.settings.alpha,
             upsampling: matches!(self.detail, MapDetail::Cam { .. })
                 .then(|| self.settings.upsampling.to_string()),

@@ -50,6 +50,7 @@ mod inputs;
 mod lime;
 mod method;
 mod model;
+mod preprocessing;
 mod settings;
 mod train;
 mod train_write;
@@ -65,6 +66,7 @@ pub use inputs::{
 };
 pub use method::ImageMethod;
 pub use model::{ImageModel, TEST_PREDICTIONS_FILE, TestPrediction};
+pub use preprocessing::Preprocessing;
 pub use settings::{ImageExplainSettings, LimeSettings, hide_color_name, parse_hide_color};
 pub use train::{
     ImageTrainSettings, ImageTraining, TestOutcome, epoch_line, test_accuracy, train_cnn,

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 use glassbox_core::ConvClassifier;
 use glassbox_data::{ColorPolicy, ImageLoadOptions, ImageSize};
 use glassbox_models::nn::{Cnn, CnnArch};
+use glassbox_onnx::OnnxNetwork;
+
+use super::Preprocessing;
 
 use crate::{Error, Model, Result};
 
@@ -32,6 +35,7 @@ pub struct ImageModel {
     cnn: Cnn,
     dir: PathBuf,
     test_predictions: Option<Vec<TestPrediction>>,
+    preprocessing: Option<Preprocessing>,
 }
 
 impl ImageModel {
@@ -75,7 +79,54 @@ impl ImageModel {
             cnn,
             dir: dir.to_path_buf(),
             test_predictions,
+            preprocessing: None,
         })
+    }
+
+    /// An image network imported from the ONNX file `path`, with the input map `preprocessing`
+    /// put in front (see [`Preprocessing`]). Its classes are named by index (`0`, `1`, …); it
+    /// has no recorded test images.
+    ///
+    /// Errors for a table network, a network that does not take 1-channel images (glassbox's
+    /// image loader gives grayscale; the library's [`glassbox_core::ConvClassifier`] of
+    /// [`OnnxNetwork::to_cnn`] takes any channel count), or a preprocessing that does not fit.
+    pub fn from_onnx(
+        network: &OnnxNetwork,
+        preprocessing: &Preprocessing,
+        path: &Path,
+    ) -> Result<ImageModel> {
+        let bad = |m: String| Error::Input(format!("{}: {m}", path.display()));
+        let channels = network.input_shape.first().copied().unwrap_or(0);
+        if network.is_image() && channels != 1 {
+            return Err(bad(format!(
+                "the network takes {channels}-channel images; glassbox's image loader gives \
+                 1-channel (grayscale) images, so `image explain` cannot feed it (the library's \
+                 OnnxNetwork::to_cnn explains it on image tensors you load)"
+            )));
+        }
+        let map = if preprocessing.is_identity() {
+            None
+        } else {
+            Some(preprocessing.affine(channels)?)
+        };
+        let names = (0..network.n_outputs()).map(|i| i.to_string()).collect();
+        let cnn = network
+            .to_cnn(
+                names,
+                map.as_ref().map(|(w, b)| (w.as_slice(), b.as_slice())),
+            )
+            .map_err(bad)?;
+        Ok(ImageModel {
+            cnn,
+            dir: path.to_path_buf(),
+            test_predictions: None,
+            preprocessing: Some(preprocessing.clone()),
+        })
+    }
+
+    /// The input map of an imported (ONNX) network; `None` for glassbox CNN runs.
+    pub fn preprocessing(&self) -> Option<&Preprocessing> {
+        self.preprocessing.as_ref()
     }
 
     /// The network.
@@ -83,7 +134,7 @@ impl ImageModel {
         &self.cnn
     }
 
-    /// The run folder it was loaded from.
+    /// The run folder it was loaded from (the `.onnx` file for an imported network).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -157,6 +208,11 @@ impl ImageModel {
             format!(
                 "layer {layer} does not feed the global-average-pooling head (only the last \
                  conv layer does)"
+            )
+        } else if self.arch() == CnnArch::Imported {
+            format!(
+                "in this network, layer {layer} is not followed by global average pooling and \
+                 the output layer alone"
             )
         } else {
             format!("this model is {} (no global average pooling)", self.arch())

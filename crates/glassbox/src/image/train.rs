@@ -60,7 +60,7 @@ impl ImageTrainSettings {
     pub fn epochs(&self) -> usize {
         self.epochs.unwrap_or(match self.arch {
             CnnArch::GapCnn => 30,
-            CnnArch::FlattenCnn => 15,
+            CnnArch::FlattenCnn | CnnArch::Imported => 15,
         })
     }
 

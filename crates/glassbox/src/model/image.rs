@@ -46,6 +46,7 @@ impl Model {
             Source::Boosted(b) => format!("{} model", b.format),
             Source::Trees { .. } => "tree ensemble".into(),
             Source::Onnx(o) => format!("ONNX {}", o.operator.0),
+            Source::OnnxNetwork(_) => "ONNX network".into(),
             Source::Predictor(_) => "predictor".into(),
             Source::Image(m) => format!("CNN ({})", m.arch()),
         }
@@ -164,6 +165,7 @@ mod tests {
         assert_eq!(by_file.run_dir(), Some(dir.as_path()));
         let explicit = LoadOptions {
             format: ModelFormat::Cnn,
+            ..LoadOptions::default()
         };
         assert!(Model::load_with(&dir, &explicit).unwrap().image().is_some());
         // Table entry points refuse it, naming the image command.
@@ -177,6 +179,7 @@ mod tests {
         assert!(message(model.input_predictor().err().unwrap()).contains("image model"));
         let forced = LoadOptions {
             format: ModelFormat::Glassbox,
+            ..LoadOptions::default()
         };
         assert!(Model::load_with(&dir, &forced).is_err());
         assert_eq!(
@@ -211,6 +214,7 @@ mod tests {
         assert!(e.contains("is a table model (random forest)"), "{e}");
         let cnn = LoadOptions {
             format: ModelFormat::Cnn,
+            ..LoadOptions::default()
         };
         assert!(Model::load_with(&dir, &cnn).is_err());
 

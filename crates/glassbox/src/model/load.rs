@@ -6,8 +6,10 @@ use glassbox_models::gbdt::{BoostedFormat, load_boosted};
 use glassbox_models::nn::{CNN_ARCHITECTURE_FILE, CNN_FORMAT, CNN_WEIGHTS_FILE};
 use glassbox_models::saved::SavedModel;
 
+use glassbox_onnx::Imported;
+
 use super::{Model, Source};
-use crate::image::ImageModel;
+use crate::image::{ImageModel, Preprocessing};
 use crate::{Error, Result};
 
 /// Model file formats [`Model::load_with`] reads.
@@ -27,8 +29,8 @@ pub enum ModelFormat {
     /// A CNN run folder (`weights.safetensors` + `architecture.json`, as `glassbox image
     /// train` writes), or its `architecture.json`.
     Cnn,
-    /// An ONNX file holding a tree ensemble (skl2onnx, onnxmltools); detected by the `.onnx`
-    /// extension.
+    /// An ONNX file holding a tree ensemble (skl2onnx, onnxmltools) or a neural network
+    /// (PyTorch, tf2onnx); detected by the `.onnx` extension.
     Onnx,
 }
 
@@ -51,6 +53,8 @@ impl ModelFormat {
 pub struct LoadOptions {
     /// The file format (default: detect).
     pub format: ModelFormat,
+    /// The input map of an ONNX image network (default: none); refused for other models.
+    pub preprocessing: Preprocessing,
 }
 
 /// The reader a file or folder goes to.
@@ -158,7 +162,8 @@ fn reader(path: &Path, format: ModelFormat) -> Result<Reader> {
 
 impl Model {
     /// Loads a glassbox run folder or `model.json`, a CNN run folder, an XGBoost JSON or a
-    /// LightGBM text model, or an ONNX tree ensemble (`*.onnx`), detecting the format.
+    /// LightGBM text model, or an ONNX tree ensemble or network (`*.onnx`), detecting the
+    /// format.
     pub fn load(path: &Path) -> Result<Model> {
         Model::load_with(path, &LoadOptions::default())
     }
@@ -168,6 +173,13 @@ impl Model {
         let model_path = model_json_path(path);
         let run_dir = path.is_dir().then(|| path.to_path_buf());
         let source = match reader(path, options.format)? {
+            Reader::Cnn if !options.preprocessing.is_identity() => {
+                return Err(Error::Settings(
+                    "--scale, --mean and --std apply to ONNX image networks; a glassbox CNN \
+                     run reads the loader's pixels as it was trained on them"
+                        .into(),
+                ));
+            }
             Reader::Cnn => return Model::load_cnn(&cnn_dir(path)),
             Reader::Glassbox => {
                 let saved = SavedModel::load(&model_path)?;
@@ -182,10 +194,27 @@ impl Model {
             Reader::Boosted(format) => {
                 Source::Boosted(Box::new(load_boosted(&model_path, format)?))
             }
-            Reader::Onnx => Source::Onnx(Box::new(
-                glassbox_onnx::load(path).map_err(|e| Error::Input(e.to_string()))?,
-            )),
+            Reader::Onnx => {
+                match glassbox_onnx::read(path).map_err(|e| Error::Input(e.to_string()))? {
+                    Imported::Trees(t) => Source::Onnx(t),
+                    Imported::Network(n) if n.is_image() => {
+                        let image = ImageModel::from_onnx(&n, &options.preprocessing, path)?;
+                        return Ok(Model {
+                            source: Source::Image(Box::new(image)),
+                            path: Some(path.to_path_buf()),
+                            run_dir: None,
+                        });
+                    }
+                    Imported::Network(n) => Source::OnnxNetwork(n),
+                }
+            }
         };
+        if !options.preprocessing.is_identity() {
+            return Err(Error::Settings(format!(
+                "--scale, --mean and --std apply to ONNX image networks; {} is not one",
+                path.display()
+            )));
+        }
         Ok(Model {
             source,
             path: Some(model_path),

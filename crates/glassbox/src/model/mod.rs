@@ -11,6 +11,8 @@
 //! | imported booster (`Boosted`) | an XGBoost JSON or LightGBM text file; [`Model::from_boosted`] | [`Model::trees`] |
 //! | trees in memory (`Trees`) | [`Model::from_tree_ensemble`] | [`Model::trees`] |
 //! | ONNX tree ensemble (`Onnx`) | an `.onnx` file with an ai.onnx.ml `TreeEnsembleRegressor` / `TreeEnsembleClassifier` / `TreeEnsemble` (skl2onnx, onnxmltools) | [`Model::trees`] (path-dependent TreeSHAP once covers are present: [`Model::recompute_covers`]) |
+//! | ONNX table network (`OnnxNetwork`) | an `.onnx` network (PyTorch, Keras via tf2onnx) with input (N, features) | [`Model::neural_network`] |
+//! | ONNX image network (`Image`) | an `.onnx` network with input (N, channels, height, width) | [`Model::image`], [`Model::conv_classifier`] |
 //! | any predictor (`Predictor`) | [`Model::from_predictor`]: a [`Predict`] implementation such as a Python callable | [`Model::input_predictor`] only (the model-agnostic methods) |
 //! | CNN run (`Image`) | a `glassbox image train` run folder (`weights.safetensors` + `architecture.json`, no `model.json`) or its `architecture.json` | [`Model::image`], [`Model::conv_classifier`] |
 //!
@@ -42,13 +44,14 @@ mod load;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use glassbox_core::differentiable::NeuralNetwork;
 use glassbox_core::ndarray::{Array2, ArrayView2};
 use glassbox_core::{CoreError, MinMaxScaler, Predict, TreeEnsemble};
 use glassbox_data::RawTable;
 use glassbox_models::gbdt::{ImportedModel, Objective};
 use glassbox_models::nn::Mlp;
 use glassbox_models::saved::SavedModel;
-use glassbox_onnx::{ModelKind as OnnxKind, OnnxModel};
+use glassbox_onnx::{ModelKind as OnnxKind, OnnxModel, OnnxNetwork};
 
 pub use glassbox_core::link::Link;
 pub use load::{LoadOptions, ModelFormat};
@@ -80,6 +83,8 @@ enum Source {
     Predictor(SharedPredictor),
     /// A tree ensemble read from an ONNX file, reading raw features.
     Onnx(Box<OnnxModel>),
+    /// A table network read from an ONNX file, reading raw features.
+    OnnxNetwork(Box<OnnxNetwork>),
 }
 
 /// A shared [`Predict`] trait object, printable for `Debug`.
@@ -226,7 +231,7 @@ impl Model {
             Source::Trees { ensemble, .. } => ensemble.feature_names.as_deref(),
             Source::Onnx(o) => o.ensemble.feature_names.as_deref(),
             Source::Predictor(p) => p.feature_names.as_deref(),
-            Source::Image(_) => None,
+            Source::Image(_) | Source::OnnxNetwork(_) => None,
         }
     }
 
@@ -261,7 +266,7 @@ impl Model {
             Source::Boosted(b) => Some(&b.ensemble),
             Source::Trees { ensemble, .. } => Some(ensemble),
             Source::Onnx(o) => Some(&o.ensemble),
-            Source::Image(_) | Source::Predictor(_) => None,
+            Source::Image(_) | Source::Predictor(_) | Source::OnnxNetwork(_) => None,
         }
     }
 
@@ -309,10 +314,29 @@ impl Model {
         }
     }
 
-    /// The differentiable network of MLP models (it reads [`Model::to_input`] values).
+    /// The glassbox MLP of MLP models (it reads [`Model::to_input`] values).
     pub fn network(&self) -> Option<&Mlp> {
         match &self.source {
             Source::Glassbox(s) => s.network().ok(),
+            _ => None,
+        }
+    }
+
+    /// The differentiable network of table models that have one (a glassbox MLP, an ONNX
+    /// table network): what DeepSHAP, Integrated Gradients and GradientSHAP read. It reads
+    /// [`Model::to_input`] values.
+    pub fn neural_network(&self) -> Option<&dyn NeuralNetwork> {
+        match &self.source {
+            Source::Glassbox(s) => s.network().ok().map(|m| m as &dyn NeuralNetwork),
+            Source::OnnxNetwork(o) => Some(o.flat()),
+            _ => None,
+        }
+    }
+
+    /// The imported ONNX network, for table networks read from an ONNX file.
+    pub fn onnx_network(&self) -> Option<&OnnxNetwork> {
+        match &self.source {
+            Source::OnnxNetwork(o) => Some(o),
             _ => None,
         }
     }
@@ -329,6 +353,7 @@ impl Model {
             },
             Source::Trees { link, .. } => *link,
             Source::Onnx(o) => o.link,
+            Source::OnnxNetwork(o) => o.link,
             Source::Predictor(p) => p.link,
             Source::Image(_) => Link::Softmax,
         }
@@ -357,6 +382,11 @@ impl Model {
                 Link::Identity => None,
                 Link::Logistic => Some(2),
                 Link::Softmax => Some(p.predict.n_outputs()),
+            },
+            Source::OnnxNetwork(o) => match o.link {
+                Link::Identity => None,
+                Link::Logistic => Some(2),
+                Link::Softmax => Some(o.n_outputs()),
             },
             Source::Image(m) => Some(m.class_names().len()),
         }
@@ -420,6 +450,7 @@ impl Model {
             Source::Boosted(b) => Ok(b.as_ref()),
             Source::Trees { ensemble, .. } => Ok(ensemble),
             Source::Onnx(o) => Ok(&o.ensemble),
+            Source::OnnxNetwork(o) => Ok(o.flat()),
             Source::Predictor(p) => Ok(p.predict.as_ref()),
         }
     }
@@ -441,7 +472,7 @@ impl Model {
             None => self.names_by_position(raw, target)?,
         };
         match &self.source {
-            Source::Glassbox(_) => Ok(raw.to_feature_table(&names, None)?),
+            Source::Glassbox(_) | Source::OnnxNetwork(_) => Ok(raw.to_feature_table(&names, None)?),
             Source::Boosted(b) => {
                 let table = raw.to_feature_table_with_missing(&names, None)?;
                 b.check_input(table.features.view())?;
@@ -500,6 +531,7 @@ impl Predict for Model {
             Source::Boosted(b) => b.n_features(),
             Source::Trees { ensemble, .. } => ensemble.n_features,
             Source::Onnx(o) => o.n_features(),
+            Source::OnnxNetwork(o) => o.n_features(),
             Source::Predictor(p) => p.predict.n_features(),
             Source::Image(m) => m.cnn().input_shape().iter().product(),
         }
@@ -511,6 +543,7 @@ impl Predict for Model {
             Source::Boosted(b) => b.n_outputs(),
             Source::Trees { ensemble, .. } => ensemble.n_outputs,
             Source::Onnx(o) => o.n_margins(),
+            Source::OnnxNetwork(o) => o.n_outputs(),
             Source::Predictor(p) => p.predict.n_outputs(),
             Source::Image(m) => m.class_names().len(),
         }
@@ -564,6 +597,7 @@ mod tests {
         // A format that does not match the file is an error, not a guess.
         let forced = LoadOptions {
             format: ModelFormat::Lightgbm,
+            ..LoadOptions::default()
         };
         assert!(Model::load_with(&fixture("xgb_reg.json"), &forced).is_err());
     }

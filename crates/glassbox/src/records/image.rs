@@ -149,6 +149,18 @@ pub struct LimeRecord {
     pub seed: u64,
 }
 
+/// The input map of an imported image network (see [`crate::image::Preprocessing`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreprocessingRecord {
+    /// Multiplies the pixels first.
+    pub scale: f64,
+    /// Subtracted per channel (empty: 0).
+    pub mean: Vec<f64>,
+    /// Divides per channel (empty: 1).
+    pub std: Vec<f64>,
+}
+
 /// `summary.json` of an image explanation run.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -165,6 +177,10 @@ pub struct ImageExplainSummary {
     pub arch: String,
     /// Class names.
     pub class_names: Vec<String>,
+    /// The input map of an imported (ONNX) network, `x' = (x · scale − mean[c]) / std[c]`
+    /// applied to the loader's [0, 1] pixels; absent for glassbox CNN runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocessing: Option<PreprocessingRecord>,
     /// Overlay alpha.
     pub alpha: f64,
     /// Bicubic kernel that upsampled the raw maps (`opencv` or `pil`); absent for LIME (no

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use glassbox_core::differentiable::NeuralNetwork;
 use glassbox_core::ndarray::{Array2, Array4, ArrayView2, Axis, concatenate, s};
 use glassbox_core::{Explanation, Table, TreeEnsemble};
 use glassbox_explain::ShapValues;
@@ -11,7 +12,6 @@ use glassbox_explain::deep::{
 use glassbox_explain::shap::output::{self as shap_output, interventional_tree_shap_output};
 use glassbox_explain::shap::tree_shap::TreeShap;
 use glassbox_explain::shap::tree_shap_interactions;
-use glassbox_models::nn::Mlp;
 use rayon::prelude::*;
 
 use super::background::{Background, background};
@@ -227,10 +227,11 @@ fn need_trees<'a>(job: &Job<'a>) -> Result<&'a TreeEnsemble> {
     })
 }
 
-fn need_network<'a>(job: &Job<'a>) -> Result<&'a Mlp> {
-    job.model.network().ok_or_else(|| {
+fn need_network<'a>(job: &Job<'a>) -> Result<&'a dyn NeuralNetwork> {
+    job.model.neural_network().ok_or_else(|| {
         Error::Input(format!(
-            "{}: {} needs a neural network (train one with --model mlp); for tree models use tree-shap",
+            "{}: {} needs a neural network (train one with --model mlp, or load an ONNX \
+             network); for tree models use tree-shap",
             job.model.label(),
             job.method.name()
         ))
@@ -467,7 +468,7 @@ mod tests {
         };
         let f = |x: ArrayView2<'_, f64>, bg: ArrayView2<'_, f64>| -> Result<ShapValues> {
             match method {
-                Method::DeepShap => Ok(deep_shap(model.network().unwrap(), x, bg)?),
+                Method::DeepShap => Ok(deep_shap(model.neural_network().unwrap(), x, bg)?),
                 _ => Ok(glassbox_explain::shap::interventional_tree_shap(
                     model.trees().unwrap(),
                     x,
