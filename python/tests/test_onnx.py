@@ -32,3 +32,25 @@ def test_path_dependent_treeshap_names_what_an_onnx_file_lacks():
     model = glassbox.load_model(FIX / "rf_regressor.onnx", format="onnx")
     with pytest.raises(ValueError, match="carries no node covers.*interventional-tree-shap"):
         glassbox.explain(model, x, "tree-shap")
+
+
+NETS = FIX / "networks"
+
+
+def test_an_onnx_network_is_explained_like_shap_deep_explainer_explains_the_pytorch_module():
+    ref = _fixture("networks/mlp_classifier.json")
+    x, background = np.array(ref["x"]), np.array(ref["background"])
+    model = glassbox.load_model(NETS / "mlp_classifier.onnx")
+    assert model.has_network and not model.has_trees
+    e = glassbox.explain(model, x, "deep-shap", data=background)
+    # shap ran on the module without its final Softmax: the logits glassbox explains.
+    expected = np.array(ref["deep_shap"]).reshape(e.values.shape)
+    np.testing.assert_allclose(e.values, expected, rtol=1e-7, atol=1e-7)
+    # Local accuracy: base + sum = the logits.
+    logits = np.array(ref["torch_logits"])
+    np.testing.assert_allclose(e.base_values + e.values.sum(axis=1), logits, atol=1e-8)
+
+
+def test_an_onnx_file_the_engine_cannot_run_raises_naming_the_node():
+    with pytest.raises(ValueError, match="residual"):
+        glassbox.load_model(NETS / "bad_residual.onnx")

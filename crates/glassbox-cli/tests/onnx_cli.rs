@@ -160,3 +160,129 @@ fn onnx_forest_explained_by_the_cli_equals_shap_on_the_scikit_learn_forest() {
         "{err}"
     );
 }
+
+mod common;
+
+/// A network fixture file (crates/glassbox-onnx/tests/fixtures/networks, PyTorch exports made
+/// by make_network_fixtures.py).
+fn network(name: &str) -> PathBuf {
+    fixture("networks").join(name)
+}
+
+/// Writes rows as a CSV with columns f0, f1, ...
+fn rows_csv(path: &Path, rows: &[Vec<f64>]) {
+    let m = rows[0].len();
+    let mut text = (0..m)
+        .map(|j| format!("f{j}"))
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\n";
+    for r in rows {
+        text += &(r
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\n");
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn onnx_table_network_explained_by_the_cli_equals_shap_deep_explainer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fx = json(&network("mlp_regressor.json"));
+    let x: Vec<Vec<f64>> = serde_json::from_value(fx["x"].clone()).unwrap();
+    let bg: Vec<Vec<f64>> = serde_json::from_value(fx["background"].clone()).unwrap();
+    let (data, background) = (tmp.path().join("x.csv"), tmp.path().join("bg.csv"));
+    rows_csv(&data, &x);
+    rows_csv(&background, &bg);
+    let out = tmp.path().join("deep");
+    let args = [
+        "--method",
+        "deep-shap",
+        "--background-data",
+        background.to_str().unwrap(),
+    ];
+    let (ok, err) = explain(&network("mlp_regressor.onnx"), &data, &out, &args);
+    assert!(ok, "{err}");
+    // shap's values, (samples, features, outputs) with one output.
+    let want: Vec<Vec<Vec<f64>>> = serde_json::from_value(fx["deep_shap"].clone()).unwrap();
+    let got = shap_values(&out);
+    let worst = got
+        .iter()
+        .flatten()
+        .zip(want.iter().flatten().map(|v| v[0]))
+        .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
+        .fold(0.0, f64::max);
+    assert_eq!(got.len(), x.len());
+    assert!(worst < 1e-7, "max |glassbox - shap| = {worst:e}");
+    // A tree method on a network names what it needs.
+    let (ok, err) = explain(
+        &network("mlp_regressor.onnx"),
+        &data,
+        &tmp.path().join("t"),
+        &[],
+    );
+    assert!(!ok && err.contains("needs a tree model"), "{err}");
+}
+
+fn image_explain(model: &Path, image: &Path, out: &Path, extra: &[&str]) -> (bool, String) {
+    let o = Command::cargo_bin("glassbox")
+        .unwrap()
+        .args(["--quiet", "image", "explain", "--model"])
+        .arg(model)
+        .arg("--images")
+        .arg(image)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn onnx_image_network_explained_by_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let image = tmp.path().join("part.png");
+    let mut rng = glassbox_core::rng::Rng::new(5);
+    common::write_png(&image, &common::square_image(&mut rng, true), common::SIDE);
+    let model = network("flatten_cnn.onnx");
+    let out = tmp.path().join("gc");
+    let args = ["--resize", "--mean", "0.5", "--std", "0.25", "--steps", "4"];
+    let (ok, err) = image_explain(&model, &image, &out, &args);
+    assert!(ok, "{err}");
+    let summary = json(&out.join("summary.json"));
+    assert_eq!(summary["arch"], "imported");
+    assert_eq!(summary["layer"], "conv2", "the last conv layer");
+    assert_eq!(summary["preprocessing"]["mean"][0], 0.5);
+    assert_eq!(summary["class_names"].as_array().unwrap().len(), 3);
+    // Preprocessing that does not fit, an RGB network, CAM without a GAP head: one clear line.
+    let bad = [
+        (
+            model.clone(),
+            vec!["--resize", "--mean", "0.5,0.4"],
+            "--mean: 2 values",
+        ),
+        (
+            network("gap_cnn.onnx"),
+            vec!["--resize"],
+            "3-channel images",
+        ),
+        (
+            model.clone(),
+            vec!["--resize", "--method", "cam"],
+            "not followed by global average pooling",
+        ),
+    ];
+    for (i, (m, extra, want)) in bad.iter().enumerate() {
+        let (ok, err) = image_explain(m, &image, &tmp.path().join(format!("bad{i}")), extra);
+        assert!(!ok && err.contains(want), "{want}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!tmp.path().join(format!("bad{i}")).exists());
+    }
+}

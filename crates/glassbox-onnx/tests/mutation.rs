@@ -1,7 +1,8 @@
 //! Mutation test of the ONNX reader: random byte flips, truncations, deletions, duplications and
 //! varint rewrites of the committed fixtures must give `Ok` or `Err`, never a panic; whatever
 //! imports must be a valid ensemble that predicts (NaN rows included), recomputes covers and
-//! reports scores without panicking.
+//! reports scores without panicking, or a network that predicts, differentiates and gives
+//! DeepLIFT multipliers without panicking.
 
 mod common;
 // The byte mutations are shared with the other crates' mutation tests (one copy of the helper).
@@ -9,7 +10,9 @@ mod common;
 mod mutate;
 
 use common::path;
-use glassbox_onnx::parse;
+use glassbox_core::Predict;
+use glassbox_core::differentiable::{DeepLift, Differentiable};
+use glassbox_onnx::{Imported, parse, parse_any};
 use ndarray::Array2;
 use proptest::prelude::*;
 
@@ -21,6 +24,9 @@ const FILES: &[&str] = &[
     "gb_regressor_modes.onnx",
     "gb_regressor_modes_v5.onnx",
     "rf_3class_v5.onnx",
+    "networks/mlp_regressor.onnx",
+    "networks/gap_cnn.onnx",
+    "networks/flatten_cnn.onnx",
 ];
 
 fn load_all() -> Vec<Vec<u8>> {
@@ -45,6 +51,22 @@ fn exercise(bytes: &[u8]) {
         assert_eq!(s.dim(), (3, m.n_scores()));
         m.recompute_covers(x.view()).unwrap();
         let _ = m.ensemble.expected_value();
+    }
+    if let Ok(Imported::Network(n)) = parse_any(bytes, "mutant.onnx") {
+        let f = n.n_features();
+        if f > 1 << 16 || n.network().n_params() > 1 << 20 {
+            return; // a mutated size; nothing more to learn from allocating it
+        }
+        let x = Array2::from_elem((2, f), 0.5);
+        let r = Array2::from_elem((2, f), -0.25);
+        let y = n.predict_outputs(x.view()).unwrap();
+        assert_eq!(y.dim(), (2, n.n_outputs()));
+        n.flat().input_gradients(x.view(), 0).unwrap();
+        n.flat()
+            .deeplift_multipliers(x.view(), r.view(), 0)
+            .unwrap();
+        let names = (0..n.n_outputs()).map(|i| i.to_string()).collect();
+        let _ = n.to_cnn(names, None);
     }
 }
 
