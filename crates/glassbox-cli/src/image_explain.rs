@@ -53,8 +53,8 @@ fn parse_method(s: &str) -> Result<ImageMethod, String> {
 #[derive(Args, Debug, Clone)]
 pub struct ExplainArgs {
     /// Model: a folder written by `glassbox image train` (weights.safetensors,
-    /// architecture.json), or an ONNX image network (`*.onnx`, input (N, 1, H, W); see --scale,
-    /// --mean, --std).
+    /// architecture.json), or an ONNX image network (`*.onnx`, input (N, 1 or 3, H, W): gray
+    /// or R, G, B; see --scale, --mean, --std).
     #[arg(long, value_name = "DIR|FILE")]
     pub model: PathBuf,
     /// Method: cam (gap-cnn only), grad-cam, grad-cam++, score-cam, xgrad-cam, hires-cam,

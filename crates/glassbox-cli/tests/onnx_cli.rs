@@ -261,7 +261,34 @@ fn onnx_image_network_explained_by_the_cli() {
     assert_eq!(summary["layer"], "conv2", "the last conv layer");
     assert_eq!(summary["preprocessing"]["mean"][0], 0.5);
     assert_eq!(summary["class_names"].as_array().unwrap().len(), 3);
-    // Preprocessing that does not fit, an RGB network, CAM without a GAP head: one clear line.
+    // An RGB network gets the image's three channels (ImageNet-style normalisation per
+    // channel); CAM applies to its GAP head.
+    let colour = tmp.path().join("colour.png");
+    let rgb: Vec<u8> = (0..16 * 16)
+        .flat_map(|i| {
+            [
+                (i * 7 % 256) as u8,
+                (i % 16 * 16) as u8,
+                (255 - i % 256) as u8,
+            ]
+        })
+        .collect();
+    common::write_png(&colour, &rgb, 16);
+    let out = tmp.path().join("rgb");
+    let args = [
+        "--method",
+        "cam",
+        "--mean",
+        "0.485,0.456,0.406",
+        "--std",
+        "0.229,0.224,0.225",
+    ];
+    let (ok, err) = image_explain(&network("gap_cnn.onnx"), &colour, &out, &args);
+    assert!(ok, "{err}");
+    let summary = json(&out.join("summary.json"));
+    assert_eq!(summary["raw_map_size"], serde_json::json!([8, 8]));
+    assert_eq!(summary["preprocessing"]["std"][2], 0.225);
+    // Preprocessing that does not fit, CAM without a GAP head: one clear line, nothing left.
     let bad = [
         (
             model.clone(),
@@ -270,8 +297,8 @@ fn onnx_image_network_explained_by_the_cli() {
         ),
         (
             network("gap_cnn.onnx"),
-            vec!["--resize"],
-            "3-channel images",
+            vec!["--resize", "--std", "1,2"],
+            "--std: 2 values",
         ),
         (
             model.clone(),

@@ -1,5 +1,6 @@
 //! Image folders and image files: PNG, JPEG and BMP decoded to 1-channel (luma) `f32` batches
-//! `(N, 1, H, W)` scaled to `[0, 1]`, with labels from the folder layout or a manifest CSV.
+//! `(N, 1, H, W)` scaled to `[0, 1]` — or, with [`ColorPolicy::Rgb`], 3-channel batches
+//! `(N, 3, H, W)` in R, G, B order — with labels from the folder layout or a manifest CSV.
 //!
 //! # Layout
 //! `root/<class>/<image>` — one subfolder per class. Class names are the subfolder names, sorted
@@ -79,6 +80,16 @@ pub enum ColorPolicy {
     Convert,
     /// Refuse them with [`DataError::ColorImage`].
     Reject,
+    /// Keep three channels, R, G, B (a grayscale file gives three equal channels): for
+    /// networks that take colour images.
+    Rgb,
+}
+
+impl ColorPolicy {
+    /// Channels of the decoded images: 3 for [`ColorPolicy::Rgb`], else 1.
+    pub fn channels(self) -> usize {
+        if self == ColorPolicy::Rgb { 3 } else { 1 }
+    }
 }
 
 /// Options for loading images.
@@ -117,7 +128,8 @@ pub struct ImageInfo {
 /// A batch of decoded images.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImageBatch {
-    /// Pixels in `[0, 1]`, shape (samples, 1, height, width).
+    /// Pixels in `[0, 1]`, shape (samples, channels, height, width): 1 channel (luma), or 3
+    /// (R, G, B) with [`ColorPolicy::Rgb`].
     pub images: Array4<f32>,
     /// Source file of each image, length (samples,).
     pub paths: Vec<PathBuf>,
@@ -471,13 +483,14 @@ impl Fixed {
     }
 }
 
-/// Decodes `paths` in parallel into one (N, 1, H, W) array.
+/// Decodes `paths` in parallel into one (N, C, H, W) array (C from the colour policy).
 fn decode_batch(
     paths: Vec<PathBuf>,
     size: &Fixed,
     opts: &ImageLoadOptions,
 ) -> Result<ImageBatch, DataError> {
-    let plane = size.height * size.width;
+    let channels = opts.color.channels();
+    let plane = size.height * size.width * channels;
     let mut data = vec![0f32; paths.len() * plane];
     let info: Vec<ImageInfo> = if plane == 0 {
         Vec::new()
@@ -489,8 +502,8 @@ fn decode_batch(
             .into_iter()
             .collect::<Result<_, _>>()?
     };
-    let images = Array4::from_shape_vec((paths.len(), 1, size.height, size.width), data)
-        .expect("buffer holds N * H * W values");
+    let images = Array4::from_shape_vec((paths.len(), channels, size.height, size.width), data)
+        .expect("buffer holds N * C * H * W values");
     Ok(ImageBatch {
         images,
         paths,
@@ -498,7 +511,7 @@ fn decode_batch(
     })
 }
 
-/// Decodes one file into `out` (H · W values, row-major).
+/// Decodes one file into `out` (C · H · W values, row-major).
 fn decode_into(
     path: &Path,
     out: &mut [f32],
@@ -507,6 +520,9 @@ fn decode_into(
 ) -> Result<ImageInfo, DataError> {
     let img = decode(path)?;
     let (w0, h0) = (img.width() as usize, img.height() as usize);
+    if opts.color == ColorPolicy::Rgb {
+        return decode_rgb_into(path, img, out, size);
+    }
     let (luma, color) = to_luma(img);
     if color && opts.color == ColorPolicy::Reject {
         return Err(DataError::ColorImage {
@@ -538,6 +554,49 @@ fn decode_into(
     Ok(ImageInfo {
         original_size: (h0, w0),
         converted_from_color: color,
+        resized: !same,
+    })
+}
+
+/// Decodes one file as R, G, B planes into `out` (3 · H · W values): 8-bit values / 255,
+/// 16-bit / 65535 (the `image` crate's `to_rgb32f`); resized like the luma path.
+fn decode_rgb_into(
+    path: &Path,
+    img: DynamicImage,
+    out: &mut [f32],
+    size: &Fixed,
+) -> Result<ImageInfo, DataError> {
+    let (w0, h0) = (img.width() as usize, img.height() as usize);
+    let rgb = img.to_rgb32f();
+    let same = (h0, w0) == (size.height, size.width);
+    let rgb = if same {
+        rgb
+    } else if size.resize {
+        image::imageops::resize(
+            &rgb,
+            size.width as u32,
+            size.height as u32,
+            image::imageops::FilterType::Triangle,
+        )
+    } else {
+        return Err(DataError::ImageSize {
+            path: path.to_path_buf(),
+            found_w: w0,
+            found_h: h0,
+            expected_w: size.width,
+            expected_h: size.height,
+            expected_from: size.from.clone(),
+        });
+    };
+    let plane = size.height * size.width;
+    for (i, p) in rgb.as_raw().chunks_exact(3).enumerate() {
+        for c in 0..3 {
+            out[c * plane + i] = p[c];
+        }
+    }
+    Ok(ImageInfo {
+        original_size: (h0, w0),
+        converted_from_color: false,
         resized: !same,
     })
 }

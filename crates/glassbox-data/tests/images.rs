@@ -366,6 +366,38 @@ fn colour_is_detected_converted_or_refused() {
 }
 
 #[test]
+fn rgb_policy_keeps_three_planes_in_r_g_b_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let color = dir.path().join("color.png");
+    RgbImage::from_fn(3, 2, |x, y| {
+        image::Rgb([200, (100 + x) as u8, (50 * y) as u8])
+    })
+    .save(&color)
+    .unwrap();
+    let grey = save_gray(dir.path(), "grey.png", &gray(3, 2, 40));
+    let b = load_image_files(
+        &[color, grey],
+        &ImageLoadOptions {
+            color: ColorPolicy::Rgb,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(b.images.dim(), (2, 3, 2, 3));
+    for y in 0..2 {
+        for x in 0..3 {
+            assert_eq!(b.images[[0, 0, y, x]], 200.0 / 255.0);
+            assert_eq!(b.images[[0, 1, y, x]], (100 + x) as f32 / 255.0);
+            assert_eq!(b.images[[0, 2, y, x]], (50 * y) as f32 / 255.0);
+            // A grayscale file gives three equal channels.
+            let g = b.images[[1, 0, y, x]];
+            assert_eq!((b.images[[1, 1, y, x]], b.images[[1, 2, y, x]]), (g, g));
+        }
+    }
+    assert!(b.converted_from_color().is_empty());
+}
+
+#[test]
 fn jpeg_and_bmp_decode() {
     let dir = tempfile::tempdir().unwrap();
     let jpg = dir.path().join("a.JPG");

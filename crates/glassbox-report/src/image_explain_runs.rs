@@ -419,6 +419,27 @@ fn explain_settings(
         }
     }
     t = t.row("model folder", s.model.clone());
+    if let Some(p) = &s.preprocessing {
+        let list = |v: &[f64], default: &str| {
+            if v.is_empty() {
+                default.to_string()
+            } else {
+                v.iter()
+                    .map(|x| format_number(*x))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        t = t.row(
+            "input map of the imported network",
+            format!(
+                "(pixel × {} − mean [{}]) / std [{}], pixels in [0, 1]",
+                format_number(p.scale),
+                list(&p.mean, "0"),
+                list(&p.std, "1")
+            ),
+        );
+    }
     if !s.class_names.is_empty() {
         t = t.row("classes", s.class_names.join(", "));
     }

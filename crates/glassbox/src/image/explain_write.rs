@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use glassbox_core::ndarray::{Array3, ArrayView2, Axis};
+use glassbox_core::ndarray::{Array2, Array3, ArrayView2, Axis};
 use glassbox_core::npy::write_npy;
 use glassbox_explain::lime::image_classifier::ClassifierLime;
 use glassbox_plot::lime_panel::pros_cons_rgb;
@@ -58,12 +58,18 @@ fn image_texts(e: &ImageExplanation, model: &ImageModel, inputs: &ImageInputs) -
         .collect()
 }
 
-fn image_view(inputs: &ImageInputs, i: usize) -> ArrayView2<'_, f32> {
-    inputs
-        .batch
-        .images
-        .index_axis(Axis(0), i)
-        .index_axis_move(Axis(0), 0)
+/// Image `i` as the panels and overlays draw it: its one channel, or the luminance of an RGB
+/// image (ITU-R 601 weights, as Pillow's `convert("L")`); the explanations themselves were
+/// computed on every channel.
+fn image_view(inputs: &ImageInputs, i: usize) -> Array2<f32> {
+    let image = inputs.batch.images.index_axis(Axis(0), i);
+    match image.dim().0 {
+        3 => {
+            let [r, g, b] = [0, 1, 2].map(|c| image.index_axis(Axis(0), c));
+            Array2::from_shape_fn(r.dim(), |p| 0.299 * r[p] + 0.587 * g[p] + 0.114 * b[p])
+        }
+        _ => image.index_axis(Axis(0), 0).to_owned(),
+    }
 }
 
 /// Writes the run folder of `e` into `dir` (which must exist) and returns its summary.
@@ -106,9 +112,10 @@ fn write_cam_files(
 ) -> Result<Figure> {
     let raw64 = raw.mapv(f64::from);
     let alpha = e.settings.alpha;
+    let images: Vec<Array2<f32>> = (0..texts.len()).map(|i| image_view(inputs, i)).collect();
     let mut panels = Vec::with_capacity(texts.len());
     for (i, t) in texts.iter().enumerate() {
-        let image = image_view(inputs, i);
+        let image = images[i].view();
         let map = e.maps.index_axis(Axis(0), i);
         let panel = CamPanel {
             image,
@@ -156,9 +163,10 @@ fn write_lime_files(
         .iter()
         .map(|l| l.explanation.weights.column(l.class).to_vec())
         .collect();
+    let images: Vec<Array2<f32>> = (0..texts.len()).map(|i| image_view(inputs, i)).collect();
     let mut panels = Vec::with_capacity(texts.len());
     for (i, t) in texts.iter().enumerate() {
-        let image = image_view(inputs, i);
+        let image = images[i].view();
         let ex = &lime[i].explanation;
         let panel = LimePanel {
             image,

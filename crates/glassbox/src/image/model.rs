@@ -85,11 +85,11 @@ impl ImageModel {
 
     /// An image network imported from the ONNX file `path`, with the input map `preprocessing`
     /// put in front (see [`Preprocessing`]). Its classes are named by index (`0`, `1`, …); it
-    /// has no recorded test images.
+    /// has no recorded test images. A 3-channel network gets images loaded as R, G, B.
     ///
-    /// Errors for a table network, a network that does not take 1-channel images (glassbox's
-    /// image loader gives grayscale; the library's [`glassbox_core::ConvClassifier`] of
-    /// [`OnnxNetwork::to_cnn`] takes any channel count), or a preprocessing that does not fit.
+    /// Errors for a table network, a network that takes neither 1 nor 3 channels (the
+    /// library's [`glassbox_core::ConvClassifier`] of [`OnnxNetwork::to_cnn`] takes any channel
+    /// count), or a preprocessing that does not fit.
     pub fn from_onnx(
         network: &OnnxNetwork,
         preprocessing: &Preprocessing,
@@ -97,10 +97,10 @@ impl ImageModel {
     ) -> Result<ImageModel> {
         let bad = |m: String| Error::Input(format!("{}: {m}", path.display()));
         let channels = network.input_shape.first().copied().unwrap_or(0);
-        if network.is_image() && channels != 1 {
+        if network.is_image() && channels != 1 && channels != 3 {
             return Err(bad(format!(
                 "the network takes {channels}-channel images; glassbox's image loader gives \
-                 1-channel (grayscale) images, so `image explain` cannot feed it (the library's \
+                 1-channel (grayscale) or 3-channel (RGB) images (the library's \
                  OnnxNetwork::to_cnn explains it on image tensors you load)"
             )));
         }
@@ -161,7 +161,8 @@ impl ImageModel {
     }
 
     /// How images must be loaded for this model: its input size (resized when `resize`, else
-    /// required exactly), grayscale only (colour images are refused, not converted).
+    /// required exactly); grayscale for a 1-channel network (colour images are refused, not
+    /// converted), R, G, B for a 3-channel one.
     pub fn load_options(&self, resize: bool) -> ImageLoadOptions {
         let (height, width) = self.input_size();
         ImageLoadOptions {
@@ -170,7 +171,11 @@ impl ImageModel {
             } else {
                 ImageSize::Exact { height, width }
             },
-            color: ColorPolicy::Reject,
+            color: if self.cnn.input_shape()[0] == 3 {
+                ColorPolicy::Rgb
+            } else {
+                ColorPolicy::Reject
+            },
             required_by: "the model".into(),
         }
     }
