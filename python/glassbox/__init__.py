@@ -44,10 +44,12 @@ __all__ = [
 
 
 def load_model(path, format=None) -> Model:
-    """Loads a glassbox run folder or model file, an XGBoost JSON or a LightGBM text model, or
-    an ONNX tree ensemble (`*.onnx`, from skl2onnx or onnxmltools; explain it with
-    `interventional-tree-shap`: ONNX files carry no node covers) (`format`: None/"auto",
-    "glassbox", "xgboost", "lightgbm", "cnn", "onnx")."""
+    """Loads a glassbox run folder or model file, an XGBoost JSON or a LightGBM text model, an
+    ONNX tree ensemble (`*.onnx`, from skl2onnx or onnxmltools; explain it with
+    `interventional-tree-shap`: ONNX files carry no node covers) or an ONNX table network
+    (`torch.onnx.export`; explain it with `deep-shap`, `integrated-gradients` or
+    `gradient-shap`: its logits when it ends in a Softmax) (`format`: None/"auto", "glassbox",
+    "xgboost", "lightgbm", "cnn", "onnx")."""
     import os
 
     return Model.load(os.fspath(path), format)

@@ -26,8 +26,8 @@ pub struct ImageArgs {
 pub enum ImageCommand {
     /// Train a CNN on an image folder (one subfolder per class; a manifest.csv may fix the split).
     Train(ImageTrainArgs),
-    /// Explain a trained CNN with CAM, Grad-CAM, Grad-CAM++ or Score-CAM heat maps.
-    Explain(ExplainArgs),
+    /// Explain a trained CNN (or an ONNX image network) with CAM-family heat maps or LIME.
+    Explain(Box<ExplainArgs>),
 }
 
 /// Runs an `image` subcommand; `typed` lists the clap argument ids of that subcommand the user

@@ -271,7 +271,7 @@ fn out_size(
 ) -> usize {
     let span = d * (k - 1) + 1;
     let padded = len + before + after;
-    let out = if ceil {
+    if ceil {
         let o = (padded - span).div_ceil(s) + 1;
         if (o - 1) * s >= len + before {
             o - 1
@@ -280,8 +280,7 @@ fn out_size(
         }
     } else {
         (padded - span) / s + 1
-    };
-    out
+    }
 }
 
 /// Conv / MaxPool / AveragePool over NCHW by direct loops.

@@ -269,7 +269,7 @@ impl PyModel {
     }
 
     /// Loads a model file or run folder: a `glassbox train` run folder or its `model.json`,
-    /// an XGBoost JSON or LightGBM text file, an ONNX tree ensemble; `format`: `auto`,
+    /// an XGBoost JSON or LightGBM text file, an ONNX tree ensemble or network; `format`: `auto`,
     /// `glassbox`, `xgboost`, `lightgbm`, `cnn`, `onnx`.
     #[staticmethod]
     #[pyo3(signature = (path, format = None))]

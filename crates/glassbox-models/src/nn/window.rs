@@ -133,7 +133,7 @@ mod tests {
         for t in 0..2 {
             let (lo, hi) = w.valid_outputs(1, t, 8, 7);
             for o in 0..7 {
-                let p = (o + t * 2) as i64 - 0;
+                let p = (o + t * 2) as i64; // stride 1, dilation 2, left pad 0
                 assert_eq!(
                     (lo..hi).contains(&o),
                     (0..8).contains(&p),

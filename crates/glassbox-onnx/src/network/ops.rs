@@ -502,7 +502,7 @@ impl State {
         }
         let known: usize = dims.iter().product();
         if let Some(i) = infer {
-            if known == 0 || total % known != 0 {
+            if known == 0 || !total.is_multiple_of(known) {
                 return Err(format!(
                     "target {target:?} does not fit {total} values per sample"
                 ));
@@ -648,12 +648,12 @@ fn window(
 /// positions never win a max): the last window must start inside the input or its top/left
 /// padding, as PyTorch and onnxruntime count.
 fn ceil_mode_pads(w: &mut Window2d, input: [usize; 2]) {
-    for i in 0..2 {
+    for (i, &len) in input.iter().enumerate() {
         let before = w.pads[i];
-        let span = w.dilation[i] * (w.kernel[i] - 1) + 1;
-        let padded = input[i] + before + w.pads[i + 2];
+        let span = w.span(i);
+        let padded = len + before + w.pads[i + 2];
         let mut out = (padded.saturating_sub(span)).div_ceil(w.stride[i]) + 1;
-        if (out - 1) * w.stride[i] >= input[i] + before {
+        if (out - 1) * w.stride[i] >= len + before {
             out -= 1;
         }
         let need = (out - 1) * w.stride[i] + span;
