@@ -31,10 +31,14 @@
 //!   point) is the number 1.5, as comma-decimal locales export it.
 //! * **Spreadsheets** (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`, read with calamine): the first
 //!   sheet unless [`ReadOptions::sheet`] names one. The sheet's used range is the table: its
-//!   first row is the header; empty rows after the last value are ignored. An `.xlsx`/`.xlsm` used range
+//!   first row is the header; empty rows after the last value are ignored. A used range
 //!   over 2^27 cells, or over 2^20 cells with fewer values than one per 8 cells (a stray cell
-//!   far from the table), is refused naming that cell; a workbook calamine cannot read (even
-//!   one it panics on) is a [`DataError::Workbook`].
+//!   far from the table), is refused naming that cell, before it is allocated: `.xlsx`,
+//!   `.xlsm` and `.xlsb` sheets are read cell by cell first, `.ods` workbooks are pre-scanned
+//!   (every sheet: calamine reads them all at once; repeated empty rows and cells after the
+//!   last value do not count, and a range over 2^20 cells may repeat its written cells at most
+//!   64 times on average); `.xls` is bounded by its 65536 x 256 grid. A workbook calamine
+//!   cannot read (even one it panics on) is a [`DataError::Workbook`].
 //!
 //! Extensions are matched case-insensitively.
 //!
@@ -89,8 +93,10 @@ mod error;
 mod friedman;
 mod image_folder;
 mod images;
+mod ods_scan;
 mod raw_table;
 mod select;
+mod sheet_extent;
 mod sheet_reader;
 mod split;
 mod suggest;

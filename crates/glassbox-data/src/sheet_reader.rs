@@ -5,18 +5,19 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use calamine::{
-    Cell as CalamineCell, Data, DataRef, Ods, Range, Reader, Sheets, Xls, Xlsb, Xlsx, open_workbook,
-};
+use calamine::{Data, Ods, Range, Reader, Sheets, Xls, Xlsb, Xlsx, open_workbook};
 
 use crate::cell::{Cell, format_number};
 use crate::error::DataError;
+use crate::ods_scan::check_ods;
 use crate::raw_table::{Collected, Header, RawTable, ReadOptions, Source, check_exists};
+use crate::sheet_extent::checked_range;
 
 /// Reads one sheet of a workbook; `extension` is the lower-case file extension.
 ///
 /// The sheet's used range is the table: its first row is the header, every later row a data
-/// row; rows that are entirely empty at the end of the range are ignored.
+/// row; rows that are entirely empty at the end of the range are ignored. A used range that
+/// breaks the size rule (`sheet_extent`) is refused before it is allocated.
 pub(crate) fn read_sheet(
     path: &Path,
     extension: &str,
@@ -32,38 +33,59 @@ pub(crate) fn read_sheet(
         Ok(match extension {
             "xls" => Sheets::Xls(open_workbook::<Xls<_>, _>(path).map_err(|e| e.to_string())?),
             "xlsb" => Sheets::Xlsb(open_workbook::<Xlsb<_>, _>(path).map_err(|e| e.to_string())?),
-            "ods" => Sheets::Ods(open_workbook::<Ods<_>, _>(path).map_err(|e| e.to_string())?),
+            "ods" => {
+                // calamine reads (and allocates) every sheet of an .ods when it opens it.
+                check_ods(path)?;
+                Sheets::Ods(open_workbook::<Ods<_>, _>(path).map_err(|e| e.to_string())?)
+            }
             _ => Sheets::Xlsx(open_workbook::<Xlsx<_>, _>(path).map_err(|e| e.to_string())?),
         })
     })?;
-    let sheets = workbook.sheet_names();
-    let sheet = match &opts.sheet {
-        Some(wanted) => {
-            if !sheets.iter().any(|s| s == wanted) {
-                return Err(DataError::UnknownSheet {
-                    path: path.to_path_buf(),
-                    sheet: wanted.clone(),
-                    available: sheets,
-                });
-            }
-            wanted.clone()
-        }
-        None => match sheets.first() {
-            Some(s) => s.clone(),
-            None => {
-                return Err(DataError::Empty {
-                    path: path.to_path_buf(),
-                    what: "the workbook has no sheets".into(),
-                });
-            }
-        },
-    };
+    let sheet = pick_sheet(path, workbook.sheet_names(), opts)?;
     let sheet_error = |message: String| workbook_error(format!("sheet '{sheet}': {message}"));
     let range = guarded(&sheet_error, || match &mut workbook {
-        Sheets::Xlsx(xlsx) => xlsx_range(xlsx, &sheet),
+        Sheets::Xlsx(xlsx) => {
+            let mut cells = xlsx
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| e.to_string())?;
+            checked_range(|| cells.next_cell())
+        }
+        Sheets::Xlsb(xlsb) => {
+            let mut cells = xlsb
+                .worksheet_cells_reader(&sheet)
+                .map_err(|e| e.to_string())?;
+            checked_range(|| cells.next_cell())
+        }
+        // .xls: at most 65536 x 256 cells; .ods: checked by `check_ods`.
         other => other.worksheet_range(&sheet).map_err(|e| e.to_string()),
     })?;
+    table_from_range(path, &sheet, &range, opts)
+}
 
+/// The sheet `opts` names (it must exist), or else the first one.
+fn pick_sheet(path: &Path, sheets: Vec<String>, opts: &ReadOptions) -> Result<String, DataError> {
+    match &opts.sheet {
+        Some(wanted) if sheets.iter().any(|s| s == wanted) => Ok(wanted.clone()),
+        Some(wanted) => Err(DataError::UnknownSheet {
+            path: path.to_path_buf(),
+            sheet: wanted.clone(),
+            available: sheets,
+        }),
+        None => sheets.into_iter().next().ok_or_else(|| DataError::Empty {
+            path: path.to_path_buf(),
+            what: "the workbook has no sheets".into(),
+        }),
+    }
+}
+
+/// The table in `sheet`'s used range: the header row, then the data rows up to the last one
+/// holding a value.
+fn table_from_range(
+    path: &Path,
+    sheet: &str,
+    range: &Range<Data>,
+    opts: &ReadOptions,
+) -> Result<RawTable, DataError> {
     let Some((start_row, start_col)) = range.start() else {
         return Err(DataError::Empty {
             path: path.to_path_buf(),
@@ -71,7 +93,12 @@ pub(crate) fn read_sheet(
         });
     };
     let mut rows = range.rows();
-    let header_row = rows.next().expect("a non-empty range has a first row");
+    let Some(header_row) = rows.next() else {
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+            what: format!("sheet '{sheet}' is empty"),
+        });
+    };
     let raw_names: Vec<String> = header_row.iter().map(header_text).collect();
     let header = Header::new(path, &raw_names, opts.index_col.as_ref())?;
     let width = header.names.len();
@@ -98,7 +125,7 @@ pub(crate) fn read_sheet(
         .collect();
     Collected {
         path: path.to_path_buf(),
-        source: Source::Sheet(sheet.clone()),
+        source: Source::Sheet(sheet.to_string()),
         header,
         first_column: start_col as usize,
         columns,
@@ -129,81 +156,6 @@ fn guarded<T>(
             )))
         }
     }
-}
-
-/// Most cells the used range of a sheet may span (rows x columns, empty ones included):
-/// calamine stores the range densely, so one stray cell at XFD1048576 would ask for 17 billion
-/// cells and abort the process.
-pub const MAX_SHEET_CELLS: u64 = 1 << 27;
-
-/// A used range of more cells than this must be mostly filled: at least one value per
-/// [`MAX_CELLS_PER_VALUE`] cells. Below it any range is fine (a million empty cells take 32 MB).
-pub const SPARSE_RANGE_CELLS: u64 = 1 << 20;
-
-/// In a used range above [`SPARSE_RANGE_CELLS`] cells, the most cells per value. The dense range
-/// and the table built from it take about 64 bytes per cell, so without this a 2 KB file with a
-/// stray cell at AXX100000 (132 million cells, under [`MAX_SHEET_CELLS`]) would make glassbox
-/// allocate 8 GB for two values; with it, memory stays proportional to the sheet's content.
-pub const MAX_CELLS_PER_VALUE: u64 = 8;
-
-/// An .xlsx sheet's used range, as calamine's `worksheet_range` builds it (non-empty cells,
-/// dense from the first to the last), but with its size checked before the dense range is
-/// allocated; the error names the cell farthest from the first one.
-fn xlsx_range(xlsx: &mut Xlsx<BufReader<File>>, sheet: &str) -> Result<Range<Data>, String> {
-    let mut reader = xlsx
-        .worksheet_cells_reader(sheet)
-        .map_err(|e| e.to_string())?;
-    let mut cells = Vec::new();
-    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
-        if !matches!(cell.get_value(), DataRef::Empty) {
-            cells.push(CalamineCell::new(
-                cell.get_position(),
-                Data::from(cell.get_value().clone()),
-            ));
-        }
-    }
-    let bound = |f: fn(&(u32, u32)) -> u32| {
-        let v = cells.iter().map(|c| f(&c.get_position()));
-        (v.clone().min().unwrap_or(0), v.max().unwrap_or(0))
-    };
-    let ((r0, r1), (c0, c1)) = (bound(|p| p.0), bound(|p| p.1));
-    let (rows, cols) = (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1);
-    let (total, values) = (rows * cols, cells.len() as u64);
-    let too_big = total > MAX_SHEET_CELLS;
-    let too_sparse = total > SPARSE_RANGE_CELLS && total > MAX_CELLS_PER_VALUE * values;
-    if !cells.is_empty() && (too_big || too_sparse) {
-        let far = cells
-            .iter()
-            .map(CalamineCell::get_position)
-            .max_by_key(|&(r, c)| u64::from(r - r0 + 1) * u64::from(c - c0 + 1))
-            .unwrap_or((r1, c1));
-        let limit = if too_big {
-            format!("at most {MAX_SHEET_CELLS}")
-        } else {
-            format!(
-                "holding only {values} values; a range over {SPARSE_RANGE_CELLS} cells needs a \
-                 value in at least one cell of {MAX_CELLS_PER_VALUE}"
-            )
-        };
-        return Err(format!(
-            "the used range spans {rows} rows x {cols} columns ({total} cells; {limit}), \
-             stretched by cell {}: delete stray cells far from the table",
-            cell_name(far)
-        ));
-    }
-    Ok(Range::from_sparse(cells))
-}
-
-/// A cell's A1-style name from its 0-based (row, column).
-fn cell_name((row, col): (u32, u32)) -> String {
-    let mut letters = Vec::new();
-    let mut c = col + 1;
-    while c > 0 {
-        letters.push(b'A' + ((c - 1) % 26) as u8);
-        c = (c - 1) / 26;
-    }
-    letters.reverse();
-    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
 /// A header cell as a column name.

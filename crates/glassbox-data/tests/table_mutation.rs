@@ -1,4 +1,5 @@
-//! Mutation tests of the table readers (`read_table` on CSV/TSV text and on XLSX workbooks):
+//! Mutation tests of the table readers (`read_table` on CSV/TSV text and on XLSX, XLSB and ODS
+//! workbooks):
 //! byte flips, truncations, splices, nasty numbers (far cell references, huge rows) and big
 //! words in valid files must give `Ok` or `Err`, never a panic or an abort; a table that reads
 //! must go on to training and feature tables without panicking. The `table_csv` and
@@ -99,10 +100,22 @@ fn exercise(path: &Path, bytes: &[u8]) {
     }
 }
 
+/// Fixture workbooks (`tests/fixtures`) stored uncompressed, so mutations reach the records
+/// and the XML.
+fn fixture_bases(names: &[&str]) -> Vec<Vec<u8>> {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"));
+    names
+        .iter()
+        .map(|n| stored(&std::fs::read(dir.join(n)).unwrap()))
+        .collect()
+}
+
 struct Base {
     dir: tempfile::TempDir,
     csv: Vec<Vec<u8>>,
     xlsx: Vec<Vec<u8>>,
+    xlsb: Vec<Vec<u8>>,
+    ods: Vec<Vec<u8>>,
 }
 
 fn base() -> Base {
@@ -111,6 +124,8 @@ fn base() -> Base {
     Base {
         csv: csv_bases(),
         xlsx,
+        xlsb: fixture_bases(&["table.xlsb", "calamine_issue_186.xlsb"]),
+        ods: fixture_bases(&["table.ods", "trailing.ods"]),
         dir,
     }
 }
@@ -123,10 +138,12 @@ fn unmutated_tables_read() {
         std::fs::write(&p, f).unwrap();
         read_table(&p, &ReadOptions::default()).unwrap();
     }
-    for (i, f) in b.xlsx.iter().enumerate() {
-        let p = b.dir.path().join(format!("t{i}.xlsx"));
-        std::fs::write(&p, f).unwrap();
-        read_table(&p, &ReadOptions::default()).unwrap();
+    for (ext, files) in [("xlsx", &b.xlsx), ("xlsb", &b.xlsb), ("ods", &b.ods)] {
+        for (i, f) in files.iter().enumerate() {
+            let p = b.dir.path().join(format!("t{i}.{ext}"));
+            std::fs::write(&p, f).unwrap();
+            read_table(&p, &ReadOptions::default()).unwrap();
+        }
     }
 }
 
@@ -161,6 +178,38 @@ proptest! {
         BASE.with(|b| {
             let mutated = muts.iter().fold(b.xlsx[file].clone(), apply);
             exercise(&b.dir.path().join("m.xlsx"), &mutated);
+        });
+    }
+}
+
+proptest! {
+    #![proptest_config(config(400, 0x786c_7362))]
+
+    #[test]
+    fn mutated_xlsb_files_never_panic(
+        file in 0..2usize,
+        muts in prop::collection::vec(mutation(), 1..4),
+    ) {
+        thread_local!(static BASE: Base = base());
+        BASE.with(|b| {
+            let mutated = muts.iter().fold(b.xlsb[file].clone(), apply);
+            exercise(&b.dir.path().join("m.xlsb"), &mutated);
+        });
+    }
+}
+
+proptest! {
+    #![proptest_config(config(400, 0x6f64_7321))]
+
+    #[test]
+    fn mutated_ods_files_never_panic(
+        file in 0..2usize,
+        muts in prop::collection::vec(mutation(), 1..4),
+    ) {
+        thread_local!(static BASE: Base = base());
+        BASE.with(|b| {
+            let mutated = muts.iter().fold(b.ods[file].clone(), apply);
+            exercise(&b.dir.path().join("m.ods"), &mutated);
         });
     }
 }
