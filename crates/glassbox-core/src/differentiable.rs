@@ -53,6 +53,29 @@ pub trait NeuralNetwork: Differentiable + DeepLift {}
 
 impl<T: Differentiable + DeepLift> NeuralNetwork for T {}
 
+/// Checks the arguments of [`DeepLift::deeplift_multipliers`] for a model of `n_features`
+/// inputs and `n_outputs` outputs: `x` and `reference` (pairs, features) of the same number of
+/// rows and the model's width, and `output` in range.
+pub fn check_deeplift_pairs(
+    x: ArrayView2<'_, f64>,
+    reference: ArrayView2<'_, f64>,
+    n_features: usize,
+    output: usize,
+    n_outputs: usize,
+) -> Result<(), CoreError> {
+    crate::model::check_input(x, n_features)?;
+    crate::model::check_input(reference, n_features)?;
+    check_output(output, n_outputs)?;
+    if reference.nrows() != x.nrows() {
+        return Err(CoreError::Shape {
+            what: "DeepLIFT reference (pairs, features)".into(),
+            expected: format!("{} rows, one per input row", x.nrows()),
+            got: format!("{} rows", reference.nrows()),
+        });
+    }
+    Ok(())
+}
+
 /// Checks that `output` is a valid output index of a model with `n_outputs` outputs.
 pub fn check_output(output: usize, n_outputs: usize) -> Result<(), CoreError> {
     if output >= n_outputs {

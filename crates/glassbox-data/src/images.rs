@@ -530,17 +530,30 @@ fn decode_into(
             expected: opts.required_by.clone(),
         });
     }
-    let same = (h0, w0) == (size.height, size.width);
-    let luma = if same {
-        luma
-    } else if size.resize {
-        image::imageops::resize(
-            &luma,
-            size.width as u32,
-            size.height as u32,
-            image::imageops::FilterType::Triangle,
-        )
-    } else {
+    let (luma, resized) = fit(path, luma, size)?;
+    out.copy_from_slice(luma.as_raw());
+    Ok(ImageInfo {
+        original_size: (h0, w0),
+        converted_from_color: color,
+        resized,
+    })
+}
+
+/// `img` at the batch's size: unchanged, resized (bilinear, `Triangle`) when the policy says
+/// so, else refused naming the file and the size expected; with whether it was resized.
+fn fit<P>(
+    path: &Path,
+    img: ImageBuffer<P, Vec<f32>>,
+    size: &Fixed,
+) -> Result<(ImageBuffer<P, Vec<f32>>, bool), DataError>
+where
+    P: image::Pixel<Subpixel = f32> + 'static,
+{
+    let (w0, h0) = (img.width() as usize, img.height() as usize);
+    if (h0, w0) == (size.height, size.width) {
+        return Ok((img, false));
+    }
+    if !size.resize {
         return Err(DataError::ImageSize {
             path: path.to_path_buf(),
             found_w: w0,
@@ -549,13 +562,14 @@ fn decode_into(
             expected_h: size.height,
             expected_from: size.from.clone(),
         });
-    };
-    out.copy_from_slice(luma.as_raw());
-    Ok(ImageInfo {
-        original_size: (h0, w0),
-        converted_from_color: color,
-        resized: !same,
-    })
+    }
+    let resized = image::imageops::resize(
+        &img,
+        size.width as u32,
+        size.height as u32,
+        image::imageops::FilterType::Triangle,
+    );
+    Ok((resized, true))
 }
 
 /// Decodes one file as R, G, B planes into `out` (3 · H · W values): 8-bit values / 255,
@@ -567,27 +581,7 @@ fn decode_rgb_into(
     size: &Fixed,
 ) -> Result<ImageInfo, DataError> {
     let (w0, h0) = (img.width() as usize, img.height() as usize);
-    let rgb = img.to_rgb32f();
-    let same = (h0, w0) == (size.height, size.width);
-    let rgb = if same {
-        rgb
-    } else if size.resize {
-        image::imageops::resize(
-            &rgb,
-            size.width as u32,
-            size.height as u32,
-            image::imageops::FilterType::Triangle,
-        )
-    } else {
-        return Err(DataError::ImageSize {
-            path: path.to_path_buf(),
-            found_w: w0,
-            found_h: h0,
-            expected_w: size.width,
-            expected_h: size.height,
-            expected_from: size.from.clone(),
-        });
-    };
+    let (rgb, resized) = fit(path, img.to_rgb32f(), size)?;
     let plane = size.height * size.width;
     for (i, p) in rgb.as_raw().chunks_exact(3).enumerate() {
         for c in 0..3 {
@@ -597,7 +591,7 @@ fn decode_rgb_into(
     Ok(ImageInfo {
         original_size: (h0, w0),
         converted_from_color: false,
-        resized: !same,
+        resized,
     })
 }
 

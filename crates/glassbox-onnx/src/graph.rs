@@ -151,6 +151,23 @@ pub(crate) fn single_input(graph: &GraphProto) -> Result<&ValueInfoProto, Proble
     }
 }
 
+/// The declared shape of a float or double tensor input (`None`: no shape declared), or what
+/// else the input is.
+pub(crate) fn float_tensor(
+    input: &ValueInfoProto,
+) -> Result<Option<&crate::proto::TensorShapeProto>, String> {
+    let Some(t) = input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()) else {
+        return Err("is not a tensor".into());
+    };
+    if t.elem_type != DT_FLOAT && t.elem_type != DT_DOUBLE {
+        return Err(format!(
+            "has element type {} (float is 1, double 11)",
+            t.elem_type
+        ));
+    }
+    Ok(t.shape.as_ref())
+}
+
 /// Checks the input is a float/double tensor of rank 2 and returns its fixed feature count.
 fn input_features(input: &ValueInfoProto) -> Result<Option<usize>, Problem> {
     let bad = |what: String| {
@@ -159,16 +176,7 @@ fn input_features(input: &ValueInfoProto) -> Result<Option<usize>, Problem> {
             input.name
         ))
     };
-    let Some(t) = input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()) else {
-        return Err(bad("is not a tensor".into()));
-    };
-    if t.elem_type != DT_FLOAT && t.elem_type != DT_DOUBLE {
-        return Err(bad(format!(
-            "has element type {} (float is 1, double 11)",
-            t.elem_type
-        )));
-    }
-    let Some(shape) = &t.shape else {
+    let Some(shape) = float_tensor(input).map_err(bad)? else {
         return Ok(None);
     };
     if shape.dim.len() != 2 {

@@ -86,12 +86,7 @@ pub enum Imported {
 /// neural network. Errors as [`load`], naming the file (and the node and operator for
 /// unsupported graphs).
 pub fn read(path: impl AsRef<Path>) -> Result<Imported, OnnxError> {
-    let path = path.as_ref();
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let (bytes, file) = read_file(path.as_ref())?;
     parse_any(&bytes, &file)
 }
 
@@ -107,6 +102,15 @@ pub fn parse_any(bytes: &[u8], name: &str) -> Result<Imported, OnnxError> {
     imported.map_err(|problem| OnnxError::Import { file, problem })
 }
 
+/// The bytes of the file at `path` and its name for messages.
+fn read_file(path: &Path) -> Result<(Vec<u8>, String), OnnxError> {
+    let file = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => Ok((bytes, file)),
+        Err(source) => Err(OnnxError::Io { file, source }),
+    }
+}
+
 fn decode(bytes: &[u8], name: &str) -> Result<proto::ModelProto, OnnxError> {
     proto::ModelProto::decode(bytes).map_err(|source| OnnxError::Decode {
         file: name.to_string(),
@@ -120,12 +124,7 @@ fn decode(bytes: &[u8], name: &str) -> Result<proto::ModelProto, OnnxError> {
 /// [`OnnxError::Import`] (an unsupported operator, input or attribute, naming the node), all
 /// naming the file.
 pub fn load(path: impl AsRef<Path>) -> Result<OnnxModel, OnnxError> {
-    let path = path.as_ref();
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let (bytes, file) = read_file(path.as_ref())?;
     parse(&bytes, &file)
 }
 

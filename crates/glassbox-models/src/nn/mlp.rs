@@ -13,7 +13,7 @@
 //! gradients and multipliers are in the target's own units, and the reported training loss is
 //! the MSE in scaled units. See [`TargetScaling`].
 
-use glassbox_core::differentiable::{DeepLift, Differentiable, check_output};
+use glassbox_core::differentiable::{DeepLift, Differentiable, check_deeplift_pairs, check_output};
 use glassbox_core::model::check_input;
 use glassbox_core::ndarray::{Array2, ArrayView2, s};
 use glassbox_core::rng::Rng;
@@ -498,16 +498,7 @@ impl DeepLift for Mlp {
         reference: ArrayView2<'_, f64>,
         output: usize,
     ) -> Result<Array2<f64>, CoreError> {
-        check_input(x, self.n_features)?;
-        check_input(reference, self.n_features)?;
-        check_output(output, self.n_outputs)?;
-        if reference.nrows() != x.nrows() {
-            return Err(CoreError::Shape {
-                what: "DeepLIFT reference (pairs, features)".into(),
-                expected: format!("{} rows, one per input row", x.nrows()),
-                got: format!("{} rows", reference.nrows()),
-            });
-        }
+        check_deeplift_pairs(x, reference, self.n_features, output, self.n_outputs)?;
         Ok(self.blocks(x, self.n_features, |s0, xb| {
             let rb = reference.slice(s![s0..s0 + xb.nrows(), ..]);
             let xt = self.net.forward_trace(Tensor::from_array2(xb));

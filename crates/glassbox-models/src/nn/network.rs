@@ -3,7 +3,7 @@
 //! read through [`Differentiable`] and [`DeepLift`]); and [`row_blocks`], the block-parallel
 //! loop it shares with [`super::Mlp`].
 
-use glassbox_core::differentiable::{DeepLift, Differentiable, check_output};
+use glassbox_core::differentiable::{DeepLift, Differentiable, check_deeplift_pairs, check_output};
 use glassbox_core::model::check_input;
 use glassbox_core::ndarray::{Array2, ArrayView2, s};
 use glassbox_core::{CoreError, Predict};
@@ -158,16 +158,7 @@ impl DeepLift for FlatNetwork {
         reference: ArrayView2<'_, f64>,
         output: usize,
     ) -> Result<Array2<f64>, CoreError> {
-        check_input(x, self.n_features)?;
-        check_input(reference, self.n_features)?;
-        check_output(output, self.n_outputs)?;
-        if reference.nrows() != x.nrows() {
-            return Err(CoreError::Shape {
-                what: "DeepLIFT reference (pairs, features)".into(),
-                expected: format!("{} rows, one per input row", x.nrows()),
-                got: format!("{} rows", reference.nrows()),
-            });
-        }
+        check_deeplift_pairs(x, reference, self.n_features, output, self.n_outputs)?;
         Ok(row_blocks(x, self.block_rows, self.n_features, |s0, xb| {
             let rb = reference.slice(s![s0..s0 + xb.nrows(), ..]);
             let xt = self.net.forward_trace(self.batch(xb));

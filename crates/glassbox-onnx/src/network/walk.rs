@@ -14,8 +14,8 @@ use glassbox_models::nn::LayerSpec;
 
 use super::consts::{self, BATCH, Const};
 use crate::error::{NETWORK_OPS, Problem};
-use crate::graph::{opset, single_input};
-use crate::proto::{DT_DOUBLE, DT_FLOAT, GraphProto, ModelProto, NodeProto, ValueInfoProto};
+use crate::graph::{float_tensor, opset, single_input};
+use crate::proto::{GraphProto, ModelProto, NodeProto, ValueInfoProto};
 
 /// A layer of the engine being assembled: its spec, its parameters in `Layer::params` order
 /// (row-major f64), and the ONNX node(s) it came from.
@@ -311,16 +311,7 @@ fn input_dims(input: &ValueInfoProto) -> Result<(Option<i64>, Vec<usize>), Probl
             input.name
         ))
     };
-    let Some(t) = input.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()) else {
-        return Err(bad("is not a tensor".into()));
-    };
-    if t.elem_type != DT_FLOAT && t.elem_type != DT_DOUBLE {
-        return Err(bad(format!(
-            "has element type {} (float is 1, double 11)",
-            t.elem_type
-        )));
-    }
-    let Some(shape) = &t.shape else {
+    let Some(shape) = float_tensor(input).map_err(bad)? else {
         return Err(bad("has no declared shape".into()));
     };
     let rank = shape.dim.len();
