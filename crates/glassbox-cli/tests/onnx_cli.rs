@@ -217,6 +217,21 @@ fn onnx_table_network_explained_by_the_cli_equals_shap_deep_explainer() {
         .fold(0.0, f64::max);
     assert_eq!(got.len(), x.len());
     assert!(worst < 1e-7, "max |glassbox - shap| = {worst:e}");
+    // A table of the wrong width is refused naming the file and the count (columns are taken
+    // by position: ONNX files name no features).
+    let narrow: Vec<Vec<f64>> = x.iter().map(|r| r[..5].to_vec()).collect();
+    let narrow_csv = tmp.path().join("narrow.csv");
+    rows_csv(&narrow_csv, &narrow);
+    let (ok, err) = explain(
+        &network("mlp_regressor.onnx"),
+        &narrow_csv,
+        &tmp.path().join("n"),
+        &args,
+    );
+    assert!(
+        !ok && err.contains("expects 6 features by position"),
+        "{err}"
+    );
     // A tree method on a network names what it needs.
     let (ok, err) = explain(
         &network("mlp_regressor.onnx"),
@@ -261,6 +276,9 @@ fn onnx_image_network_explained_by_the_cli() {
     assert_eq!(summary["layer"], "conv2", "the last conv layer");
     assert_eq!(summary["preprocessing"]["mean"][0], 0.5);
     assert_eq!(summary["class_names"].as_array().unwrap().len(), 3);
+    // An image of another size is refused without --resize, naming both sizes.
+    let (ok, err) = image_explain(&model, &image, &tmp.path().join("size"), &[]);
+    assert!(!ok && err.contains("24") && err.contains("16"), "{err}");
     // An RGB network gets the image's three channels (ImageNet-style normalisation per
     // channel); CAM applies to its GAP head.
     let colour = tmp.path().join("colour.png");
