@@ -252,6 +252,26 @@ mod tests {
     }
 
     #[test]
+    fn refuses_a_padding_that_would_make_a_huge_activation() {
+        let window = crate::nn::Window2d {
+            kernel: [1, 1],
+            stride: [1, 1],
+            pads: [60_000; 4],
+            dilation: [1, 1],
+        };
+        let specs = [LayerSpec::Conv {
+            in_channels: 1,
+            out_channels: 1,
+            window,
+        }];
+        let e = Sequential::<f64>::from_specs(vec![1, 2, 2], &specs).unwrap_err();
+        assert!(
+            e.contains("layer 0 (conv)") && e.contains("values per sample"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn refuses_a_network_without_a_vector_output() {
         let specs = [LayerSpec::Conv2d {
             in_channels: 1,

@@ -12,6 +12,9 @@ use super::{
 pub const MAX_INPUT_VALUES: u128 = 1 << 26;
 /// Most parameters one layer may have (1 GiB of f32 weights).
 pub const MAX_LAYER_PARAMETERS: u128 = 1 << 28;
+/// Most values one layer's output may have per sample (a padding or window read from a file
+/// can make a small input's activation huge; 2^28 f32 values are 1 GiB).
+pub const MAX_ACTIVATION_VALUES: u128 = 1 << 28;
 
 /// Refuses an input shape or a layer too large to allocate, naming it (the sizes come from
 /// architecture files and flags; allocating first would abort the process).
@@ -160,7 +163,7 @@ impl<T: Scalar> Sequential<T> {
             input_shape,
             layers,
         };
-        net.output_shape()?;
+        net.check_activations()?;
         Ok(net)
     }
 
@@ -213,6 +216,26 @@ impl<T: Scalar> Sequential<T> {
     /// Per-sample input shape (without the batch axis).
     pub fn input_shape(&self) -> &[usize] {
         &self.input_shape
+    }
+
+    /// Checks every layer's per-sample output fits (see [`Sequential::output_shape`]) and holds
+    /// at most [`MAX_ACTIVATION_VALUES`] values, naming the first layer that does not.
+    fn check_activations(&self) -> Result<(), String> {
+        let mut shape = self.input_shape.clone();
+        for (i, layer) in self.layers.iter().enumerate() {
+            let kind = layer.spec().kind();
+            shape = layer
+                .output_shape(&shape)
+                .map_err(|e| format!("layer {i} ({kind}): {e}"))?;
+            let values: u128 = shape.iter().map(|&d| d as u128).product();
+            if values > MAX_ACTIVATION_VALUES {
+                return Err(format!(
+                    "layer {i} ({kind}): output shape {shape:?} holds {values} values per \
+                     sample; at most {MAX_ACTIVATION_VALUES}"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Per-sample output shape, or a message naming the first layer whose input does not fit.
