@@ -69,7 +69,8 @@ impl Model {
     fn not_an_image_model(&self) -> Error {
         Error::Input(format!(
             "{} is a table model ({}); image explain needs a CNN run folder (weights.safetensors \
-             and architecture.json, as `glassbox image train` writes)",
+             and architecture.json, as `glassbox image train` writes) or an ONNX network taking \
+             images (N, channels, height, width)",
             self.label(),
             self.kind()
         ))
