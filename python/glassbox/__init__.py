@@ -43,13 +43,21 @@ __all__ = [
 ]
 
 
-def load_model(path, format=None) -> Model:
+def load_model(path, format=None, cover_data=None) -> Model:
     """Loads a glassbox run folder or model file, an XGBoost JSON or a LightGBM text model, an
     ONNX tree ensemble (`*.onnx`, from skl2onnx or onnxmltools; explain it with
     `interventional-tree-shap`: ONNX files carry no node covers) or an ONNX table network
     (`torch.onnx.export`; explain it with `deep-shap`, `integrated-gradients` or
     `gradient-shap`: its logits when it ends in a Softmax) (`format`: None/"auto", "glassbox",
-    "xgboost", "lightgbm", "cnn", "onnx")."""
+    "xgboost", "lightgbm", "cnn", "onnx").
+
+    cover_data: for an ONNX tree ensemble, the training rows (samples, features), array or
+    DataFrame in the model's feature order: the trees' covers are recomputed from them, after
+    which path-dependent `tree-shap` and `interactions` apply (the values then equal
+    shap.TreeExplainer's on the original scikit-learn / LightGBM model)."""
     import os
 
-    return Model.load(os.fspath(path), format)
+    import numpy as np
+
+    rows = None if cover_data is None else np.ascontiguousarray(cover_data, dtype=np.float64)
+    return Model.load(os.fspath(path), format, rows)

@@ -271,9 +271,16 @@ impl PyModel {
     /// Loads a model file or run folder: a `glassbox train` run folder or its `model.json`,
     /// an XGBoost JSON or LightGBM text file, an ONNX tree ensemble or network; `format`: `auto`,
     /// `glassbox`, `xgboost`, `lightgbm`, `cnn`, `onnx`.
+    /// `cover_data`, rows (samples, features) in the model's feature order, recomputes the
+    /// node covers of an ONNX tree ensemble (the training rows reaching each node), which
+    /// path-dependent TreeSHAP needs and ONNX files do not carry; refused for other models.
     #[staticmethod]
-    #[pyo3(signature = (path, format = None))]
-    fn load(path: PathBuf, format: Option<&str>) -> PyResult<PyModel> {
+    #[pyo3(signature = (path, format = None, cover_data = None))]
+    fn load(
+        path: PathBuf,
+        format: Option<&str>,
+        cover_data: Option<PyReadonlyArray2<'_, f64>>,
+    ) -> PyResult<PyModel> {
         let format = match format {
             None | Some("auto") => ModelFormat::Auto,
             Some("glassbox") => ModelFormat::Glassbox,
@@ -295,6 +302,17 @@ impl PyModel {
             },
         )
         .map_err(Failure::from)?;
+        let mut model = model;
+        if let Some(rows) = cover_data {
+            model
+                .recompute_covers(rows.as_array())
+                .map_err(Failure::from)?;
+            // The covers live in the ensemble: it is what gets pickled.
+            return Ok(PyModel {
+                model,
+                origin: Origin::Trees,
+            });
+        }
         let origin = if model.saved().is_some() {
             Origin::Saved
         } else if model.trees().is_some() && model.image().is_none() && model.onnx().is_none() {
@@ -378,7 +396,11 @@ impl PyModel {
                     origin: Origin::Saved,
                 })
             }
-            "path" => PyModel::load(PathBuf::from(String::from_utf8_lossy(state).as_ref()), None),
+            "path" => PyModel::load(
+                PathBuf::from(String::from_utf8_lossy(state).as_ref()),
+                None,
+                None,
+            ),
             other => Err(value_error(format!(
                 "unknown pickled glassbox model kind '{other}'"
             ))),

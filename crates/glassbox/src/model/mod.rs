@@ -307,9 +307,13 @@ impl Model {
                 .recompute_covers(rows)
                 .map_err(|e| Error::Input(e.to_string())),
             _ => Err(Error::Settings(format!(
-                "{label}: covers can be recomputed for ONNX tree ensembles only; this {} \
-                 carries its own",
-                self.kind()
+                "{label}: covers can be recomputed for ONNX tree ensembles only; this {} {}",
+                self.kind(),
+                if self.trees().is_some() {
+                    "carries its own"
+                } else {
+                    "has no trees"
+                }
             ))),
         }
     }
