@@ -514,7 +514,11 @@ fn explain_images_run(
     };
     let inputs = ImageInputs::from_folder(&model, neu, &selection, false)?;
     let settings = ImageExplainSettings {
-        steps: if quick { 25 } else { 100 },
+        // 50 steps delete or insert 2% of the pixels each. Measured on the 12 gap-cnn Grad-CAM
+        // maps of the full demo: mean deletion AUC 0.1293 with 50 steps against 0.1285 with 100,
+        // insertion 0.6095 against 0.6097, at half the network passes (the curves are ~90% of
+        // a CAM run's time). `glassbox image explain` keeps 100 by default.
+        steps: if quick { 25 } else { 50 },
         randomize_top: if lime { 0 } else { 1 },
         seed: SEED,
         lime: lime.then(|| LimeSettings {

@@ -41,3 +41,4 @@ pub use model::Predict;
 pub use scaler::MinMaxScaler;
 pub use table::Table;
 pub use tree::{LEAF, Missing, SplitCondition, Tree, TreeEnsemble};
+pub use tree_batch::PreparedEnsemble;

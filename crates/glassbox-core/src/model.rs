@@ -24,6 +24,14 @@ pub trait Predict: Send + Sync {
     /// Outputs are in the model's explanation space (raw regression output, or margin /
     /// log-odds for boosted classifiers).
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError>;
+
+    /// This model in a form made for many `predict` calls with the same results (e.g. a tree
+    /// ensemble with its trees packed once, [`crate::PreparedEnsemble`]), or `None` when
+    /// there is nothing to prepare (or preparing failed: `predict` then reports the problem).
+    /// Explainers that call `predict` once per explained row call this once per run.
+    fn prepare(&self) -> Option<Box<dyn Predict + '_>> {
+        None
+    }
 }
 
 /// A model that is a tree ensemble, so TreeSHAP can explain it exactly.

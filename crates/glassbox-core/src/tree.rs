@@ -371,6 +371,12 @@ impl Predict for TreeEnsemble {
         // Tree-major over row blocks, in parallel; bit-identical to `predict_row_into` per row.
         crate::tree_batch::predict_batch(self, x)
     }
+
+    fn prepare(&self) -> Option<Box<dyn Predict + '_>> {
+        crate::tree_batch::PreparedEnsemble::new(self)
+            .ok()
+            .map(|p| Box::new(p) as Box<dyn Predict>)
+    }
 }
 
 #[cfg(test)]

@@ -1,29 +1,31 @@
-//! Batch prediction of a [`TreeEnsemble`]: the engine behind `TreeEnsemble::predict`.
+//! Batch prediction of a [`TreeEnsemble`]: the engine behind `TreeEnsemble::predict` and
+//! [`PreparedEnsemble`].
 //!
 //! Model-agnostic explainers (KernelSHAP, LIME, permutation importance, partial dependence) send
-//! thousands of synthetic rows per call, so prediction is organised for throughput. Measured on
-//! the 2-core benchmark machine, the cost of a call is dominated by bringing the trees into
-//! cache (a 100-tree forest on 3500 rows is ~16 MB of node arrays, and main memory is ~200 ns
-//! away), so the design touches every tree's memory once per block, sequentially:
+//! thousands of synthetic rows per call, so prediction is organised for throughput:
 //!
-//! * Each tree is first copied, in one sequential pass (prefetcher-friendly), into 24-byte nodes
-//!   (threshold, feature with flag bits, both children), so a node visit touches one cache line
-//!   instead of six parallel arrays of [`crate::Tree`]. Leaves point to themselves and keep
-//!   their value in the threshold slot, so a step never needs a leaf test. The copy keeps the
-//!   tree's own numbering when every child comes after its parent (glassbox's forests, XGBoost,
-//!   LightGBM), else it renumbers breadth-first. (Measured: renumbering every tree
-//!   breadth-first into 16-byte nodes was 25% slower than this copy.)
-//! * Inside a block of rows the traversal is tree-major (the freshly copied tree stays in L1/L2
-//!   while the whole block runs through it), and [`LANES`] rows walk the tree in lock step with
-//!   branch-free steps, so their memory accesses overlap.
+//! * Every tree is renumbered breadth-first into 16-byte nodes (threshold, feature with flag
+//!   bits, left child; the right child is always `left + 1`), so a step is `left + (goes
+//!   right)` with no branch. Leaves point to themselves with threshold +∞, so a finite value
+//!   never leaves them and a step needs no leaf test; leaf values live in their own array,
+//!   read once per row and tree.
+//! * The packing is done once: [`PreparedEnsemble`] keeps it for any number of calls (an
+//!   explainer that predicts once per explained row, as LIME does, prepares the model once
+//!   through [`crate::Predict::prepare`]); a plain `TreeEnsemble::predict` packs, then predicts.
+//! * Inside a block of rows the traversal is tree-major (the tree stays in L1/L2 while the whole
+//!   block runs through it), and [`LANES`] rows walk the tree in lock step, so their memory
+//!   accesses overlap. A block whose values are all finite takes the short step (compare, add);
+//!   a block with NaN or ±∞ (or, for LightGBM's zero-as-missing splits, a value within 1e-35
+//!   of 0) takes the step with the missing-value rules.
 //! * Blocks run in parallel on rayon, one per thread for large batches, bounded by
-//!   [`MAX_BLOCK_BYTES`]. Every row sums its trees in tree order
-//!   starting from `base_offset`, exactly as [`TreeEnsemble::predict_row_into`] does, so the
-//!   result is bit-identical to the row-by-row definition whatever the thread count or block
-//!   split.
+//!   [`MAX_BLOCK_BYTES`]. Every row sums its trees in tree order starting from `base_offset`,
+//!   exactly as [`TreeEnsemble::predict_row_into`] does, so the result is bit-identical to the
+//!   row-by-row definition whatever the thread count or block split.
 //!
-//! Measured on a quiet 16-core Xeon, 100-tree forest (Friedman 3500 x 37), 5000 rows: 131 ms
-//! row by row, 31 ms here on 1 thread, 23 ms on 2.
+//! Measured on the 2-core development machine through `glassbox explain --method lime` (100-tree
+//! forest of 310k nodes, Friedman 37 features, 200 rows × 5000 perturbed samples): 6.2 s with
+//! the former engine (24-byte nodes in the tree's own numbering copied per call, the
+//! missing-value rules in every step), 3.6 s with this one.
 //!
 //! Missing values keep [`crate::Missing`]'s semantics: `Default` sends NaN to the default child;
 //! `AsZero` compares NaN as 0, which is a fixed direction per node and so becomes a default
@@ -33,15 +35,14 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use crate::CoreError;
+use crate::model::Predict;
 use crate::tree::{LEAF, Missing, SplitCondition, Tree, TreeEnsemble};
 
 /// Fewest rows per parallel block (below this, splitting costs more than it gains).
 pub(crate) const MIN_BLOCK_ROWS: usize = 256;
 
-/// Most bytes of input rows per block (7000 rows of 37 features). Every block copies every
-/// tree once (~3 ms for a 100-tree forest of 440k nodes), so blocks are as large as the cache
-/// allows: measured on a 100-tree forest and 5000 rows, one 5000-row block beat 2048-row blocks
-/// by 20% and 256-row blocks by 3x.
+/// Most bytes of input rows per block (7000 rows of 37 features): blocks are as large as the
+/// cache allows, since every block brings every tree into cache once.
 const MAX_BLOCK_BYTES: usize = 2 << 20;
 
 /// Rows that walk one tree in lock step (measured: 4 and 8 tie, 16 is slower).
@@ -59,25 +60,23 @@ const FEATURE_MASK: u32 = FLAG_ZERO_MISSING - 1;
 /// LightGBM's zero threshold, as in [`crate::tree`].
 const ZERO_THRESHOLD: f64 = 1e-35;
 
-/// One node in the prediction layout.
+/// One node in the prediction layout; the right child is `left + 1`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Node {
-    /// Split threshold; the leaf value at leaves.
+    /// Split threshold; +∞ at leaves.
     threshold: f64,
     /// Feature index plus the `FLAG_*` bits.
     feature: u32,
     /// Left child; a leaf holds its own index.
     left: u32,
-    /// Right child; a leaf holds its own index.
-    right: u32,
 }
 
-/// A reusable buffer holding one tree in the prediction layout.
+/// One tree in the prediction layout.
 #[derive(Clone, Debug, Default)]
 struct PackedTree {
     nodes: Vec<Node>,
-    /// Scratch of the breadth-first fallback: the original index of each packed node.
-    order: Vec<u32>,
+    /// Leaf value of each node (0 at internal nodes).
+    values: Vec<f64>,
 }
 
 /// The node word and threshold of internal node `src`, or an error for a split on a feature
@@ -117,25 +116,12 @@ fn internal(
     Ok((word, thr))
 }
 
-fn leaf(tree: &Tree, src: usize, at: usize) -> Node {
-    Node {
-        threshold: tree.value[src],
-        feature: FLAG_LEAF | FLAG_DEFAULT_LEFT,
-        left: at as u32,
-        right: at as u32,
-    }
-}
-
 impl PackedTree {
-    /// Copies `tree` into this buffer (reusing its allocations). Errors on structures that the
-    /// row-by-row path could not evaluate either: a split on a feature `>= n_features`, a child
-    /// out of range, a node with one child, a cycle.
-    fn pack(
-        &mut self,
-        tree: &Tree,
-        n_features: usize,
-        split: SplitCondition,
-    ) -> Result<(), CoreError> {
+    /// Packs `tree`, renumbering breadth-first from the root (siblings get consecutive
+    /// numbers). Errors on structures that the row-by-row path could not evaluate either: a
+    /// split on a feature `>= n_features`, a child out of range, a node with one child, a cycle
+    /// (more reachable nodes than stored ones).
+    fn pack(tree: &Tree, n_features: usize, split: SplitCondition) -> Result<Self, CoreError> {
         let n = tree.n_nodes();
         if n == 0 {
             return Err(CoreError::InvalidModel("tree has no nodes".into()));
@@ -145,73 +131,18 @@ impl PackedTree {
                 "a tree of {n} nodes over {n_features} features exceeds the batch predictor's limits"
             )));
         }
-        if self.pack_in_order(tree, n_features, split)? {
-            return Ok(());
-        }
-        self.pack_breadth_first(tree, n_features, split)
-    }
-
-    /// The sequential copy keeping the tree's numbering; `Ok(false)` (nothing usable) when
-    /// some child does not come after its parent, which also rules out cycles.
-    fn pack_in_order(
-        &mut self,
-        tree: &Tree,
-        n_features: usize,
-        split: SplitCondition,
-    ) -> Result<bool, CoreError> {
-        let n = tree.n_nodes();
-        self.nodes.clear();
-        self.nodes.reserve(n);
-        for i in 0..n {
-            let (l, r) = (tree.left[i], tree.right[i]);
-            if l == LEAF || r == LEAF {
-                if l != r {
-                    return Err(CoreError::InvalidModel(format!(
-                        "node {i} has exactly one child"
-                    )));
-                }
-                self.nodes.push(leaf(tree, i, i));
-                continue;
-            }
-            if l as usize >= n || r as usize >= n {
-                return Err(CoreError::InvalidModel(format!(
-                    "node {i} points outside the tree's {n} nodes"
-                )));
-            }
-            if l as usize <= i || r as usize <= i {
-                return Ok(false);
-            }
-            let (word, threshold) = internal(tree, i, n_features, split)?;
-            self.nodes.push(Node {
-                threshold,
-                feature: word,
-                left: l,
-                right: r,
-            });
-        }
-        Ok(true)
-    }
-
-    /// Renumbers breadth-first from the root (children get increasing numbers), refusing a
-    /// structure with more reachable nodes than stored ones (a cycle).
-    fn pack_breadth_first(
-        &mut self,
-        tree: &Tree,
-        n_features: usize,
-        split: SplitCondition,
-    ) -> Result<(), CoreError> {
-        let n = tree.n_nodes();
         let blank = Node {
             threshold: 0.0,
             feature: 0,
             left: 0,
-            right: 0,
         };
-        let (nodes, order) = (&mut self.nodes, &mut self.order);
-        nodes.clear();
-        order.clear();
+        let mut nodes = Vec::with_capacity(n);
+        let mut values = Vec::with_capacity(n);
+        // The original index of each packed node.
+        let mut order: Vec<u32> = Vec::with_capacity(n);
         order.push(0);
         nodes.push(blank);
+        values.push(0.0);
         let mut i = 0;
         while i < order.len() {
             let src = order[i] as usize;
@@ -222,7 +153,12 @@ impl PackedTree {
                         "node {src} has exactly one child"
                     )));
                 }
-                nodes[i] = leaf(tree, src, i);
+                nodes[i] = Node {
+                    threshold: f64::INFINITY,
+                    feature: FLAG_LEAF | FLAG_DEFAULT_LEFT,
+                    left: i as u32,
+                };
+                values[i] = tree.value[src];
             } else {
                 if l as usize >= n || r as usize >= n {
                     return Err(CoreError::InvalidModel(format!(
@@ -235,26 +171,37 @@ impl PackedTree {
                     )));
                 }
                 let (word, threshold) = internal(tree, src, n_features, split)?;
-                let at = order.len() as u32;
                 nodes[i] = Node {
                     threshold,
                     feature: word,
-                    left: at,
-                    right: at + 1,
+                    left: order.len() as u32,
                 };
                 order.push(l);
                 order.push(r);
-                nodes.push(blank);
-                nodes.push(blank);
+                nodes.extend([blank, blank]);
+                values.extend([0.0, 0.0]);
             }
             i += 1;
         }
-        Ok(())
+        Ok(PackedTree { nodes, values })
     }
 
-    /// One branch-free step of a row with features `row` from node `at`.
+    /// One step of a row with finite features `row` from node `at`: compare and add.
     #[inline(always)]
-    fn step<const LESS_OR_EQUAL: bool>(&self, at: u32, row: &[f64]) -> u32 {
+    fn step_finite<const LESS_OR_EQUAL: bool>(&self, at: u32, row: &[f64]) -> u32 {
+        let node = self.nodes[at as usize];
+        let v = row[(node.feature & FEATURE_MASK) as usize];
+        let right = if LESS_OR_EQUAL {
+            v > node.threshold
+        } else {
+            v >= node.threshold
+        };
+        node.left + u32::from(right)
+    }
+
+    /// One branch-free step of a row that may hold NaN or ±∞, with the missing-value rules.
+    #[inline(always)]
+    fn step_any<const LESS_OR_EQUAL: bool>(&self, at: u32, row: &[f64]) -> u32 {
         let node = self.nodes[at as usize];
         let word = node.feature;
         let v = row[(word & FEATURE_MASK) as usize];
@@ -267,12 +214,50 @@ impl PackedTree {
         let default_left = word & FLAG_DEFAULT_LEFT != 0;
         let leaf = word & FLAG_LEAF != 0;
         let left = leaf | (missing & default_left) | (!missing & below);
-        if left { node.left } else { node.right }
+        node.left + u32::from(!left)
     }
 
     /// Adds `weight * leaf value` of every row in `rows` (row-major, `m` columns) to
-    /// `out[r * k + output]`.
+    /// `out[r * k + output]`; `short` says every value in `rows` is finite and none is missing
+    /// by a zero-as-missing rule.
+    #[allow(clippy::too_many_arguments)]
     fn accumulate<const LESS_OR_EQUAL: bool>(
+        &self,
+        rows: &[f64],
+        m: usize,
+        short: bool,
+        weight: f64,
+        out: &mut [f64],
+        k: usize,
+        output: usize,
+    ) {
+        if short {
+            self.walk(
+                rows,
+                m,
+                weight,
+                out,
+                k,
+                output,
+                Self::step_finite::<LESS_OR_EQUAL>,
+            );
+        } else {
+            self.walk(
+                rows,
+                m,
+                weight,
+                out,
+                k,
+                output,
+                Self::step_any::<LESS_OR_EQUAL>,
+            );
+        }
+    }
+
+    /// [`PackedTree::accumulate`] with the step function `step`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn walk(
         &self,
         rows: &[f64],
         m: usize,
@@ -280,6 +265,7 @@ impl PackedTree {
         out: &mut [f64],
         k: usize,
         output: usize,
+        step: impl Fn(&Self, u32, &[f64]) -> u32,
     ) {
         let n = out.len() / k;
         let mut r0 = 0;
@@ -292,7 +278,7 @@ impl PackedTree {
             loop {
                 let mut moved = false;
                 for l in 0..LANES {
-                    let next = self.step::<LESS_OR_EQUAL>(at[l], lane_rows[l]);
+                    let next = step(self, at[l], lane_rows[l]);
                     moved |= next != at[l];
                     at[l] = next;
                 }
@@ -301,7 +287,7 @@ impl PackedTree {
                 }
             }
             for l in 0..LANES {
-                out[(r0 + l) * k + output] += weight * self.nodes[at[l] as usize].threshold;
+                out[(r0 + l) * k + output] += weight * self.values[at[l] as usize];
             }
             r0 += LANES;
         }
@@ -309,14 +295,188 @@ impl PackedTree {
             let row = &rows[r * m..(r + 1) * m];
             let mut at = 0u32;
             loop {
-                let next = self.step::<LESS_OR_EQUAL>(at, row);
+                let next = step(self, at, row);
                 if next == at {
                     break;
                 }
                 at = next;
             }
-            out[r * k + output] += weight * self.nodes[at as usize].threshold;
+            out[r * k + output] += weight * self.values[at as usize];
         }
+    }
+}
+
+/// A [`TreeEnsemble`] with every tree packed for batch prediction, for models predicted many
+/// times (an explainer's per-row calls). Predictions are bit-identical to
+/// [`TreeEnsemble::predict_row_into`] on every row. Build with [`PreparedEnsemble::new`] or
+/// through [`Predict::prepare`].
+///
+/// ```
+/// use glassbox_core::ndarray::array;
+/// use glassbox_core::{LEAF, Missing, Predict, PreparedEnsemble, SplitCondition, Tree, TreeEnsemble};
+///
+/// // One stump: x0 <= 0.5 -> 1.0, else 3.0; NaN goes left.
+/// let stump = Tree {
+///     left: vec![1, LEAF, LEAF],
+///     right: vec![2, LEAF, LEAF],
+///     feature: vec![0, 0, 0],
+///     threshold: vec![0.5, 0.0, 0.0],
+///     default_left: vec![true; 3],
+///     missing: vec![Missing::Default; 3],
+///     cover: vec![2.0, 1.0, 1.0],
+///     value: vec![0.0, 1.0, 3.0],
+/// };
+/// let ensemble = TreeEnsemble {
+///     trees: vec![stump],
+///     tree_output: vec![0],
+///     tree_weight: vec![1.0],
+///     base_offset: vec![0.0],
+///     n_features: 1,
+///     n_outputs: 1,
+///     split: SplitCondition::LessOrEqual,
+///     feature_names: None,
+/// };
+/// let prepared = PreparedEnsemble::new(&ensemble)?;
+/// let y = prepared.predict(array![[0.2], [0.9], [f64::NAN]].view())?;
+/// assert_eq!(y, array![[1.0], [3.0], [1.0]]);
+/// # Ok::<(), glassbox_core::CoreError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PreparedEnsemble {
+    trees: Vec<PackedTree>,
+    tree_output: Vec<usize>,
+    tree_weight: Vec<f64>,
+    base_offset: Vec<f64>,
+    n_features: usize,
+    n_outputs: usize,
+    split: SplitCondition,
+    /// Some node treats |x| <= 1e-35 as missing (LightGBM's zero-as-missing), so a finite
+    /// block that holds such a value needs the full step.
+    zero_missing: bool,
+}
+
+impl PreparedEnsemble {
+    /// Packs every tree of `ensemble` (in parallel). Errors, naming the tree, for structures
+    /// the row-by-row path could not evaluate either and for inconsistent per-tree arrays.
+    pub fn new(ensemble: &TreeEnsemble) -> Result<Self, CoreError> {
+        let k = ensemble.n_outputs;
+        let t = ensemble.trees.len();
+        if ensemble.base_offset.len() != k
+            || ensemble.tree_output.len() != t
+            || ensemble.tree_weight.len() != t
+        {
+            return Err(CoreError::InvalidModel(format!(
+                "ensemble has {t} trees, {} tree outputs, {} tree weights and {} base offsets for {k} outputs",
+                ensemble.tree_output.len(),
+                ensemble.tree_weight.len(),
+                ensemble.base_offset.len()
+            )));
+        }
+        if let Some(i) = ensemble.tree_output.iter().position(|&o| o >= k) {
+            return Err(CoreError::InvalidModel(format!(
+                "tree {i} adds to output {} of {k}",
+                ensemble.tree_output[i]
+            )));
+        }
+        let trees = ensemble
+            .trees
+            .par_iter()
+            .enumerate()
+            .map(|(i, tree)| {
+                PackedTree::pack(tree, ensemble.n_features, ensemble.split).map_err(|e| match e {
+                    CoreError::InvalidModel(msg) => {
+                        CoreError::InvalidModel(format!("tree {i}: {msg}"))
+                    }
+                    other => other,
+                })
+            })
+            .collect::<Result<Vec<PackedTree>, _>>()?;
+        let zero_missing = trees
+            .iter()
+            .any(|t| t.nodes.iter().any(|n| n.feature & FLAG_ZERO_MISSING != 0));
+        Ok(PreparedEnsemble {
+            zero_missing,
+            trees,
+            tree_output: ensemble.tree_output.clone(),
+            tree_weight: ensemble.tree_weight.clone(),
+            base_offset: ensemble.base_offset.clone(),
+            n_features: ensemble.n_features,
+            n_outputs: k,
+            split: ensemble.split,
+        })
+    }
+
+    /// Fills `out_flat` (rows, outputs) row-major with the predictions of `flat` (rows,
+    /// features) row-major, in parallel blocks of `block_rows` rows.
+    fn predict_blocks(&self, flat: &[f64], out_flat: &mut [f64], block_rows: usize) {
+        let (k, m) = (self.n_outputs, self.n_features);
+        out_flat
+            .par_chunks_mut(block_rows * k)
+            .enumerate()
+            .for_each(|(b, block)| {
+                let rows_here = block.len() / k;
+                let rows = &flat[b * block_rows * m..(b * block_rows + rows_here) * m];
+                // The short step holds for finite values, except those a zero-as-missing
+                // node treats as missing.
+                let short = rows
+                    .iter()
+                    .all(|v| v.is_finite() && !(self.zero_missing && v.abs() <= ZERO_THRESHOLD));
+                for r in 0..rows_here {
+                    block[r * k..(r + 1) * k].copy_from_slice(&self.base_offset);
+                }
+                for (i, tree) in self.trees.iter().enumerate() {
+                    let (w, o) = (self.tree_weight[i], self.tree_output[i]);
+                    match self.split {
+                        SplitCondition::LessOrEqual => {
+                            tree.accumulate::<true>(rows, m, short, w, block, k, o)
+                        }
+                        SplitCondition::Less => {
+                            tree.accumulate::<false>(rows, m, short, w, block, k, o)
+                        }
+                    }
+                }
+            });
+    }
+}
+
+impl Predict for PreparedEnsemble {
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    fn n_outputs(&self) -> usize {
+        self.n_outputs
+    }
+
+    /// Tree-major over row blocks, in parallel; bit-identical to `predict_row_into` per row.
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
+        crate::model::check_input(x, self.n_features)?;
+        let (n, m) = x.dim();
+        let k = self.n_outputs;
+        let mut out = Array2::zeros((n, k));
+        if n == 0 || k == 0 {
+            return Ok(out);
+        }
+        let x = x.as_standard_layout();
+        let flat = x.as_slice().expect("standard layout is contiguous");
+        let out_flat = out.as_slice_mut().expect("fresh array is contiguous");
+        // Each row sums its trees in tree order whatever block it is in, so the block size
+        // only trades parallelism against how often each tree is brought into cache. Called
+        // from a rayon worker (an explainer already running rows in parallel), splitting for
+        // parallelism would only bring the trees into cache more often, so blocks are split
+        // for size only.
+        let max_rows = (MAX_BLOCK_BYTES / (8 * m.max(1))).max(MIN_BLOCK_ROWS);
+        let threads = if rayon::current_thread_index().is_some() {
+            1
+        } else {
+            rayon::current_num_threads().max(1)
+        };
+        let block_rows = n
+            .div_ceil(threads)
+            .next_multiple_of(LANES)
+            .clamp(MIN_BLOCK_ROWS, max_rows);
+        self.predict_blocks(flat, out_flat, block_rows);
+        Ok(out)
     }
 }
 
@@ -327,87 +487,19 @@ pub(crate) fn predict_batch(
     x: ArrayView2<'_, f64>,
 ) -> Result<Array2<f64>, CoreError> {
     crate::model::check_input(x, ensemble.n_features)?;
-    let (n, m) = x.dim();
-    let k = ensemble.n_outputs;
-    let t = ensemble.trees.len();
-    if ensemble.base_offset.len() != k
-        || ensemble.tree_output.len() != t
-        || ensemble.tree_weight.len() != t
-    {
-        return Err(CoreError::InvalidModel(format!(
-            "ensemble has {t} trees, {} tree outputs, {} tree weights and {} base offsets for {k} outputs",
-            ensemble.tree_output.len(),
-            ensemble.tree_weight.len(),
-            ensemble.base_offset.len()
-        )));
-    }
-    if let Some(i) = ensemble.tree_output.iter().position(|&o| o >= k) {
-        return Err(CoreError::InvalidModel(format!(
-            "tree {i} adds to output {} of {k}",
-            ensemble.tree_output[i]
-        )));
-    }
-    let mut out = Array2::zeros((n, k));
-    if n == 0 || k == 0 {
-        return Ok(out);
-    }
-    let x = x.as_standard_layout();
-    let flat = x.as_slice().expect("standard layout is contiguous");
-    let out_flat = out.as_slice_mut().expect("fresh array is contiguous");
-    // Each row sums its trees in tree order whatever block it is in, so the block size only
-    // trades parallelism against how often each tree is copied and brought into cache. Called
-    // from a rayon worker (an explainer already running rows in parallel), splitting for
-    // parallelism would only copy the trees more often, so blocks are split for size only.
-    let max_rows = (MAX_BLOCK_BYTES / (8 * m.max(1))).max(MIN_BLOCK_ROWS);
-    let threads = if rayon::current_thread_index().is_some() {
-        1
-    } else {
-        rayon::current_num_threads().max(1)
-    };
-    let block_rows = n
-        .div_ceil(threads)
-        .next_multiple_of(LANES)
-        .clamp(MIN_BLOCK_ROWS, max_rows);
-    predict_blocks(ensemble, flat, m, out_flat, block_rows)?;
-    Ok(out)
+    PreparedEnsemble::new(ensemble)?.predict(x)
 }
 
-/// Fills `out` (rows, outputs) row-major with the predictions of `flat` (rows, `m`) row-major,
-/// in parallel blocks of `block_rows` rows.
+/// The block engine of `ensemble` with a given block size (tests).
+#[cfg(test)]
 fn predict_blocks(
     ensemble: &TreeEnsemble,
     flat: &[f64],
-    m: usize,
     out_flat: &mut [f64],
     block_rows: usize,
 ) -> Result<(), CoreError> {
-    let k = ensemble.n_outputs;
-    out_flat
-        .par_chunks_mut(block_rows * k)
-        .enumerate()
-        .try_for_each_init(PackedTree::default, |packed, (b, block)| {
-            let rows_here = block.len() / k;
-            let rows = &flat[b * block_rows * m..(b * block_rows + rows_here) * m];
-            for r in 0..rows_here {
-                block[r * k..(r + 1) * k].copy_from_slice(&ensemble.base_offset);
-            }
-            for (i, tree) in ensemble.trees.iter().enumerate() {
-                packed.pack(tree, m, ensemble.split).map_err(|e| match e {
-                    CoreError::InvalidModel(msg) => {
-                        CoreError::InvalidModel(format!("tree {i}: {msg}"))
-                    }
-                    other => other,
-                })?;
-                let (w, o) = (ensemble.tree_weight[i], ensemble.tree_output[i]);
-                match ensemble.split {
-                    SplitCondition::LessOrEqual => {
-                        packed.accumulate::<true>(rows, m, w, block, k, o)
-                    }
-                    SplitCondition::Less => packed.accumulate::<false>(rows, m, w, block, k, o),
-                }
-            }
-            Ok::<(), CoreError>(())
-        })
+    PreparedEnsemble::new(ensemble)?.predict_blocks(flat, out_flat, block_rows);
+    Ok(())
 }
 
 /// The row-by-row definition, kept as the oracle of the batch engine.
@@ -575,6 +667,75 @@ mod tests {
         }
     }
 
+    /// Rows like [`nasty_rows`] with every non-finite value replaced by a finite one, so the
+    /// blocks take the short (finite) step.
+    fn finite_rows(seed: u64, n: usize, m: usize) -> Array2<f64> {
+        let mut x = nasty_rows(seed, n, m);
+        let mut rng = Rng::new(seed + 1);
+        x.mapv_inplace(|v| {
+            if v.is_finite() {
+                v
+            } else {
+                (rng.below(9) as f64 - 4.0) * 0.25
+            }
+        });
+        x
+    }
+
+    #[test]
+    fn finite_blocks_take_the_short_step_with_the_same_results() {
+        let all = [Missing::Default, Missing::ZeroDefault, Missing::AsZero];
+        for (seed, split) in [(3, SplitCondition::LessOrEqual), (4, SplitCondition::Less)] {
+            for k in [1, 2] {
+                let e = random_ensemble(seed, 6, 7, k, split, &all);
+                let x = finite_rows(seed + 20, 2 * MIN_BLOCK_ROWS + 13, 6);
+                assert!(x.iter().all(|v| v.is_finite()));
+                let want = predict_rowwise(&e, x.view());
+                assert_bit_identical(&predict_batch(&e, x.view()).unwrap(), &want);
+                // One prepared model for several calls, as explainers use it; a block with a
+                // NaN (the general step) next to finite blocks.
+                let prepared = e.prepare().expect("a valid ensemble prepares");
+                for _ in 0..2 {
+                    assert_bit_identical(&prepared.predict(x.view()).unwrap(), &want);
+                }
+                let mut mixed = x.clone();
+                mixed[[5, 2]] = f64::NAN;
+                mixed[[MIN_BLOCK_ROWS + 1, 0]] = f64::INFINITY;
+                let want_mixed = predict_rowwise(&e, mixed.view());
+                for block in [8, MIN_BLOCK_ROWS, mixed.nrows()] {
+                    let mut out = Array2::zeros(want_mixed.dim());
+                    predict_blocks(
+                        &e,
+                        mixed.as_slice().unwrap(),
+                        out.as_slice_mut().unwrap(),
+                        block,
+                    )
+                    .unwrap();
+                    assert_bit_identical(&out, &want_mixed);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn preparing_a_broken_ensemble_gives_none_and_predict_reports_it() {
+        let mut e = random_ensemble(9, 4, 5, 1, SplitCondition::LessOrEqual, &[Missing::Default]);
+        let t = &mut e.trees[2];
+        let internal = (0..t.n_nodes())
+            .find(|&i| t.left[i] != LEAF)
+            .expect("a split");
+        t.feature[internal] = 99;
+        assert!(e.prepare().is_none());
+        let err = e
+            .predict(Array2::zeros((3, 4)).view())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("tree 2") && err.contains("feature 99"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn batch_accepts_any_layout_and_empty_input() {
         let e = random_ensemble(3, 5, 4, 2, SplitCondition::LessOrEqual, &[Missing::Default]);
@@ -605,7 +766,6 @@ mod tests {
             predict_blocks(
                 &e,
                 x.as_slice().unwrap(),
-                8,
                 out.as_slice_mut().unwrap(),
                 block,
             )

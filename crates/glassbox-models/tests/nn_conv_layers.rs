@@ -620,3 +620,32 @@ fn layer_specs_round_trip_and_bad_shapes_are_named() {
     assert!(w.iter().all(|v| v.abs() < a) && w.iter().any(|v| v.abs() > 0.5 * a));
     let _ = Dense::<f64>::zeros(1, 1);
 }
+
+#[test]
+fn inference_forward_equals_the_traced_forward_bit_for_bit() {
+    // `Sequential::forward` hands each activation to the next layer by value (ReLU works in its
+    // buffer) and starts the convolution output at the bias; `forward_trace` keeps every
+    // activation and uses `Layer::forward`. Both must give the same bits.
+    let net = small_cnn(31);
+    let mut rng = Rng::new(32);
+    let x = distinct_tensor(&mut rng, vec![3, 2, 6, 7]);
+    let traced = net.forward_trace(x.clone());
+    let direct = net.forward(&x);
+    assert_eq!(direct.shape(), traced.last().unwrap().shape());
+    for (a, b) in direct.data().iter().zip(traced.last().unwrap().data()) {
+        assert_eq!(a.to_bits(), b.to_bits());
+    }
+    // ReLU by value and by reference, NaN and signed zeros included.
+    let relu = Relu;
+    let t = Tensor::new(
+        vec![1, 6],
+        vec![-1.5, 0.0, -0.0, 2.5, f64::NAN, f64::NEG_INFINITY],
+    )
+    .unwrap();
+    let by_ref = Layer::<f64>::forward(&relu, &t);
+    let by_value = Layer::<f64>::forward_owned(&relu, t);
+    let bits = |t: &Tensor<f64>| t.data().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&by_ref), bits(&by_value));
+    assert_eq!(by_value.data()[3], 2.5);
+    assert_eq!(by_value.data()[4], 0.0);
+}

@@ -172,6 +172,9 @@ impl Predict for OnnxModel {
         check_input(x, self.ensemble.n_features)?;
         self.ensemble.predict(x)
     }
+    fn prepare(&self) -> Option<Box<dyn Predict + '_>> {
+        self.ensemble.prepare()
+    }
 }
 
 impl AsTreeEnsemble for OnnxModel {

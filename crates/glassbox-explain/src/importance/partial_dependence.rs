@@ -107,6 +107,8 @@ pub fn partial_dependence_on_grid(
     feature: usize,
     grid: &[f64],
 ) -> Result<PartialDependence, ExplainError> {
+    let prepared = model.prepare();
+    let model = prepared.as_deref().unwrap_or(model);
     let (n, m) = x.dim();
     if m != model.n_features() {
         return Err(ExplainError::InvalidArgument(format!(

@@ -126,6 +126,9 @@ pub fn permutation_importance(
     n_repeats: usize,
     seed: u64,
 ) -> Result<PermutationImportance, ExplainError> {
+    // One predict call per feature and repeat: prepare the model once for all of them.
+    let prepared = model.prepare();
+    let model = prepared.as_deref().unwrap_or(model);
     let (n, m) = x.dim();
     if m != model.n_features() {
         return Err(ExplainError::InvalidArgument(format!(

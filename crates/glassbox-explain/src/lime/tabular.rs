@@ -266,9 +266,12 @@ impl<'m> LimeTabular<'m> {
         }
         let n = x.nrows();
         let k = self.model.n_outputs();
+        // One predict call per row: prepare the model once for all of them.
+        let prepared = self.model.prepare();
+        let model = prepared.as_deref().unwrap_or(self.model);
         let rows: Vec<(Vec<Surrogate>, Vec<f64>)> = (0..n)
             .into_par_iter()
-            .map(|i| self.explain_row(i, x.row(i)))
+            .map(|i| self.explain_row(model, i, x.row(i)))
             .collect::<Result<_, _>>()?;
         let mut out = LimeTabularExplanation {
             weights: Array3::zeros((n, m, k)),
@@ -303,6 +306,7 @@ impl<'m> LimeTabular<'m> {
 
     fn explain_row(
         &self,
+        model: &dyn Predict,
         row: usize,
         x: ArrayView1<'_, f64>,
     ) -> Result<(Vec<Surrogate>, Vec<f64>), ExplainError> {
@@ -353,8 +357,8 @@ impl<'m> LimeTabular<'m> {
                 kernel(d2.sqrt(), width)
             })
             .collect();
-        let y = self.model.predict(inverse.view())?;
-        let k = self.model.n_outputs();
+        let y = model.predict(inverse.view())?;
+        let k = model.n_outputs();
         if y.dim() != (ns, k) {
             return Err(ExplainError::Model(format!(
                 "model returned shape {:?} for {ns} rows, expected ({ns}, {k})",

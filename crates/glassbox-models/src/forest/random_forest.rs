@@ -200,6 +200,9 @@ impl Predict for RandomForest {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
         self.ensemble.predict(x)
     }
+    fn prepare(&self) -> Option<Box<dyn Predict + '_>> {
+        self.ensemble.prepare()
+    }
 }
 
 impl AsTreeEnsemble for RandomForest {

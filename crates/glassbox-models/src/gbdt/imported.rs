@@ -300,6 +300,9 @@ impl Predict for ImportedModel {
     fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>, CoreError> {
         self.ensemble.predict(x)
     }
+    fn prepare(&self) -> Option<Box<dyn Predict + '_>> {
+        self.ensemble.prepare()
+    }
 }
 
 impl AsTreeEnsemble for ImportedModel {

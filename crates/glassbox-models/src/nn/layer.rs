@@ -155,6 +155,13 @@ pub trait Layer<T: Scalar>: Send + Sync + Debug {
     /// Forward pass of a batch.
     fn forward(&self, x: &Tensor<T>) -> Tensor<T>;
 
+    /// [`Layer::forward`] taking the input by value, for inference where the input is not kept:
+    /// element-wise layers override it to work in the input's buffer (no allocation, one pass
+    /// over memory instead of two). Same result as `forward`.
+    fn forward_owned(&self, x: Tensor<T>) -> Tensor<T> {
+        self.forward(&x)
+    }
+
     /// Backward pass: given `dy = ∂L/∂y`, returns `∂L/∂x`. When `param_grads` is given (one
     /// buffer per parameter, in [`Layer::params`] order), `∂L/∂param` is *added* to it.
     fn backward(

@@ -53,6 +53,14 @@ impl<T: Scalar> Layer<T> for Relu {
         Tensor::new(x.shape().to_vec(), data).expect("same shape")
     }
 
+    fn forward_owned(&self, mut x: Tensor<T>) -> Tensor<T> {
+        for v in x.data_mut() {
+            // A select, not a conditional store, so it vectorises.
+            *v = if *v > T::ZERO { *v } else { T::ZERO };
+        }
+        x
+    }
+
     fn backward(
         &self,
         x: &Tensor<T>,

@@ -304,7 +304,7 @@ impl<T: Scalar> Sequential<T> {
             .map(|l| l.forward(x))
             .unwrap_or_else(|| x.clone());
         for layer in self.layers.iter().skip(1) {
-            a = layer.forward(&a);
+            a = layer.forward_owned(a);
         }
         a
     }

@@ -22,6 +22,21 @@ const KERNEL_CHUNK: usize = 64;
 /// A classifier's probabilities as a model: its link applied to the margins.
 struct Probabilities<'a>(&'a dyn Predict, Link);
 
+/// [`Probabilities`] of a prepared model (see [`Predict::prepare`]).
+struct PreparedProbabilities<'a>(Box<dyn Predict + 'a>, Link);
+
+impl Predict for PreparedProbabilities<'_> {
+    fn n_features(&self) -> usize {
+        self.0.n_features()
+    }
+    fn n_outputs(&self) -> usize {
+        self.0.n_outputs()
+    }
+    fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
+        Ok(self.1.apply(self.0.predict(x)?.view()))
+    }
+}
+
 impl Predict for Probabilities<'_> {
     fn n_features(&self) -> usize {
         self.0.n_features()
@@ -31,6 +46,10 @@ impl Predict for Probabilities<'_> {
     }
     fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
         Ok(self.1.apply(self.0.predict(x)?.view()))
+    }
+    fn prepare(&self) -> Option<Box<dyn Predict + '_>> {
+        let inner = self.0.prepare()?;
+        Some(Box::new(PreparedProbabilities(inner, self.1)))
     }
 }
 

@@ -186,6 +186,9 @@ pub fn partial_dependence(
     let started = Instant::now();
     let x = model.to_input(rows.features.view())?;
     let predictor = model.input_predictor()?;
+    // Every feature's curve predicts the model: prepare it once for all of them.
+    let prepared = predictor.prepare();
+    let predictor = prepared.as_deref().unwrap_or(predictor);
     let m = x.ncols();
     progress.start("pdp", Some(m as u64));
     let mut curves = Vec::with_capacity(m);
