@@ -144,6 +144,7 @@ pub fn run(args: &DemoArgs, quiet: bool) -> Result<()> {
     let options = ReadOptions {
         sheet: None,
         index_col: Some(IndexCol::Position(0)),
+        columns: None,
     };
     let molding = Molding {
         raw: read_table(&path, &options)?,

@@ -13,7 +13,7 @@ use glassbox::tabular::{
     PermutationSettings, ProbabilityMethod, Rows as LibRows, Scoring, Setting, TableJob,
     WriteSettings,
 };
-use glassbox_data::read_table;
+use glassbox_data::{ReadOptions, read_table};
 
 use crate::explain_agnostic::GlobalSettings;
 use crate::progress::Bars;
@@ -295,13 +295,22 @@ fn load(args: &ExplainArgs) -> Result<TableJob> {
                  only, not {method}; drop it"
             );
         }
-        let rows = read_table(path, &args.table.read_options())?;
+        let options = ReadOptions {
+            columns: model.table_columns(args.target.as_deref()),
+            ..args.table.read_options()
+        };
+        let rows = read_table(path, &options)?;
         let rows = model.feature_table(&rows, args.target.as_deref())?;
         model
             .recompute_covers(rows.features.view())
             .with_context(|| format!("--cover-data {}", path.display()))?;
     }
-    let raw = read_table(&args.table.data, &args.table.read_options())?;
+    // Only the model's columns are decoded from a Parquet file.
+    let options = ReadOptions {
+        columns: model.table_columns(args.target.as_deref()),
+        ..args.table.read_options()
+    };
+    let raw = read_table(&args.table.data, &options)?;
     Ok(TableJob::new(
         model,
         raw,

@@ -28,6 +28,7 @@ impl TableArgs {
                 Ok(i) => IndexCol::Position(i),
                 Err(_) => IndexCol::Name(c.clone()),
             }),
+            columns: None,
         }
     }
 }

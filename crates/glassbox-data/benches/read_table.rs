@@ -48,6 +48,7 @@ fn main() {
     let indexed = ReadOptions {
         sheet: None,
         index_col: Some(IndexCol::Position(0)),
+        columns: None,
     };
     let raw = read_table(&csv, &plain).unwrap();
 

@@ -113,6 +113,7 @@ pub(crate) fn read_delimited(
         first_column: 0,
         columns,
         lines,
+        skipped: Vec::new(),
     }
     .finish("the file")
 }

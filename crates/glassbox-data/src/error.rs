@@ -30,7 +30,7 @@ pub enum DataError {
     /// The file's extension names no format glassbox reads.
     #[error(
         "{}: unsupported file type '{extension}'; expected .csv, .tsv, .txt, .xlsx, .xlsm, \
-         .xlsb, .xls or .ods",
+         .xlsb, .xls, .ods or .parquet",
         path.display()
     )]
     UnsupportedFormat {
@@ -52,6 +52,19 @@ pub enum DataError {
         /// The format the extension promised, e.g. `.xlsx`.
         format: String,
         /// calamine's description of the failure.
+        message: String,
+    },
+    /// A Parquet file that cannot be read: not Parquet at all, a damaged or truncated footer, a
+    /// corrupt page, a codec glassbox is not built with.
+    #[error(
+        "{}: not a readable Parquet file (is it corrupt or truncated?): {}",
+        path.display(),
+        one_line(message)
+    )]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The Parquet reader's description of the failure.
         message: String,
     },
     /// A CSV file the CSV parser rejects (for example invalid UTF-8).

@@ -14,7 +14,7 @@
 //! use glassbox_data::{IndexCol, ReadOptions, read_table, train_test_split};
 //!
 //! let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/concrete/concrete.xlsx"));
-//! let opts = ReadOptions { sheet: None, index_col: Some(IndexCol::Position(0)) };
+//! let opts = ReadOptions { index_col: Some(IndexCol::Position(0)), ..ReadOptions::default() };
 //! let raw = read_table(path, &opts)?;
 //! let table = raw.to_training_table("Compressive strength (MPa)", &[])?;
 //! assert_eq!(table.features.dim(), (1030, 8)); // (samples, features)
@@ -43,6 +43,11 @@
 //! Extensions are matched case-insensitively.
 //!
 //! # Columns
+//! * **Parquet** (`.parquet`, `.pq`, read with arrow-rs `parquet`; Snappy, gzip, LZ4, Zstandard
+//!   or no compression): one column per root field. [`ReadOptions::columns`] limits what is
+//!   decoded. Integer and floating-point columns are numbers, text columns are parsed as CSV
+//!   fields are, nulls are empty cells (missing values); booleans, dates and other types are
+//!   kept as such and refused as features, naming the column and type.
 //! * Header names are trimmed. A blank header cell is named `Unnamed: <position>` (pandas'
 //!   convention: the unnamed index column A of a sheet written by pandas is `Unnamed: 0`).
 //!   A column with a blank header and no values at all (a trailing separator on every line)
@@ -94,6 +99,7 @@ mod friedman;
 mod image_folder;
 mod images;
 mod ods_scan;
+mod parquet_reader;
 mod raw_table;
 mod select;
 mod sheet_extent;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cell::Cell;
 use crate::error::DataError;
-use crate::{csv_reader, sheet_reader};
+use crate::{csv_reader, parquet_reader, sheet_reader};
 
 /// Which column labels the rows (and is therefore never a feature).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +24,11 @@ pub struct ReadOptions {
     pub sheet: Option<String>,
     /// Index column, if the file has one; `None` labels rows by their 0-based data row number.
     pub index_col: Option<IndexCol>,
+    /// Columns to decode (with the index column), by header name; `None` reads them all.
+    /// Parquet files decode only these (a columnar file skips the others without reading them);
+    /// a name the file lacks is reported when the table is used, with every column of the file.
+    /// The other formats read every column and ignore this.
+    pub columns: Option<Vec<String>>,
 }
 
 /// Where the table came from, for locating cells in error messages.
@@ -33,6 +38,8 @@ pub(crate) enum Source {
     Text,
     /// A spreadsheet sheet; row locations are 1-based sheet rows.
     Sheet(String),
+    /// A Parquet file; rows are located by their data row number.
+    Parquet,
 }
 
 /// All columns of a table file as read, before target and feature selection.
@@ -55,11 +62,15 @@ pub struct RawTable {
     pub(crate) lines: Vec<u64>,
     /// Name of the index column, if one was chosen.
     pub(crate) index_name: Option<String>,
+    /// Columns of the file that were not decoded ([`ReadOptions::columns`]), listed with the
+    /// decoded ones when a column is not found.
+    pub(crate) skipped: Vec<String>,
 }
 
 /// Reads a table file, choosing the reader from the extension (case-insensitive):
 /// `.csv`, `.tsv`, `.txt` as delimited text (delimiter sniffed among comma, semicolon and tab;
-/// `.tsv` is always tab-separated), `.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods` as spreadsheets.
+/// `.tsv` is always tab-separated), `.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods` as spreadsheets,
+/// `.parquet` (`.pq`) as Parquet.
 pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<RawTable, DataError> {
     let extension = path
         .extension()
@@ -71,6 +82,10 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<RawTable, DataError
         "tsv" | "tab" => csv_reader::read_delimited(path, Some(b'\t'), opts),
         "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => {
             sheet_reader::read_sheet(path, &extension, opts)
+        }
+        "parquet" | "pq" => {
+            check_exists(path)?;
+            parquet_reader::read_parquet(path, opts)
         }
         _ => {
             // Say "no such file" rather than "unsupported type" when both are true.
@@ -194,6 +209,8 @@ pub(crate) struct Collected {
     pub first_column: usize,
     /// Cells per header field (the index column's included), one per data row.
     pub columns: Vec<Vec<Cell>>,
+    /// Names of the file's columns that were not decoded (Parquet projection).
+    pub skipped: Vec<String>,
     /// 1-based file line or sheet row per data row.
     pub lines: Vec<u64>,
 }
@@ -238,11 +255,20 @@ impl Collected {
             row_ids,
             lines: self.lines,
             index_name,
+            skipped: self.skipped,
         })
     }
 }
 
 impl RawTable {
+    /// Every column name of the file (the index column excluded): the decoded ones, then those
+    /// [`ReadOptions::columns`] left out. For messages about a column that is not there.
+    pub(crate) fn available(&self) -> Vec<String> {
+        let mut all = self.names.clone();
+        all.extend(self.skipped.iter().cloned());
+        all
+    }
+
     /// The file the table was read from.
     pub fn path(&self) -> &Path {
         &self.path
@@ -272,7 +298,7 @@ impl RawTable {
     /// The sheet that was read, for spreadsheets.
     pub fn sheet(&self) -> Option<&str> {
         match &self.source {
-            Source::Text => None,
+            Source::Text | Source::Parquet => None,
             Source::Sheet(name) => Some(name),
         }
     }
@@ -288,12 +314,13 @@ impl RawTable {
     }
 
     /// Where a cell is, for messages: `data row 12 (line 13)` for text files,
-    /// `data row 12 (cell Sheet1!H13)` for spreadsheets. `row` is the 0-based data row,
+    /// `data row 12 (cell Sheet1!H13)` for spreadsheets, `data row 12` for Parquet files. `row` is the 0-based data row,
     /// `column` the 0-based position among [`RawTable::column_names`].
     pub fn locate(&self, row: usize, column: usize) -> String {
         let line = self.lines[row];
         match &self.source {
             Source::Text => format!("data row {} (line {line})", row + 1),
+            Source::Parquet => format!("data row {}", row + 1),
             Source::Sheet(sheet) => format!(
                 "data row {} (cell {}!{}{line})",
                 row + 1,

@@ -162,8 +162,8 @@ impl RawTable {
             path: self.path.clone(),
             role,
             name: name.to_string(),
-            suggestion: closest_name(name, &self.names),
-            available: self.names.clone(),
+            suggestion: closest_name(name, &self.available()),
+            available: self.available(),
         })
     }
 

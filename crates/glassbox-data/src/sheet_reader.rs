@@ -130,6 +130,7 @@ fn table_from_range(
         first_column: start_col as usize,
         columns,
         lines,
+        skipped: Vec::new(),
     }
     .finish(&format!("sheet '{sheet}'"))
 }

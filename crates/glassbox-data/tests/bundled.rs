@@ -63,6 +63,7 @@ fn index0() -> ReadOptions {
     ReadOptions {
         sheet: None,
         index_col: Some(IndexCol::Position(0)),
+        columns: None,
     }
 }
 

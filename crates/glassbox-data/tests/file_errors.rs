@@ -177,6 +177,7 @@ fn unknown_sheet_lists_sheets() {
     let opts = ReadOptions {
         sheet: Some("second".into()),
         index_col: None,
+        columns: None,
     };
     let err = read_table(&p, &opts).unwrap_err();
     assert_eq!(
@@ -195,6 +196,7 @@ fn index_column_out_of_range_or_unknown() {
     let opts = ReadOptions {
         sheet: None,
         index_col: Some(IndexCol::Position(3)),
+        columns: None,
     };
     assert_eq!(
         message(&read_table(&p, &opts).unwrap_err(), Some(&p)),
@@ -206,6 +208,7 @@ fn index_column_out_of_range_or_unknown() {
     let opts = ReadOptions {
         sheet: None,
         index_col: Some(IndexCol::Name("ID".into())),
+        columns: None,
     };
     assert_eq!(
         message(&read_table(&p, &opts).unwrap_err(), Some(&p)),

@@ -73,6 +73,7 @@ fn blank_header_cells_and_trailing_separators() {
         &ReadOptions {
             sheet: None,
             index_col: Some(IndexCol::Position(0)),
+            columns: None,
         },
     )
     .unwrap();
@@ -87,6 +88,7 @@ fn index_labels_keep_their_text() {
     let opts = ReadOptions {
         sheet: None,
         index_col: Some(IndexCol::Name("id".into())),
+        columns: None,
     };
     let raw = read_table(&p, &opts).unwrap();
     assert_eq!(raw.row_ids(), s(&["007", "1.50", ""]).as_slice());
@@ -121,6 +123,7 @@ fn sheet_selection_offsets_and_labels() {
     let opts = ReadOptions {
         sheet: Some("Second".into()),
         index_col: Some(IndexCol::Position(0)),
+        columns: None,
     };
     let raw = read_table(&p, &opts).unwrap();
     assert_eq!(raw.sheet(), Some("Second"));

@@ -100,6 +100,7 @@ fn a_stray_ods_cell_is_refused_before_calamine_reads_the_workbook() {
             &ReadOptions {
                 sheet,
                 index_col: None,
+                columns: None,
             },
         )
         .unwrap_err();

@@ -89,6 +89,7 @@ fn exercise(path: &Path, bytes: &[u8]) {
         let opts = ReadOptions {
             sheet: None,
             index_col,
+            columns: None,
         };
         match read_table(path, &opts) {
             Ok(raw) => exercise_table(&raw),

@@ -41,6 +41,7 @@ fn training_table_selects_target_and_features() {
     let opts = ReadOptions {
         sheet: None,
         index_col: Some(IndexCol::Name("id".into())),
+        columns: None,
     };
     let raw = read_table(&p, &opts).unwrap();
     assert_eq!(
@@ -112,6 +113,7 @@ fn target_is_the_index_column() {
     let opts = ReadOptions {
         sheet: None,
         index_col: Some(IndexCol::Position(4)),
+        columns: None,
     };
     let raw = read_table(&p, &opts).unwrap();
     assert_eq!(raw.index_name(), Some("Weight (g)"));
@@ -288,6 +290,7 @@ fn spreadsheet_cells_are_located_by_reference() {
         let opts = ReadOptions {
             sheet: Some("My data".into()),
             index_col: Some(IndexCol::Position(0)),
+            columns: None,
         };
         let raw = read_table(&p, &opts).unwrap();
         assert_eq!(raw.column_names(), s(&["a", "b", "y"]).as_slice());

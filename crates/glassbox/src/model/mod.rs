@@ -235,6 +235,18 @@ impl Model {
         }
     }
 
+    /// The columns of a table this model reads, for `ReadOptions::columns`: its features, and
+    /// `target` or else the target it was trained on (used for metrics when the table has it),
+    /// so that a Parquet file decodes nothing else. `None` when the model takes its columns by
+    /// position (no feature names) or reads images.
+    pub fn table_columns(&self, target: Option<&str>) -> Option<Vec<String>> {
+        let mut columns = self.feature_names()?.to_vec();
+        if let Some(t) = target.or(self.target_name()) {
+            columns.push(t.to_string());
+        }
+        Some(columns)
+    }
+
     /// The target column a glassbox model was trained to predict.
     pub fn target_name(&self) -> Option<&str> {
         match &self.source {
