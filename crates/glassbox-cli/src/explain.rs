@@ -11,7 +11,7 @@ use glassbox::run_dir::final_path;
 use glassbox::tabular::{
     self, ExplainSettings, LimeMode, Method as LibMethod, OutputSpace, PdpSettings,
     PermutationSettings, ProbabilityMethod, Rows as LibRows, Scoring, Setting, TableJob,
-    WriteSettings,
+    ValuesFormat, WriteSettings,
 };
 use glassbox_data::{ReadOptions, read_table};
 
@@ -117,6 +117,15 @@ pub enum LimeModeArg {
     Continuous,
 }
 
+/// `--format` of the per-row values file.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatArg {
+    /// shap_values.csv.
+    Csv,
+    /// shap_values.parquet (Snappy; row_id text, every other column f64).
+    Parquet,
+}
+
 /// `--scoring` of permutation importance.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScoringArg {
@@ -179,6 +188,7 @@ impl From<ModelFormat> for LibFormat {
 mirror!(OutputArg <=> OutputSpace { Margin = Margin, Probability = Probability });
 mirror!(ProbabilityArg <=> ProbabilityMethod { Exact = Exact, Rescaled = Rescaled });
 mirror!(LimeModeArg <=> LimeMode { Quartile = Quartile, Continuous = Continuous });
+mirror!(FormatArg <=> ValuesFormat { Csv = Csv, Parquet = Parquet });
 mirror!(ScoringArg <=> Scoring { Auto = Auto, R2 = R2, Accuracy = Accuracy });
 mirror!(Rows <=> LibRows { All = All, Train = Train, Test = Test });
 
@@ -272,6 +282,10 @@ pub struct ExplainArgs {
     /// Row (0-based, among the rows explained) shown in the waterfall plot.
     #[arg(long, default_value_t = WriteSettings::default().row)]
     pub row: usize,
+    /// Format of the per-row values: shap_values.csv or shap_values.parquet [default: parquet
+    /// for a .parquet/.pq --data table, else csv].
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
     /// Rows to explain: all rows of the table, or the run's train or test rows.
     #[arg(long, value_enum, default_value_t = Rows::from(LibRows::default()))]
     pub rows: Rows,
@@ -350,6 +364,9 @@ fn write_settings(args: &ExplainArgs) -> WriteSettings {
         max_display: args.max_display,
         row: args.row,
         data: args.table.data.display().to_string(),
+        format: args
+            .format
+            .map_or_else(|| ValuesFormat::for_input(&args.table.data), Into::into),
     }
 }
 

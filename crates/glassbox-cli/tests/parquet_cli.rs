@@ -75,6 +75,8 @@ fn parquet_and_csv_give_the_same_model_and_shap_values() {
                 "--method",
                 "tree-shap",
                 "--out",
+                "--format",
+                "csv",
             ],
             &[(2, &csv_run), (4, &fixture(data)), (8, &out)],
         );
@@ -129,4 +131,55 @@ fn parquet_errors_name_the_file_and_column() {
         "{err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn values_format_follows_the_input_and_parquet_holds_the_csv_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run");
+    train(&fixture("table.csv"), &run_dir);
+    let explain = |data: &str, out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "explain",
+            "--model",
+            "--data",
+            "--method",
+            "tree-shap",
+            "--out",
+        ];
+        args.extend_from_slice(extra);
+        let (ok, err) = run(&args, &[(2, &run_dir), (4, &fixture(data)), (8, out)]);
+        assert!(ok, "{err}");
+    };
+    let (pq, csv, forced) = (
+        dir.path().join("pq"),
+        dir.path().join("csv"),
+        dir.path().join("f"),
+    );
+    explain("table_snappy.parquet", &pq, &[]);
+    explain("table.csv", &csv, &[]);
+    explain("table.csv", &forced, &["--format", "parquet"]);
+    assert!(pq.join("shap_values.parquet").exists() && !pq.join("shap_values.csv").exists());
+    assert!(csv.join("shap_values.csv").exists() && !csv.join("shap_values.parquet").exists());
+    let written = std::fs::read(pq.join("shap_values.parquet")).unwrap();
+    assert_eq!(
+        written,
+        std::fs::read(forced.join("shap_values.parquet")).unwrap()
+    );
+    // Read back: the same columns and bit-identical numbers as the CSV.
+    let opts = glassbox_data::ReadOptions::default();
+    let a = glassbox_data::read_table(&pq.join("shap_values.parquet"), &opts).unwrap();
+    let b = glassbox_data::read_table(&csv.join("shap_values.csv"), &opts).unwrap();
+    assert_eq!(a.column_names(), b.column_names());
+    assert_eq!(a.column_names().last().unwrap(), "prediction");
+    for name in b.column_names() {
+        for (x, y) in a.column(name).unwrap().iter().zip(b.column(name).unwrap()) {
+            match (x, y) {
+                (glassbox_data::Cell::Number(x), glassbox_data::Cell::Number(y)) => {
+                    assert_eq!(x.to_bits(), y.to_bits(), "{name}")
+                }
+                _ => assert_eq!(x, y, "{name}"),
+            }
+        }
+    }
 }

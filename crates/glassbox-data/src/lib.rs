@@ -100,6 +100,7 @@ mod image_folder;
 mod images;
 mod ods_scan;
 mod parquet_reader;
+mod parquet_writer;
 mod raw_table;
 mod select;
 mod sheet_extent;
@@ -115,6 +116,7 @@ pub use images::{
     ImageLoadOptions, ImageSize, LabelledImages, MANIFEST_NAME, MAX_IMAGE_PIXELS, SplitSource,
     load_image_files, load_image_folder, stratified_split,
 };
+pub use parquet_writer::write_parquet_columns;
 pub use raw_table::{IndexCol, RawTable, ReadOptions, read_table};
 pub use split::{Split, train_test_split};
 pub use suggest::closest_name;

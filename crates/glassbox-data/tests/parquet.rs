@@ -211,3 +211,27 @@ fn mutated_parquet_files_never_panic() {
     }
     assert!(errors > 0, "some mutations must be refused");
 }
+
+#[test]
+fn written_values_read_back_exactly_and_bad_lengths_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.parquet");
+    let labels: Vec<String> = (0..5).map(|i| format!("r{i}")).collect();
+    let x = vec![0.1, -2.5e-300, f64::MAX, 1.0 / 3.0, -0.0];
+    glassbox_data::write_parquet_columns(&path, "row_id", &labels, &[("x".into(), x.clone())])
+        .unwrap();
+    let first = std::fs::read(&path).unwrap();
+    let raw = read(&path).unwrap();
+    assert_eq!(raw.column_names(), names(&["row_id", "x"]).as_slice());
+    for (i, cell) in raw.column("x").unwrap().iter().enumerate() {
+        assert_eq!(*cell, Cell::Number(x[i]));
+    }
+    assert_eq!(raw.column("row_id").unwrap()[3], Cell::Text("r3".into()));
+    // Deterministic bytes.
+    glassbox_data::write_parquet_columns(&path, "row_id", &labels, &[("x".into(), x)]).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), first);
+    let err =
+        glassbox_data::write_parquet_columns(&path, "row_id", &labels, &[("y".into(), vec![1.0])])
+            .unwrap_err();
+    assert!(message(&err, Some(&path)).contains("column 'y' has 1 values for 5 rows"));
+}

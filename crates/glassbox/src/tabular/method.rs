@@ -110,7 +110,7 @@ impl Method {
             S::LimeSamples | S::LimeMode => self == M::Lime,
             S::Repeats | S::Scoring => self == M::Permutation,
             S::Grid => self == M::Pdp,
-            S::Row => self.is_per_row(),
+            S::Row | S::Format => self.is_per_row(),
         }
     }
 
@@ -234,11 +234,13 @@ pub enum Setting {
     Grid,
     /// `--row` (the waterfall plot's row).
     Row,
+    /// `--format` (of the per-row values file).
+    Format,
 }
 
 impl Setting {
     /// Every setting.
-    pub const ALL: [Setting; 15] = [
+    pub const ALL: [Setting; 16] = [
         Setting::Background,
         Setting::BackgroundKmeans,
         Setting::BackgroundData,
@@ -254,6 +256,7 @@ impl Setting {
         Setting::Scoring,
         Setting::Grid,
         Setting::Row,
+        Setting::Format,
     ];
 
     /// The command-line flag, e.g. `--background-kmeans`.
@@ -274,6 +277,7 @@ impl Setting {
             Setting::Scoring => "--scoring",
             Setting::Grid => "--grid",
             Setting::Row => "--row",
+            Setting::Format => "--format",
         }
     }
 

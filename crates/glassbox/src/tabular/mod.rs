@@ -110,7 +110,7 @@ pub use method::{Method, Setting};
 pub use rows::{SplitSet, background_pool, background_table, split_rows, target_values};
 pub use settings::{
     ExplainSettings, LimeMode, OutputSpace, PdpSettings, PermutationSettings, ProbabilityMethod,
-    Scoring, WriteSettings,
+    Scoring, ValuesFormat, WriteSettings,
 };
 pub use train::{
     ModelKind, TrainSettings, TrainedRun, hidden_name, max_features_name, parse_max_features, train,

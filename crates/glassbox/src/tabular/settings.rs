@@ -152,6 +152,42 @@ impl Default for PdpSettings {
     }
 }
 
+/// The file format of the per-row values (`shap_values.csv` or `shap_values.parquet`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ValuesFormat {
+    /// CSV, full `f64` precision (`repr`-style shortest round-trip numbers).
+    #[default]
+    Csv,
+    /// Parquet (Snappy): `row_id` as text, every other column `f64`; what pandas, pyarrow,
+    /// Spark and Dask read without parsing text. For large tables.
+    Parquet,
+}
+
+impl ValuesFormat {
+    /// The default for an explained table at `data`: Parquet for a Parquet table (`.parquet`,
+    /// `.pq`), whose user reads Parquet; CSV otherwise.
+    pub fn for_input(data: &std::path::Path) -> ValuesFormat {
+        let ext = data
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if ext == "parquet" || ext == "pq" {
+            ValuesFormat::Parquet
+        } else {
+            ValuesFormat::Csv
+        }
+    }
+
+    /// The file extension, `csv` or `parquet`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ValuesFormat::Csv => "csv",
+            ValuesFormat::Parquet => "parquet",
+        }
+    }
+}
+
 /// How a run's files are written: plot sizes and what the records name.
 #[derive(Clone, Debug)]
 pub struct WriteSettings {
@@ -161,6 +197,8 @@ pub struct WriteSettings {
     pub row: usize,
     /// The data file explained, as recorded. Default empty.
     pub data: String,
+    /// Format of the per-row values file. Default CSV.
+    pub format: ValuesFormat,
 }
 
 impl Default for WriteSettings {
@@ -169,6 +207,7 @@ impl Default for WriteSettings {
             max_display: 12,
             row: 0,
             data: String::new(),
+            format: ValuesFormat::Csv,
         }
     }
 }

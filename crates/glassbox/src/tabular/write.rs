@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use glassbox_core::Explanation;
-use glassbox_core::ndarray::{ArrayView3, Axis};
+use glassbox_core::ndarray::{ArrayView3, Axis, s};
 
-use super::{TabularExplanation, WriteSettings};
+use super::{TabularExplanation, ValuesFormat, WriteSettings};
 use crate::records::tabular::{ExplanationRecord, LimeRecord};
 use crate::records::{Timings, write_record};
 use crate::run_dir::{num, write_csv};
@@ -36,7 +36,8 @@ impl TabularExplanation {
         }
     }
 
-    /// Writes the run's files into `dir`: per output `shap_values.csv` and the bar, beeswarm,
+    /// Writes the run's files into `dir`: per output `shap_values.csv` (or `.parquet`,
+    /// [`WriteSettings::format`]) and the bar, beeswarm,
     /// waterfall and dependence plots (suffix `_outputK` with several outputs), for interactions
     /// `interaction_values.npy` (samples, features, features, outputs; f64) and
     /// `mean_abs_interactions.csv`, for LIME `lime.csv` and `lime.json`, `explanation.json`, and
@@ -96,13 +97,11 @@ impl TabularExplanation {
         let e = &self.explanation;
         let p = |name: &str| dir.join(format!("{name}{suffix}"));
         let predictions = self.predictions.column(k).to_vec();
-        write_shap_csv(
-            &p("shap_values").with_extension("csv"),
-            e,
-            k,
-            &self.row_ids,
-            &predictions,
-        )?;
+        let values = p("shap_values").with_extension(settings.format.extension());
+        match settings.format {
+            ValuesFormat::Csv => write_shap_csv(&values, e, k, &self.row_ids, &predictions)?,
+            ValuesFormat::Parquet => write_shap_parquet(&values, e, k, &self.row_ids, predictions)?,
+        }
         let max = settings.max_display;
         glassbox_plot::shap_bar(e, k, max)?.save(&p("shap_bar"))?;
         glassbox_plot::beeswarm(e, k, max)?.save(&p("shap_beeswarm"))?;
@@ -138,6 +137,27 @@ fn write_shap_csv(
         r
     });
     write_csv(path, &header, rows)
+}
+
+/// One output's SHAP values as Parquet, the columns of [`write_shap_csv`].
+fn write_shap_parquet(
+    path: &Path,
+    e: &Explanation,
+    output: usize,
+    row_ids: &[String],
+    predictions: Vec<f64>,
+) -> Result<()> {
+    let mut columns: Vec<(String, Vec<f64>)> = e
+        .feature_names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| (name.clone(), e.values.slice(s![.., j, output]).to_vec()))
+        .collect();
+    columns.push(("base_value".into(), e.base_values.column(output).to_vec()));
+    columns.push(("prediction".into(), predictions));
+    Ok(glassbox_data::write_parquet_columns(
+        path, "row_id", row_ids, &columns,
+    )?)
 }
 
 /// The (features x features) matrix of mean |interaction value| over the rows; `iv` has shape
