@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use glassbox_core::Explanation;
 use glassbox_core::ndarray::{ArrayView3, Axis, s};
 
@@ -103,15 +105,31 @@ impl TabularExplanation {
             ValuesFormat::Parquet => write_shap_parquet(&values, e, k, &self.row_ids, predictions)?,
         }
         let max = settings.max_display;
-        glassbox_plot::shap_bar(e, k, max)?.save(&p("shap_bar"))?;
-        glassbox_plot::beeswarm(e, k, max)?.save(&p("shap_beeswarm"))?;
-        glassbox_plot::waterfall(e, settings.row, k, max)?.save(&p("shap_waterfall"))?;
         let mean_abs = e.mean_abs(k);
         let top = (0..e.n_features())
             .max_by(|&a, &b| mean_abs[a].total_cmp(&mean_abs[b]))
             .unwrap_or(0);
-        glassbox_plot::dependence(e, top, k, glassbox_plot::ColorBy::Auto, interactions)?
-            .save(&p("shap_dependence"))?;
+        // The four figures are independent: laid out, rendered and written in parallel (each
+        // file is written atomically; the run folder is staged, so a failure leaves nothing).
+        let plots: [&(dyn Fn() -> Result<()> + Sync); 4] = [
+            &|| Ok(glassbox_plot::shap_bar(e, k, max)?.save(&p("shap_bar"))?),
+            &|| Ok(glassbox_plot::beeswarm(e, k, max)?.save(&p("shap_beeswarm"))?),
+            &|| Ok(glassbox_plot::waterfall(e, settings.row, k, max)?.save(&p("shap_waterfall"))?),
+            &|| {
+                Ok(glassbox_plot::dependence(
+                    e,
+                    top,
+                    k,
+                    glassbox_plot::ColorBy::Auto,
+                    interactions,
+                )?
+                .save(&p("shap_dependence"))?)
+            },
+        ];
+        plots
+            .par_iter()
+            .map(|plot| plot())
+            .collect::<Result<Vec<()>>>()?;
         Ok(())
     }
 }
