@@ -467,6 +467,52 @@ fn interaction_values_sum_to_tree_shap_and_probabilities_add_up() {
         );
     }
 
+    // LIME in probability space (the tree model prepared once, under the link), on the rows
+    // without missing values: its `prediction` column is XGBoost's probability too.
+    let text = std::fs::read_to_string(gbdt_fixture("data.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut complete = format!("{}\n", lines.next().unwrap());
+    let mut kept = Vec::new();
+    for (i, line) in lines.enumerate() {
+        if !line.split(',').any(|f| f.trim().is_empty() || f.trim() == "NaN") {
+            complete.push_str(line);
+            complete.push('\n');
+            kept.push(i);
+        }
+    }
+    assert!(kept.len() > 10, "enough complete rows");
+    let data = tmp.path().join("complete.csv");
+    std::fs::write(&data, complete).unwrap();
+    let lp = tmp.path().join("lp");
+    let mut c = glassbox();
+    c.args(["explain", "--model"])
+        .arg(gbdt_fixture("xgb_binary.json"))
+        .arg("--data")
+        .arg(&data)
+        .args(["--target", "y", "--out"])
+        .arg(&lp)
+        .args([
+            "--method",
+            "lime",
+            "--output",
+            "probability",
+            "--lime-samples",
+            "200",
+        ]);
+    let (ok, err) = run(&mut c);
+    assert!(ok, "{err}");
+    let (header, rows) = read_csv(&lp.join("shap_values.csv"));
+    let m = header.len() - 3;
+    assert_eq!(rows.len(), kept.len());
+    for (row, &i) in rows.iter().zip(&kept) {
+        let prediction: f64 = row[m + 2].parse().unwrap();
+        let library: f64 = lib[i][1].parse().unwrap();
+        assert!(
+            (prediction - library).abs() <= 1e-6,
+            "row {i}: {prediction} vs {library}"
+        );
+    }
+
     // Refusals: probability of a regressor, probability with path-dependent TreeSHAP.
     let (ok, err) = explain_fixture(
         "xgb_reg.json",

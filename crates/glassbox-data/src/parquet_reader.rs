@@ -107,49 +107,32 @@ fn projection(all: &[String], opts: &ReadOptions) -> Vec<usize> {
 
 /// Appends one cell per row of `array` to `cells`.
 fn append_cells(array: &ArrayRef, cells: &mut Vec<Cell>) {
+    // One cell per value of a primitive array of type `$t`, each converted by `$to_f64`.
     macro_rules! numbers {
-        ($t:ty) => {{
+        ($t:ty, $to_f64:expr) => {{
             let a = array.as_primitive::<$t>();
             cells.extend((0..a.len()).map(|i| {
                 if a.is_null(i) {
                     Cell::Empty
                 } else {
-                    Cell::Number(f64::from(a.value(i)))
+                    Cell::Number($to_f64(a.value(i)))
                 }
             }));
         }};
     }
     match array.data_type() {
-        DataType::Float64 => numbers!(Float64Type),
-        DataType::Float32 => numbers!(Float32Type),
-        DataType::Float16 => numbers!(Float16Type),
-        DataType::Int8 => numbers!(Int8Type),
-        DataType::Int16 => numbers!(Int16Type),
-        DataType::Int32 => numbers!(Int32Type),
-        DataType::UInt8 => numbers!(UInt8Type),
-        DataType::UInt16 => numbers!(UInt16Type),
-        DataType::UInt32 => numbers!(UInt32Type),
+        DataType::Float64 => numbers!(Float64Type, f64::from),
+        DataType::Float32 => numbers!(Float32Type, f64::from),
+        DataType::Float16 => numbers!(Float16Type, f64::from),
+        DataType::Int8 => numbers!(Int8Type, f64::from),
+        DataType::Int16 => numbers!(Int16Type, f64::from),
+        DataType::Int32 => numbers!(Int32Type, f64::from),
+        DataType::UInt8 => numbers!(UInt8Type, f64::from),
+        DataType::UInt16 => numbers!(UInt16Type, f64::from),
+        DataType::UInt32 => numbers!(UInt32Type, f64::from),
         // 64-bit integers: the nearest f64 (exact up to 2^53), as a CSV field or pandas gives.
-        DataType::Int64 => {
-            let a = array.as_primitive::<Int64Type>();
-            cells.extend((0..a.len()).map(|i| {
-                if a.is_null(i) {
-                    Cell::Empty
-                } else {
-                    Cell::Number(a.value(i) as f64)
-                }
-            }));
-        }
-        DataType::UInt64 => {
-            let a = array.as_primitive::<UInt64Type>();
-            cells.extend((0..a.len()).map(|i| {
-                if a.is_null(i) {
-                    Cell::Empty
-                } else {
-                    Cell::Number(a.value(i) as f64)
-                }
-            }));
-        }
+        DataType::Int64 => numbers!(Int64Type, |v: i64| v as f64),
+        DataType::UInt64 => numbers!(UInt64Type, |v: u64| v as f64),
         DataType::Boolean => {
             let a = array.as_boolean();
             cells.extend((0..a.len()).map(|i| {

@@ -19,37 +19,38 @@ use glassbox_core::link::Link;
 /// (`Rng::derive(seed, i)`), so the chunking is part of the result and stays fixed.
 const KERNEL_CHUNK: usize = 64;
 
-/// A classifier's probabilities as a model: its link applied to the margins.
-struct Probabilities<'a>(&'a dyn Predict, Link);
+/// The margins a [`Probabilities`] maps: the model as given, or prepared
+/// ([`Predict::prepare`]).
+enum Margins<'a> {
+    Given(&'a dyn Predict),
+    Prepared(Box<dyn Predict + 'a>),
+}
 
-/// [`Probabilities`] of a prepared model (see [`Predict::prepare`]).
-struct PreparedProbabilities<'a>(Box<dyn Predict + 'a>, Link);
-
-impl Predict for PreparedProbabilities<'_> {
-    fn n_features(&self) -> usize {
-        self.0.n_features()
-    }
-    fn n_outputs(&self) -> usize {
-        self.0.n_outputs()
-    }
-    fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
-        Ok(self.1.apply(self.0.predict(x)?.view()))
+impl Margins<'_> {
+    fn model(&self) -> &dyn Predict {
+        match self {
+            Margins::Given(m) => *m,
+            Margins::Prepared(m) => m.as_ref(),
+        }
     }
 }
 
+/// A classifier's probabilities as a model: its link applied to the margins.
+struct Probabilities<'a>(Margins<'a>, Link);
+
 impl Predict for Probabilities<'_> {
     fn n_features(&self) -> usize {
-        self.0.n_features()
+        self.0.model().n_features()
     }
     fn n_outputs(&self) -> usize {
-        self.0.n_outputs()
+        self.0.model().n_outputs()
     }
     fn predict(&self, x: ArrayView2<'_, f64>) -> std::result::Result<Array2<f64>, CoreError> {
-        Ok(self.1.apply(self.0.predict(x)?.view()))
+        Ok(self.1.apply(self.0.model().predict(x)?.view()))
     }
     fn prepare(&self) -> Option<Box<dyn Predict + '_>> {
-        let inner = self.0.prepare()?;
-        Some(Box::new(PreparedProbabilities(inner, self.1)))
+        let inner = self.0.model().prepare()?;
+        Some(Box::new(Probabilities(Margins::Prepared(inner), self.1)))
     }
 }
 
@@ -68,7 +69,7 @@ pub(crate) fn kernel_shap(job: &Job<'_>) -> Result<Computed> {
     }
     let probability = job.settings.output == OutputSpace::Probability;
     let predictor = job.model.input_predictor()?;
-    let proba = Probabilities(predictor, job.model.link());
+    let proba = Probabilities(Margins::Given(predictor), job.model.link());
     let model: &dyn Predict = if probability { &proba } else { predictor };
     let weights = bg.weights.as_deref();
     // Tree models evaluate the coalitions by walking each tree once per background row: the
@@ -137,7 +138,7 @@ pub(crate) fn lime(job: &Job<'_>) -> Result<Computed> {
         .to_input(pool_table(settings, job.rows).features.view())?;
     refuse_missing(job, &training)?;
     let predictor = job.model.input_predictor()?;
-    let proba = Probabilities(predictor, job.model.link());
+    let proba = Probabilities(Margins::Given(predictor), job.model.link());
     let model: &dyn Predict = if settings.output == OutputSpace::Probability {
         &proba
     } else {
