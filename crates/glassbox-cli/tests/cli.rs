@@ -474,7 +474,10 @@ fn interaction_values_sum_to_tree_shap_and_probabilities_add_up() {
     let mut complete = format!("{}\n", lines.next().unwrap());
     let mut kept = Vec::new();
     for (i, line) in lines.enumerate() {
-        if !line.split(',').any(|f| f.trim().is_empty() || f.trim() == "NaN") {
+        if !line
+            .split(',')
+            .any(|f| f.trim().is_empty() || f.trim() == "NaN")
+        {
             complete.push_str(line);
             complete.push('\n');
             kept.push(i);
