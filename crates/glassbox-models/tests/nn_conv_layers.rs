@@ -624,8 +624,8 @@ fn layer_specs_round_trip_and_bad_shapes_are_named() {
 #[test]
 fn inference_forward_equals_the_traced_forward_bit_for_bit() {
     // `Sequential::forward` hands each activation to the next layer by value (ReLU works in its
-    // buffer) and starts the convolution output at the bias; `forward_trace` keeps every
-    // activation and uses `Layer::forward`. Both must give the same bits.
+    // buffer); `forward_trace` keeps every activation and uses `Layer::forward`. Both must give
+    // the same bits.
     let net = small_cnn(31);
     let mut rng = Rng::new(32);
     let x = distinct_tensor(&mut rng, vec![3, 2, 6, 7]);

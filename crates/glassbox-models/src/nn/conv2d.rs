@@ -407,16 +407,13 @@ impl<T: Scalar> Layer<T> for Conv2d<T> {
         let (hw, ohw) = (h * w, oh * ow);
         let g = self.geometry(h, w, oh, ow);
         let (co, kr) = (self.out_channels, self.col_rows());
-        // The output starts as the bias (written once, not zeroed first); the taps add to it.
-        let mut y = Vec::with_capacity(n * co * ohw);
-        for _ in 0..n {
-            for &b in &self.bias.data {
-                y.extend(std::iter::repeat_n(b, ohw));
-            }
-        }
+        let mut y = vec![T::ZERO; n * co * ohw];
         y.par_chunks_mut(co * ohw)
             .zip(x.data().par_chunks(self.in_channels * hw))
             .for_each_init(Vec::new, |cols, (yi, xi)| {
+                for (row, &b) in yi.chunks_exact_mut(ohw).zip(&self.bias.data) {
+                    row.fill(b);
+                }
                 for (y0, y1) in self.tiles(oh, ow) {
                     let nc = (y1 - y0) * ow;
                     g.im2col(xi, cols, y0, y1);
