@@ -113,6 +113,9 @@ pub enum AugmentArg {
     None,
     /// Random left-right and top-bottom mirroring (each with probability 1/2, seeded).
     Flips,
+    /// Random one of the 8 symmetries of the square: rotations by multiples of 90° and
+    /// mirrorings (each with probability 1/8, seeded; square images only).
+    Dihedral,
 }
 
 impl From<AugmentArg> for Augment {
@@ -120,6 +123,7 @@ impl From<AugmentArg> for Augment {
         match a {
             AugmentArg::None => Augment::None,
             AugmentArg::Flips => Augment::Flips,
+            AugmentArg::Dihedral => Augment::Dihedral,
         }
     }
 }
@@ -129,6 +133,7 @@ impl From<Augment> for AugmentArg {
         match a {
             Augment::None => AugmentArg::None,
             Augment::Flips => AugmentArg::Flips,
+            Augment::Dihedral => AugmentArg::Dihedral,
         }
     }
 }
@@ -153,9 +158,10 @@ pub struct ImageTrainArgs {
     /// Learning-rate schedule: cosine decay to ~0 over the run, or constant.
     #[arg(long, value_enum, default_value_t = defaults().lr_schedule.into())]
     pub lr_schedule: ScheduleArg,
-    /// Data augmentation: none, or random left-right / top-bottom mirroring of each training
-    /// image per epoch (for textures such as steel surfaces, whose class does not depend on
-    /// the side they are seen from).
+    /// Data augmentation: none, random left-right / top-bottom mirroring of each training
+    /// image per epoch (flips; for textures such as steel surfaces, whose class does not
+    /// depend on the side they are seen from), or a random rotation by a multiple of 90° or
+    /// mirroring (dihedral; square images whose class does not depend on the orientation).
     #[arg(long, value_enum, default_value_t = defaults().augment.into())]
     pub augment: AugmentArg,
     /// Images per mini-batch.

@@ -589,6 +589,34 @@ fn metrics_record_the_threads_training_ran_on() {
         std::fs::read(flipped.join("weights.safetensors")).unwrap(),
         std::fs::read(model.join("weights.safetensors")).unwrap()
     );
+
+    // So is the dihedral augmentation (the synthetic images are square), and it draws
+    // rotations that flips never make.
+    let rotated = tmp.path().join("dihedral");
+    let (ok, err) = run(glassbox()
+        .args([
+            "image",
+            "train",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--augment",
+            "dihedral",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&rotated));
+    assert!(ok, "{err}");
+    assert_eq!(
+        json(&rotated.join("metrics.json"))["params"]["augment"],
+        "dihedral"
+    );
+    assert_ne!(
+        std::fs::read(rotated.join("weights.safetensors")).unwrap(),
+        std::fs::read(flipped.join("weights.safetensors")).unwrap()
+    );
 }
 
 #[test]

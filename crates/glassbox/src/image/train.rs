@@ -22,7 +22,7 @@ pub struct ImageTrainSettings {
     pub epochs: Option<usize>,
     /// Learning-rate schedule; default cosine decay to ~0 over the run.
     pub lr_schedule: LrSchedule,
-    /// Data augmentation; default none.
+    /// Data augmentation; default none (flips and dihedral are the choices for textures).
     pub augment: Augment,
     /// Images per mini-batch; default 32.
     pub batch_size: usize,
