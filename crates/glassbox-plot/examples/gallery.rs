@@ -56,6 +56,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     glassbox_plot::shap_bar(&e, 0, 10)?.save(&dir.join("shap_bar"))?;
     glassbox_plot::beeswarm(&e, 0, 10)?.save(&dir.join("beeswarm"))?;
     glassbox_plot::waterfall(&e, 3, 0, 10)?.save(&dir.join("waterfall"))?;
+    glassbox_plot::force(&e, 3, 0, 6, false)?.save(&dir.join("force"))?;
+    // The same row read as a binary classifier's margin: ticks in probability units.
+    let mut margin = e.clone();
+    margin.base_values.fill(-0.4);
+    glassbox_plot::force(&margin, 3, 0, 6, true)?.save(&dir.join("force_probability"))?;
     glassbox_plot::dependence(&e, 0, 0, glassbox_plot::ColorBy::Auto, None)?
         .save(&dir.join("dependence"))?;
     let names: Vec<String> = NAMES.iter().take(8).map(|s| s.to_string()).collect();

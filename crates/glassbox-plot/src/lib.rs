@@ -8,7 +8,7 @@
 //! to SVG (plotters' SVG backend). No system fonts are needed, and the same input always gives
 //! the same bytes. Files are written atomically through [`glassbox_core::atomic`].
 //!
-//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`beeswarm`], [`waterfall`], [`dependence`],
+//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`beeswarm`], [`waterfall`], [`force`] (one row, shap's additive force layout, optional probability ticks), [`dependence`],
 //! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
 //! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
 //! [`deletion_insertion`] curves; colour maps in [`colormap`].
@@ -24,6 +24,7 @@ mod error;
 pub mod faithfulness;
 mod figure;
 mod font;
+pub mod force;
 mod frame;
 pub mod history;
 pub mod lime_panel;
@@ -43,6 +44,7 @@ pub use dependence::{ColorBy, dependence};
 pub use error::PlotError;
 pub use faithfulness::{FaithfulnessCurve, deletion_insertion};
 pub use figure::Figure;
+pub use force::{force, force_data};
 pub use history::training_history;
 pub use lime_panel::{LimePanel, lime_grid, lime_panel};
 pub use line::{Series, line_chart};

@@ -1,0 +1,55 @@
+//! Render tests for the force plot: PNG and SVG bytes, determinism, and clear errors.
+
+use glassbox_core::Explanation;
+use glassbox_core::ndarray::{Array2, Array3};
+use glassbox_plot::PlotError;
+
+fn explanation(n: usize, m: usize, base: f64) -> Explanation {
+    let values = Array3::from_shape_fn((n, m, 1), |(i, j, _)| {
+        (((i * 5 + j * 3) % 7) as f64 - 3.0) / (j + 1) as f64
+    });
+    Explanation::new(
+        values,
+        Array2::from_elem((n, 1), base),
+        Array2::from_shape_fn((n, m), |(i, j)| (i + j) as f64 * 0.5),
+        (0..m).map(|j| format!("feature {j}")).collect(),
+        vec!["y".into()],
+        "test",
+    )
+    .unwrap()
+}
+
+#[test]
+fn force_renders_png_and_svg_deterministically() {
+    let e = explanation(4, 9, 0.3);
+    for prob in [false, true] {
+        let a = glassbox_plot::force(&e, 1, 0, 5, prob).unwrap();
+        let b = glassbox_plot::force(&e, 1, 0, 5, prob).unwrap();
+        let png = a.png_bytes().unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        assert_eq!(png, b.png_bytes().unwrap());
+        let svg = a.svg_string().unwrap();
+        assert_eq!(svg, b.svg_string().unwrap());
+        assert!(svg.contains("f(x) ="));
+        assert!(svg.contains("E[f(X)] ="));
+        assert_eq!(svg.contains("ticks show probability"), prob);
+    }
+}
+
+#[test]
+fn force_rejects_bad_input() {
+    let e = explanation(3, 4, 0.0);
+    let err = glassbox_plot::force(&e, 0, 1, 5, false).unwrap_err();
+    assert!(err.to_string().contains("output 1 out of range"), "{err}");
+    let err = glassbox_plot::force(&e, 3, 0, 5, false).unwrap_err();
+    assert!(err.to_string().contains("row 3 out of range"), "{err}");
+    let mut nan = e.clone();
+    nan.values[[0, 1, 0]] = f64::NAN;
+    assert!(matches!(
+        glassbox_plot::force(&nan, 0, 0, 5, false),
+        Err(PlotError::InvalidInput { .. })
+    ));
+    let empty = explanation(0, 4, 0.0);
+    let err = glassbox_plot::force(&empty, 0, 0, 5, false).unwrap_err();
+    assert!(err.to_string().contains("no rows"), "{err}");
+}
