@@ -56,6 +56,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     glassbox_plot::shap_bar(&e, 0, 10)?.save(&dir.join("shap_bar"))?;
     glassbox_plot::beeswarm(&e, 0, 10)?.save(&dir.join("beeswarm"))?;
     glassbox_plot::waterfall(&e, 3, 0, 10)?.save(&dir.join("waterfall"))?;
+    let rows: Vec<usize> = (0..40).collect();
+    glassbox_plot::decision(&e, &rows, 0, 10)?.save(&dir.join("decision"))?;
     glassbox_plot::force(&e, 3, 0, 6, false)?.save(&dir.join("force"))?;
     // The same row read as a binary classifier's margin: ticks in probability units.
     let mut margin = e.clone();

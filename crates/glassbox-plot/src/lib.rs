@@ -8,7 +8,7 @@
 //! to SVG (plotters' SVG backend). No system fonts are needed, and the same input always gives
 //! the same bytes. Files are written atomically through [`glassbox_core::atomic`].
 //!
-//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`beeswarm`], [`waterfall`], [`force`] (one row, shap's additive force layout, optional probability ticks), [`dependence`],
+//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`beeswarm`], [`waterfall`], [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`], [`dependence`],
 //! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
 //! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
 //! [`deletion_insertion`] curves; colour maps in [`colormap`].
@@ -19,6 +19,7 @@ pub mod beeswarm;
 mod check;
 pub mod colormap;
 pub mod confusion;
+pub mod decision;
 pub mod dependence;
 mod error;
 pub mod faithfulness;
@@ -40,6 +41,7 @@ pub mod waterfall;
 pub use bar::{bar_with_errors, shap_bar};
 pub use beeswarm::beeswarm;
 pub use confusion::confusion_matrix;
+pub use decision::{decision, decision_data};
 pub use dependence::{ColorBy, dependence};
 pub use error::PlotError;
 pub use faithfulness::{FaithfulnessCurve, deletion_insertion};

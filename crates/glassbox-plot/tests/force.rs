@@ -1,4 +1,4 @@
-//! Render tests for the force plot: PNG and SVG bytes, determinism, and clear errors.
+//! Render tests for the force and decision plots: PNG and SVG bytes, determinism, and clear errors.
 
 use glassbox_core::Explanation;
 use glassbox_core::ndarray::{Array2, Array3};
@@ -52,4 +52,24 @@ fn force_rejects_bad_input() {
     let empty = explanation(0, 4, 0.0);
     let err = glassbox_plot::force(&empty, 0, 0, 5, false).unwrap_err();
     assert!(err.to_string().contains("no rows"), "{err}");
+}
+
+#[test]
+fn decision_renders_deterministically_and_rejects_bad_input() {
+    let e = explanation(12, 9, 0.3);
+    let rows: Vec<usize> = (0..12).collect();
+    let a = glassbox_plot::decision(&e, &rows, 0, 5).unwrap();
+    let b = glassbox_plot::decision(&e, &rows, 0, 5).unwrap();
+    assert_eq!(a.png_bytes().unwrap(), b.png_bytes().unwrap());
+    let svg = a.svg_string().unwrap();
+    assert_eq!(svg, b.svg_string().unwrap());
+    assert!(svg.contains("5 other features"));
+    assert!(glassbox_plot::decision(&e, &rows, 1, 5).is_err());
+    assert!(glassbox_plot::decision(&e, &[], 0, 5).is_err());
+    let mut nan = e.clone();
+    nan.values[[3, 1, 0]] = f64::NAN;
+    assert!(matches!(
+        glassbox_plot::decision(&nan, &rows, 0, 5),
+        Err(PlotError::InvalidInput { .. })
+    ));
 }
