@@ -8,13 +8,14 @@
 //! to SVG (plotters' SVG backend). No system fonts are needed, and the same input always gives
 //! the same bytes. Files are written atomically through [`glassbox_core::atomic`].
 //!
-//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`beeswarm`], [`waterfall`], [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`], [`dependence`],
+//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`shap_bar_multi`] (per-class stacked bars), [`beeswarm`], [`waterfall`], [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`], [`dependence`],
 //! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
 //! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
 //! [`deletion_insertion`] curves; colour maps in [`colormap`].
 
 pub mod axis;
 pub mod bar;
+pub mod bar_multi;
 pub mod beeswarm;
 mod check;
 pub mod colormap;
@@ -39,6 +40,7 @@ mod scene;
 pub mod waterfall;
 
 pub use bar::{bar_with_errors, shap_bar};
+pub use bar_multi::{shap_bar_multi, shap_bar_multi_data};
 pub use beeswarm::beeswarm;
 pub use confusion::confusion_matrix;
 pub use decision::{decision, decision_data};

@@ -1,4 +1,4 @@
-//! Render tests for the force and decision plots: PNG and SVG bytes, determinism, and clear errors.
+//! Render tests for the force, decision and multi-output bar plots: PNG and SVG bytes, determinism, and clear errors.
 
 use glassbox_core::Explanation;
 use glassbox_core::ndarray::{Array2, Array3};
@@ -72,4 +72,41 @@ fn decision_renders_deterministically_and_rejects_bad_input() {
         glassbox_plot::decision(&nan, &rows, 0, 5),
         Err(PlotError::InvalidInput { .. })
     ));
+}
+
+#[test]
+fn multi_output_bar_renders_with_class_names() {
+    let n = 10;
+    let e = Explanation::new(
+        Array3::from_shape_fn((n, 6, 3), |(i, j, k)| {
+            ((i + 2 * j + 3 * k) % 5) as f64 - 2.0
+        }),
+        Array2::zeros((n, 3)),
+        Array2::zeros((n, 6)),
+        (0..6).map(|j| format!("feature {j}")).collect(),
+        vec!["setosa".into(), "versicolor".into(), "virginica".into()],
+        "test",
+    )
+    .unwrap();
+    let a = glassbox_plot::shap_bar_multi(&e, 4).unwrap();
+    let b = glassbox_plot::shap_bar_multi(&e, 4).unwrap();
+    assert_eq!(a.png_bytes().unwrap(), b.png_bytes().unwrap());
+    let svg = a.svg_string().unwrap();
+    assert_eq!(svg, b.svg_string().unwrap());
+    for c in [
+        "setosa",
+        "versicolor",
+        "virginica",
+        "Sum of 3 other features",
+    ] {
+        assert!(svg.contains(c), "{c} missing");
+    }
+    let mut nan = e.clone();
+    nan.values[[0, 0, 2]] = f64::NAN;
+    assert!(matches!(
+        glassbox_plot::shap_bar_multi(&nan, 4),
+        Err(PlotError::InvalidInput { .. })
+    ));
+    let empty = explanation(0, 4, 0.0);
+    assert!(glassbox_plot::shap_bar_multi(&empty, 4).is_err());
 }
