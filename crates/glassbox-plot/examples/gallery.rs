@@ -82,6 +82,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut margin = e.clone();
     margin.base_values.fill(-0.4);
     glassbox_plot::force(&margin, 3, 0, 6, true)?.save(&dir.join("force_probability"))?;
+    glassbox_plot::waterfall_probability(&margin, 3, 0, 10)?
+        .save(&dir.join("waterfall_probability"))?;
     glassbox_plot::dependence(&e, 0, 0, glassbox_plot::ColorBy::Auto, None)?
         .save(&dir.join("dependence"))?;
     let names: Vec<String> = NAMES.iter().take(8).map(|s| s.to_string()).collect();

@@ -137,8 +137,8 @@ pub fn logistic(margin: f64) -> f64 {
 }
 
 /// Bottom axis with probability tick labels at the margins `logit(p)` of round probabilities;
-/// the geometry stays in margin units.
-pub(crate) fn probability_axis(s: &mut Scene, area: Area, scale: Scale) {
+/// the geometry stays in margin units. The axis title sits `title_dy` below the spine.
+pub(crate) fn probability_axis(s: &mut Scene, area: Area, scale: Scale, title_dy: f64) {
     let y = area.bottom;
     s.line((area.left, y), (area.right, y), INK, 1.0);
     let probs: [f64; 15] = [
@@ -158,7 +158,7 @@ pub(crate) fn probability_axis(s: &mut Scene, area: Area, scale: Scale) {
         s.text((x, y + 8.0), l, TICK_SIZE, INK, HAlign::Center, VAlign::Top);
     }
     s.text(
-        ((area.left + area.right) / 2.0, y + 30.0),
+        ((area.left + area.right) / 2.0, y + title_dy),
         "f(x) (margin; ticks show probability)",
         frame::LABEL_SIZE,
         INK,
@@ -293,7 +293,7 @@ pub fn force(
         VAlign::Bottom,
     );
     if probability_ticks {
-        probability_axis(&mut s, area, scale);
+        probability_axis(&mut s, area, scale, 30.0);
     } else {
         frame::x_axis(&mut s, area, scale, 8, "f(x)");
     }
@@ -302,7 +302,7 @@ pub fn force(
 }
 
 /// An output value as text; in probability mode also its probability.
-fn fmt_out(v: f64, probability: bool) -> String {
+pub(crate) fn fmt_out(v: f64, probability: bool) -> String {
     if probability {
         format!(
             "{} (p = {})",

@@ -8,7 +8,7 @@
 //! to SVG (plotters' SVG backend). No system fonts are needed, and the same input always gives
 //! the same bytes. Files are written atomically through [`glassbox_core::atomic`].
 //!
-//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`shap_bar_multi`] (per-class stacked bars), [`beeswarm`], [`waterfall`], [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`], [`dependence`],
+//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`shap_bar_multi`] (per-class stacked bars), [`beeswarm`], [`waterfall`] ([`waterfall_probability`] with probability ticks), [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`], [`dependence`],
 //! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
 //! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
 //! [`deletion_insertion`] curves; colour maps in [`colormap`].
@@ -54,4 +54,4 @@ pub use lime_panel::{LimePanel, lime_grid, lime_panel};
 pub use line::{Series, line_chart};
 pub use saliency::{CamPanel, cam_grid, cam_panel, overlay_rgb, save_overlay_png};
 pub use scatter::measured_vs_predicted;
-pub use waterfall::waterfall;
+pub use waterfall::{waterfall, waterfall_probability};

@@ -110,3 +110,24 @@ fn multi_output_bar_renders_with_class_names() {
     let empty = explanation(0, 4, 0.0);
     assert!(glassbox_plot::shap_bar_multi(&empty, 4).is_err());
 }
+
+#[test]
+fn waterfall_probability_ticks_keep_the_margin_geometry() {
+    let e = explanation(4, 9, -0.2);
+    let a = glassbox_plot::waterfall_probability(&e, 1, 0, 6).unwrap();
+    let svg = a.svg_string().unwrap();
+    assert_eq!(
+        svg,
+        glassbox_plot::waterfall_probability(&e, 1, 0, 6)
+            .unwrap()
+            .svg_string()
+            .unwrap()
+    );
+    assert!(svg.contains("f(x) (margin; ticks show probability)"));
+    assert!(svg.contains("(p = "));
+    // Same layout as the plain waterfall, 18 px taller for the axis title under E[f(X)].
+    let (w, h) = glassbox_plot::waterfall(&e, 1, 0, 6).unwrap().size();
+    assert_eq!(a.size(), (w, h + 18));
+    assert!(glassbox_plot::waterfall_probability(&e, 1, 1, 6).is_err());
+    assert!((glassbox_plot::force::logistic(0.0) - 0.5).abs() < 1e-15);
+}
