@@ -202,6 +202,47 @@ pub fn force(
     let scale = Scale::linear(lo - pad, hi + pad, area.left, area.right);
     let mut s = Scene::default();
     let (y0, y1) = (top, top + band);
+    draw_segments(&mut s, &d, scale, (y0, y1), width);
+    let (xb, xf) = (scale.map(d.base), scale.map(d.fx));
+    s.dashed((xb, y0 - 18.0), (xb, y1), GREY, 0.8, (3.0, 3.0));
+    s.line((xf, y0 - 18.0), (xf, y1), INK, 1.2);
+    let fx_label = format!("f(x) = {}", fmt_out(d.fx, probability_ticks));
+    let base_label = format!("E[f(X)] = {}", fmt_out(d.base, probability_ticks));
+    let (bh, fh) = if xb < xf {
+        (HAlign::Right, HAlign::Left)
+    } else {
+        (HAlign::Left, HAlign::Right)
+    };
+    s.text_full(
+        (xf, y0 - 20.0),
+        fx_label,
+        TICK_SIZE + 1.0,
+        INK,
+        true,
+        fh,
+        VAlign::Bottom,
+        false,
+    );
+    s.text(
+        (xb, y0 - 20.0),
+        base_label,
+        TICK_SIZE,
+        GREY,
+        bh,
+        VAlign::Bottom,
+    );
+    if probability_ticks {
+        probability_axis(&mut s, area, scale, 30.0);
+    } else {
+        frame::x_axis(&mut s, area, scale, 8, "f(x)");
+    }
+    frame::title(&mut s, &title, area.left, area.right, width);
+    Ok(Figure::new(title, width, bottom + X_AXIS_BAND, s))
+}
+
+/// Draws the chevrons of `d` in the band `(y0, y1)` and the "name = value" labels, staggered
+/// on two lines below it (a label that fits on neither line is left out).
+fn draw_segments(s: &mut Scene, d: &ForceData, scale: Scale, (y0, y1): (f64, f64), width: f64) {
     let ym = (y0 + y1) / 2.0;
     let tip: f64 = 7.0;
     for seg in d.positive.iter().chain(&d.negative) {
@@ -264,41 +305,6 @@ pub fn force(
             VAlign::Top,
         );
     }
-    let (xb, xf) = (scale.map(d.base), scale.map(d.fx));
-    s.dashed((xb, y0 - 18.0), (xb, y1), GREY, 0.8, (3.0, 3.0));
-    s.line((xf, y0 - 18.0), (xf, y1), INK, 1.2);
-    let fx_label = format!("f(x) = {}", fmt_out(d.fx, probability_ticks));
-    let base_label = format!("E[f(X)] = {}", fmt_out(d.base, probability_ticks));
-    let (bh, fh) = if xb < xf {
-        (HAlign::Right, HAlign::Left)
-    } else {
-        (HAlign::Left, HAlign::Right)
-    };
-    s.text_full(
-        (xf, y0 - 20.0),
-        fx_label,
-        TICK_SIZE + 1.0,
-        INK,
-        true,
-        fh,
-        VAlign::Bottom,
-        false,
-    );
-    s.text(
-        (xb, y0 - 20.0),
-        base_label,
-        TICK_SIZE,
-        GREY,
-        bh,
-        VAlign::Bottom,
-    );
-    if probability_ticks {
-        probability_axis(&mut s, area, scale, 30.0);
-    } else {
-        frame::x_axis(&mut s, area, scale, 8, "f(x)");
-    }
-    frame::title(&mut s, &title, area.left, area.right, width);
-    Ok(Figure::new(title, width, bottom + X_AXIS_BAND, s))
 }
 
 /// An output value as text; in probability mode also its probability.
