@@ -45,6 +45,24 @@ fn explanation(n: usize) -> Explanation {
     .unwrap()
 }
 
+/// A 3-class explanation from the regressor's: class k weights feature j by a deterministic
+/// factor, so every class stays additive (base + Σ values = its margin).
+fn three_class(e: &Explanation) -> Explanation {
+    let (n, m, _) = e.values.dim();
+    let values = Array3::from_shape_fn((n, m, 3), |(i, j, k)| {
+        e.values[[i, j, 0]] * (1.0 + ((j * 3 + k * 5) % 7) as f64 / 3.0)
+    });
+    Explanation::new(
+        values,
+        Array2::from_shape_fn((n, 3), |(_, k)| k as f64 * 0.3 - 0.3),
+        e.data.clone(),
+        e.feature_names.clone(),
+        vec!["scrap".into(), "rework".into(), "good".into()],
+        "tree-shap",
+    )
+    .expect("consistent shapes")
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(
         std::env::args()
@@ -56,6 +74,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     glassbox_plot::shap_bar(&e, 0, 10)?.save(&dir.join("shap_bar"))?;
     glassbox_plot::beeswarm(&e, 0, 10)?.save(&dir.join("beeswarm"))?;
     glassbox_plot::waterfall(&e, 3, 0, 10)?.save(&dir.join("waterfall"))?;
+    glassbox_plot::shap_bar_multi(&three_class(&e), 10)?.save(&dir.join("shap_bar_multi"))?;
+    let rows: Vec<usize> = (0..40).collect();
+    glassbox_plot::decision(&e, &rows, 0, 10)?.save(&dir.join("decision"))?;
+    glassbox_plot::force(&e, 3, 0, 6, false)?.save(&dir.join("force"))?;
+    // The same row read as a binary classifier's margin: ticks in probability units.
+    let mut margin = e.clone();
+    margin.base_values.fill(-0.4);
+    glassbox_plot::force(&margin, 3, 0, 6, true)?.save(&dir.join("force_probability"))?;
+    glassbox_plot::waterfall_probability(&margin, 3, 0, 10)?
+        .save(&dir.join("waterfall_probability"))?;
     glassbox_plot::dependence(&e, 0, 0, glassbox_plot::ColorBy::Auto, None)?
         .save(&dir.join("dependence"))?;
     let names: Vec<String> = NAMES.iter().take(8).map(|s| s.to_string()).collect();

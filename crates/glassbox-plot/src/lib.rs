@@ -8,22 +8,25 @@
 //! to SVG (plotters' SVG backend). No system fonts are needed, and the same input always gives
 //! the same bytes. Files are written atomically through [`glassbox_core::atomic`].
 //!
-//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`beeswarm`], [`waterfall`], [`dependence`],
+//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`shap_bar_multi`] (per-class stacked bars), [`beeswarm`], [`waterfall`] ([`waterfall_probability`] with probability ticks), [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`], [`dependence`],
 //! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
 //! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
 //! [`deletion_insertion`] curves; colour maps in [`colormap`].
 
 pub mod axis;
 pub mod bar;
+pub mod bar_multi;
 pub mod beeswarm;
 mod check;
 pub mod colormap;
 pub mod confusion;
+pub mod decision;
 pub mod dependence;
 mod error;
 pub mod faithfulness;
 mod figure;
 mod font;
+pub mod force;
 mod frame;
 pub mod history;
 pub mod lime_panel;
@@ -37,15 +40,18 @@ mod scene;
 pub mod waterfall;
 
 pub use bar::{bar_with_errors, shap_bar};
+pub use bar_multi::{shap_bar_multi, shap_bar_multi_data};
 pub use beeswarm::beeswarm;
 pub use confusion::confusion_matrix;
+pub use decision::{decision, decision_data};
 pub use dependence::{ColorBy, dependence};
 pub use error::PlotError;
 pub use faithfulness::{FaithfulnessCurve, deletion_insertion};
 pub use figure::Figure;
+pub use force::{force, force_data};
 pub use history::training_history;
 pub use lime_panel::{LimePanel, lime_grid, lime_panel};
 pub use line::{Series, line_chart};
 pub use saliency::{CamPanel, cam_grid, cam_panel, overlay_rgb, save_overlay_png};
 pub use scatter::measured_vs_predicted;
-pub use waterfall::waterfall;
+pub use waterfall::{waterfall, waterfall_probability};

@@ -119,6 +119,28 @@ pub fn waterfall(
     output: usize,
     max_display: usize,
 ) -> Result<Figure, PlotError> {
+    waterfall_figure(e, row, output, max_display, false)
+}
+
+/// [`waterfall`] for a binary classifier explained in margin (log-odds) space: the geometry
+/// stays in margin units, the tick labels show the logistic of the margin positions, the axis
+/// title says so, and E[f(X)] and f(x) are labelled with their probabilities too.
+pub fn waterfall_probability(
+    e: &Explanation,
+    row: usize,
+    output: usize,
+    max_display: usize,
+) -> Result<Figure, PlotError> {
+    waterfall_figure(e, row, output, max_display, true)
+}
+
+fn waterfall_figure(
+    e: &Explanation,
+    row: usize,
+    output: usize,
+    max_display: usize,
+    probability: bool,
+) -> Result<Figure, PlotError> {
     let d = waterfall_data(e, row, output, max_display)?;
     let title = format!(
         "Row {row} — {} · {}",
@@ -244,8 +266,12 @@ pub fn waterfall(
             );
         }
     }
-    frame::x_axis(&mut s, area, scale, 6, "");
-    let base_label = format!("E[f(X)] = {}", format_sig(d.base, 4, false));
+    if probability {
+        crate::force::probability_axis(&mut s, area, scale, 50.0);
+    } else {
+        frame::x_axis(&mut s, area, scale, 6, "");
+    }
+    let base_label = format!("E[f(X)] = {}", crate::force::fmt_out(d.base, probability));
     s.text(
         (xb, bottom + 30.0),
         base_label,
@@ -254,7 +280,7 @@ pub fn waterfall(
         HAlign::Center,
         VAlign::Top,
     );
-    let fx_label = format!("f(x) = {}", format_sig(d.fx, 4, false));
+    let fx_label = format!("f(x) = {}", crate::force::fmt_out(d.fx, probability));
     s.text_full(
         (xf, top - 12.0),
         fx_label,
@@ -266,7 +292,8 @@ pub fn waterfall(
         false,
     );
     frame::title(&mut s, &title, area.left, area.right, width);
-    Ok(Figure::new(title, width, bottom + X_AXIS_BAND, s))
+    let extra = if probability { 18.0 } else { 0.0 };
+    Ok(Figure::new(title, width, bottom + X_AXIS_BAND + extra, s))
 }
 
 #[cfg(test)]
