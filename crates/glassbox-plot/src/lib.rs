@@ -8,7 +8,10 @@
 //! to SVG (plotters' SVG backend). No system fonts are needed, and the same input always gives
 //! the same bytes. Files are written atomically through [`glassbox_core::atomic`].
 //!
-//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`shap_bar_multi`] (per-class stacked bars), [`beeswarm`], [`waterfall`] ([`waterfall_probability`] with probability ticks), [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`], [`dependence`],
+//! Plots: [`measured_vs_predicted`], [`shap_bar`], [`shap_bar_multi`] (per-class stacked
+//! bars), [`beeswarm`], [`waterfall`] ([`waterfall_probability`] with probability ticks),
+//! [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`],
+//! [`dependence`],
 //! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
 //! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
 //! [`deletion_insertion`] curves; colour maps in [`colormap`].

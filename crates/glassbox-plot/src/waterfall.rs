@@ -206,9 +206,51 @@ fn waterfall_figure(
     let (xb, xf) = (scale.map(d.base), scale.map(d.fx));
     s.dashed((xb, top), (xb, bottom + 4.0), GREY, 0.8, (3.0, 3.0));
     s.dashed((xf, top - 10.0), (xf, bottom), GREY, 0.8, (3.0, 3.0));
+    draw_arrows(&mut s, &d, scale, &centres, &texts, pitch);
+    if probability {
+        crate::force::probability_axis(&mut s, area, scale, 50.0);
+    } else {
+        frame::x_axis(&mut s, area, scale, 6, "");
+    }
+    let base_label = format!("E[f(X)] = {}", crate::force::fmt_out(d.base, probability));
+    s.text(
+        (xb, bottom + 30.0),
+        base_label,
+        TICK_SIZE + 1.0,
+        INK,
+        HAlign::Center,
+        VAlign::Top,
+    );
+    let fx_label = format!("f(x) = {}", crate::force::fmt_out(d.fx, probability));
+    s.text_full(
+        (xf, top - 12.0),
+        fx_label,
+        TICK_SIZE + 1.0,
+        INK,
+        true,
+        HAlign::Center,
+        VAlign::Bottom,
+        false,
+    );
+    frame::title(&mut s, &title, area.left, area.right, width);
+    let extra = if probability { 18.0 } else { 0.0 };
+    Ok(Figure::new(title, width, bottom + X_AXIS_BAND + extra, s))
+}
+
+/// Draws the waterfall's arrows (one per row of `d`, centred at `centres`, `pitch` apart), the
+/// dashed connectors between them and each arrow's value label `texts` (inside the arrow when
+/// it fits, else beyond its head).
+fn draw_arrows(
+    s: &mut Scene,
+    d: &WaterfallData,
+    scale: Scale,
+    centres: &[f64],
+    texts: &[String],
+    pitch: f64,
+) {
     let h = pitch * 0.36;
     let head: f64 = 9.0;
-    for (i, ((r, &y), t)) in d.rows.iter().zip(&centres).zip(&texts).enumerate() {
+    for (i, ((r, &y), t)) in d.rows.iter().zip(centres).zip(texts).enumerate() {
         let (xs, xe) = (scale.map(r.start), scale.map(r.end));
         let color = if r.value >= 0.0 { RED } else { BLUE };
         let len = (xe - xs).abs();
@@ -266,34 +308,6 @@ fn waterfall_figure(
             );
         }
     }
-    if probability {
-        crate::force::probability_axis(&mut s, area, scale, 50.0);
-    } else {
-        frame::x_axis(&mut s, area, scale, 6, "");
-    }
-    let base_label = format!("E[f(X)] = {}", crate::force::fmt_out(d.base, probability));
-    s.text(
-        (xb, bottom + 30.0),
-        base_label,
-        TICK_SIZE + 1.0,
-        INK,
-        HAlign::Center,
-        VAlign::Top,
-    );
-    let fx_label = format!("f(x) = {}", crate::force::fmt_out(d.fx, probability));
-    s.text_full(
-        (xf, top - 12.0),
-        fx_label,
-        TICK_SIZE + 1.0,
-        INK,
-        true,
-        HAlign::Center,
-        VAlign::Bottom,
-        false,
-    );
-    frame::title(&mut s, &title, area.left, area.right, width);
-    let extra = if probability { 18.0 } else { 0.0 };
-    Ok(Figure::new(title, width, bottom + X_AXIS_BAND + extra, s))
 }
 
 #[cfg(test)]
