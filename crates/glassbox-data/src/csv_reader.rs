@@ -1,7 +1,9 @@
 //! Delimited text files (`.csv`, `.tsv`, `.txt`): delimiter sniffing and parsing into a
 //! [`RawTable`].
 
-use std::path::Path;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use crate::cell::Cell;
 use crate::error::DataError;
@@ -13,115 +15,220 @@ const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
 /// Lines looked at when sniffing the delimiter.
 const SNIFF_LINES: usize = 50;
 
-/// Reads a delimited text file. `delimiter` forces one; `None` sniffs it.
+/// Bytes read at the start of a file to sniff its delimiter: until [`SNIFF_LINES`] non-blank
+/// lines are complete, at most this many.
+const MAX_HEAD: usize = 64 << 20;
+
+/// Reads a delimited text file whole. `delimiter` forces one; `None` sniffs it.
 pub(crate) fn read_delimited(
     path: &Path,
     delimiter: Option<u8>,
     opts: &ReadOptions,
 ) -> Result<RawTable, DataError> {
-    check_exists(path)?;
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
-    // Spreadsheet programs often start UTF-8 CSV exports with a byte-order mark.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(DataError::Empty {
-            path: path.to_path_buf(),
-            what: "the file is empty".into(),
-        });
-    }
-    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(bytes));
-    // A comma cannot be both the separator and the decimal mark.
-    let decimal_comma = delimiter != b',';
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut chunks = DelimitedChunks::open(path, delimiter, opts, usize::MAX)?;
+    // The first chunk is the whole table (or the error that it has no data rows).
+    Ok(chunks
+        .next_chunk()?
+        .expect("the first chunk is a table or an error"))
+}
 
-    let csv_error = |e: csv::Error| DataError::Csv {
+/// A delimited text file read record by record, [`DelimitedChunks::next_chunk`] returning
+/// tables of at most `chunk_rows` data rows; only the current chunk (and the parser's
+/// read-ahead) is held in memory.
+pub(crate) struct DelimitedChunks {
+    path: PathBuf,
+    reader: csv::Reader<Tracked<std::io::Chain<std::io::Cursor<Vec<u8>>, File>>>,
+    header: Header,
+    decimal_comma: bool,
+    chunk_rows: usize,
+    /// Data rows returned so far.
+    rows_read: usize,
+    /// Blank columns found in the first chunk ([`Collected::finish_chunk`]).
+    dropped: Option<Vec<usize>>,
+    done: bool,
+}
+
+impl DelimitedChunks {
+    /// Opens `path`, sniffs the delimiter (unless `delimiter` forces one) from its first lines
+    /// and reads the header.
+    pub(crate) fn open(
+        path: &Path,
+        delimiter: Option<u8>,
+        opts: &ReadOptions,
+        chunk_rows: usize,
+    ) -> Result<Self, DataError> {
+        check_exists(path)?;
+        let mut file = File::open(path).map_err(|e| io_error(path, e))?;
+        let (mut head, eof) = read_head(&mut file).map_err(|e| io_error(path, e))?;
+        // Spreadsheet programs often start UTF-8 CSV exports with a byte-order mark.
+        if head.starts_with(b"\xEF\xBB\xBF") {
+            head.drain(..3);
+        }
+        if eof && head.iter().all(u8::is_ascii_whitespace) {
+            return Err(DataError::Empty {
+                path: path.to_path_buf(),
+                what: "the file is empty".into(),
+            });
+        }
+        let delimiter = delimiter.unwrap_or_else(|| {
+            // Only complete lines count (the head may end inside one).
+            let complete = match head.iter().rposition(|&b| b == b'\n') {
+                Some(end) if !eof => &head[..end],
+                _ => &head[..],
+            };
+            sniff_delimiter(complete)
+        });
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(Tracked::new(std::io::Cursor::new(head).chain(file)));
+        let mut record = csv::StringRecord::new();
+        loop {
+            let more = reader
+                .read_record(&mut record)
+                .map_err(|e| csv_error(path, &mut reader, e))?;
+            if !more {
+                return Err(DataError::Empty {
+                    path: path.to_path_buf(),
+                    what: "the file is empty".into(),
+                });
+            }
+            if !is_blank(&record) {
+                break;
+            }
+        }
+        let raw_names: Vec<String> = record.iter().map(str::to_string).collect();
+        let header = Header::new(path, &raw_names, opts.index_col.as_ref())?;
+        Ok(DelimitedChunks {
+            path: path.to_path_buf(),
+            reader,
+            header,
+            // A comma cannot be both the separator and the decimal mark.
+            decimal_comma: delimiter != b',',
+            chunk_rows: chunk_rows.max(1),
+            rows_read: 0,
+            dropped: None,
+            done: false,
+        })
+    }
+
+    /// The next at most `chunk_rows` data rows; `None` after the last. The first call returns
+    /// a table or an error (a file without data rows is [`DataError::Empty`]).
+    pub(crate) fn next_chunk(&mut self) -> Result<Option<RawTable>, DataError> {
+        if self.done {
+            return Ok(None);
+        }
+        let width = self.header.names.len();
+        let mut columns: Vec<Vec<Cell>> = vec![Vec::new(); width];
+        let mut lines = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while lines.len() < self.chunk_rows {
+            let more = self
+                .reader
+                .read_record(&mut record)
+                .map_err(|e| csv_error(&self.path, &mut self.reader, e))?;
+            if !more {
+                self.done = true;
+                break;
+            }
+            if is_blank(&record) {
+                continue;
+            }
+            let line = record
+                .position()
+                .map_or(0, |p| self.reader.get_mut().line_at(p.byte()));
+            if record.len() != width {
+                return Err(DataError::RaggedRow {
+                    path: self.path.clone(),
+                    line,
+                    row: self.rows_read + lines.len() + 1,
+                    found: record.len(),
+                    expected: width,
+                });
+            }
+            for (j, field) in record.iter().enumerate() {
+                let cell = if Some(j) == self.header.index {
+                    // Row labels keep their text exactly (e.g. "007" stays "007").
+                    let t = field.trim();
+                    if t.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(t.to_string())
+                    }
+                } else {
+                    Cell::parse(field, self.decimal_comma)
+                };
+                columns[j].push(cell);
+            }
+            lines.push(line);
+        }
+        if lines.is_empty() && self.rows_read > 0 {
+            return Ok(None);
+        }
+        let first_row = self.rows_read;
+        self.rows_read += lines.len();
+        Collected {
+            path: self.path.clone(),
+            source: Source::Text,
+            header: self.header.clone(),
+            first_column: 0,
+            columns,
+            lines,
+            skipped: Vec::new(),
+            first_row,
+        }
+        .finish_chunk("the file", &mut self.dropped)
+        .map(Some)
+    }
+}
+
+/// One line for a CSV parse error, with the line it happened on.
+fn csv_error<R: Read>(
+    path: &Path,
+    reader: &mut csv::Reader<Tracked<R>>,
+    e: csv::Error,
+) -> DataError {
+    DataError::Csv {
         path: path.to_path_buf(),
-        line: e.position().map_or(0, |p| line_at(bytes, p.byte())),
+        line: e
+            .position()
+            .map_or(0, |p| reader.get_mut().line_at(p.byte())),
         message: match e.kind() {
             csv::ErrorKind::Utf8 { .. } => {
                 "the text is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)".into()
             }
             _ => e.to_string(),
         },
-    };
-
-    let mut records = reader.records();
-    let header_record = loop {
-        match records.next() {
-            None => {
-                return Err(DataError::Empty {
-                    path: path.to_path_buf(),
-                    what: "the file is empty".into(),
-                });
-            }
-            Some(r) => {
-                let r = r.map_err(csv_error)?;
-                if !is_blank(&r) {
-                    break r;
-                }
-            }
-        }
-    };
-    let raw_names: Vec<String> = header_record.iter().map(str::to_string).collect();
-    let header = Header::new(path, &raw_names, opts.index_col.as_ref())?;
-    let width = header.names.len();
-
-    let mut columns: Vec<Vec<Cell>> = vec![Vec::new(); width];
-    let mut lines = Vec::new();
-    let mut line_counter = LineCounter::new(bytes);
-    for record in records {
-        let record = record.map_err(csv_error)?;
-        if is_blank(&record) {
-            continue;
-        }
-        let line = record
-            .position()
-            .map_or(0, |p| line_counter.line_at(p.byte()));
-        if record.len() != width {
-            return Err(DataError::RaggedRow {
-                path: path.to_path_buf(),
-                line,
-                row: lines.len() + 1,
-                found: record.len(),
-                expected: width,
-            });
-        }
-        for (j, field) in record.iter().enumerate() {
-            let cell = if Some(j) == header.index {
-                // Row labels keep their text exactly (e.g. "007" stays "007").
-                let t = field.trim();
-                if t.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(t.to_string())
-                }
-            } else {
-                Cell::parse(field, decimal_comma)
-            };
-            columns[j].push(cell);
-        }
-        lines.push(line);
     }
-    Collected {
-        path: path.to_path_buf(),
-        source: Source::Text,
-        header,
-        first_column: 0,
-        columns,
-        lines,
-        skipped: Vec::new(),
+}
+
+/// The first bytes of `file`: until [`SNIFF_LINES`] + 1 non-blank lines are complete, the end
+/// of the file, or [`MAX_HEAD`] bytes; and whether the end was reached.
+fn read_head(file: &mut File) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut head = Vec::new();
+    let mut block = vec![0u8; 64 << 10];
+    loop {
+        let n = file.read(&mut block)?;
+        if n == 0 {
+            return Ok((head, true));
+        }
+        head.extend_from_slice(&block[..n]);
+        let lines = head
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .count();
+        if lines > SNIFF_LINES + 1 || head.len() >= MAX_HEAD {
+            return Ok((head, false));
+        }
     }
-    .finish("the file")
 }
 
 /// The 1-based line of the record the csv crate says starts at byte `offset` of `bytes`,
 /// counting `\n`. Computed here because the crate's own line number is one too low on CRLF
 /// files: it ends a record at `\r`, so the offset (and line) it reports for the next record is
 /// that of the `\n` still on the previous line; line-end bytes at the offset are skipped.
+#[cfg(test)]
 fn line_at(bytes: &[u8], offset: u64) -> u64 {
     let mut start = usize::try_from(offset).map_or(bytes.len(), |o| o.min(bytes.len()));
     while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
@@ -130,41 +237,59 @@ fn line_at(bytes: &[u8], offset: u64) -> u64 {
     bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
-/// [`line_at`] for offsets that only grow, as the records of one file do: counts the newlines
-/// since the previous call instead of from the start, so numbering all records is linear in the
-/// file size (counting from the start each time made reading a 2450-row table take a second).
-struct LineCounter<'b> {
-    bytes: &'b [u8],
-    /// Bytes before `pos` hold `newlines` `\n` bytes.
+/// A reader that keeps the bytes passing through it to the CSV parser since the last record
+/// it numbered, so records are numbered by file line (as `line_at` defines it) in one pass
+/// over a file that is never held whole.
+struct Tracked<R> {
+    inner: R,
+    /// Bytes from stream offset `kept_start` on, as read so far.
+    kept: Vec<u8>,
+    kept_start: u64,
+    /// `kept[..pos]` has been counted: `newlines` `\n` bytes come before `kept[pos]`.
     pos: usize,
     newlines: u64,
 }
 
-impl<'b> LineCounter<'b> {
-    fn new(bytes: &'b [u8]) -> Self {
-        LineCounter {
-            bytes,
+impl<R> Tracked<R> {
+    fn new(inner: R) -> Self {
+        Tracked {
+            inner,
+            kept: Vec::new(),
+            kept_start: 0,
             pos: 0,
             newlines: 0,
         }
     }
 
-    /// The same as `line_at(bytes, offset)`; offsets below an earlier one fall back to it.
+    /// The line of the record starting at stream offset `offset` (`line_at` of the whole
+    /// stream). Offsets must not go below an earlier call's (records only move forward); one
+    /// that does is answered with the earlier line.
     fn line_at(&mut self, offset: u64) -> u64 {
-        let bytes = self.bytes;
-        let mut start = usize::try_from(offset).map_or(bytes.len(), |o| o.min(bytes.len()));
-        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+        let at = usize::try_from(offset.saturating_sub(self.kept_start)).unwrap_or(usize::MAX);
+        let mut start = at.min(self.kept.len()).max(self.pos);
+        while start < self.kept.len() && matches!(self.kept[start], b'\r' | b'\n') {
             start += 1;
         }
-        if start < self.pos {
-            return line_at(bytes, offset);
-        }
-        self.newlines += bytes[self.pos..start]
+        self.newlines += self.kept[self.pos..start]
             .iter()
             .filter(|&&b| b == b'\n')
             .count() as u64;
         self.pos = start;
+        // Forget what is counted once it is large (amortised: the rest moves rarely).
+        if self.pos >= 1 << 16 {
+            self.kept.drain(..self.pos);
+            self.kept_start += self.pos as u64;
+            self.pos = 0;
+        }
         self.newlines + 1
+    }
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.kept.extend_from_slice(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -223,21 +348,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn line_counter_agrees_with_counting_from_the_start() {
+    fn tracked_lines_agree_with_counting_from_the_start() {
         let text = b"a,b\r\n1,2\r\n\r\n3,4\n\n5,6\n7,8";
-        let mut counter = LineCounter::new(text);
-        let mut checked = 0;
-        for offset in 0..=text.len() as u64 + 2 {
-            assert_eq!(
-                counter.line_at(offset),
-                line_at(text, offset),
-                "offset {offset}"
-            );
-            checked += 1;
+        // Read the whole text through the tracker in small pieces, then number every offset
+        // in order; and the same with a gap after each offset (records skip ahead).
+        for step in [1u64, 3] {
+            let mut tracked = Tracked::new(&text[..]);
+            let mut sink = Vec::new();
+            let mut piece = [0u8; 4];
+            loop {
+                let n = tracked.read(&mut piece).unwrap();
+                if n == 0 {
+                    break;
+                }
+                sink.extend_from_slice(&piece[..n]);
+            }
+            assert_eq!(sink, text);
+            let mut checked = 0;
+            for offset in (0..=text.len() as u64 + 2).step_by(step as usize) {
+                assert_eq!(
+                    tracked.line_at(offset),
+                    line_at(text, offset),
+                    "offset {offset}, step {step}"
+                );
+                checked += 1;
+            }
+            assert!(checked >= text.len() / 3);
         }
-        // Going back still answers correctly.
-        assert_eq!(counter.line_at(4), line_at(text, 4));
-        assert_eq!(checked, text.len() + 3);
         assert_eq!(line_at(text, 5), 2);
         assert_eq!(line_at(text, 12), 4);
     }

@@ -9,6 +9,9 @@
 //!    model's feature columns by name. Only here must values be finite numbers.
 //! 3. [`train_test_split`] splits row indices with a seed.
 //!
+//! A table larger than memory is read in chunks of rows with [`read_table_chunks`] (delimited
+//! text and Parquet are streamed; each chunk is a [`RawTable`] numbered as in the whole file).
+//!
 //! ```
 //! use std::path::Path;
 //! use glassbox_data::{IndexCol, ReadOptions, read_table, train_test_split};
@@ -107,6 +110,7 @@ mod sheet_extent;
 mod sheet_reader;
 mod split;
 mod suggest;
+mod table_chunks;
 
 pub use cell::Cell;
 pub use error::DataError;
@@ -120,3 +124,4 @@ pub use parquet_writer::write_parquet_columns;
 pub use raw_table::{IndexCol, RawTable, ReadOptions, read_table};
 pub use split::{Split, train_test_split};
 pub use suggest::closest_name;
+pub use table_chunks::{TableChunks, read_table_chunks};

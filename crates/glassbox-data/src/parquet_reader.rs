@@ -19,7 +19,7 @@
 //! is not built in (an error says so).
 
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
@@ -27,10 +27,10 @@ use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
     UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use crate::cell::Cell;
 use crate::error::DataError;
@@ -39,50 +39,132 @@ use crate::raw_table::{Collected, Header, IndexCol, RawTable, ReadOptions, Sourc
 /// Rows decoded per record batch.
 const BATCH_ROWS: usize = 64 * 1024;
 
-/// Reads the Parquet file `path` (see the module documentation).
+/// Reads the Parquet file `path` whole (see the module documentation).
 pub(crate) fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<RawTable, DataError> {
-    let file = File::open(path).map_err(|e| io_error(path, e))?;
-    let parquet_error = |e: parquet::errors::ParquetError| DataError::Parquet {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
-    let schema = Arc::clone(builder.schema());
-    let all: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let wanted = projection(&all, opts);
-    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(BATCH_ROWS)
-        .build()
-        .map_err(parquet_error)?;
-    let raw_names: Vec<String> = wanted.iter().map(|&j| all[j].clone()).collect();
-    let header = Header::new(path, &raw_names, opts.index_col.as_ref())?;
-    let mut columns: Vec<Vec<Cell>> = vec![Vec::new(); raw_names.len()];
-    for batch in reader {
-        let batch = batch.map_err(|e| DataError::Parquet {
+    let mut chunks = ParquetChunks::open(path, opts, usize::MAX)?;
+    Ok(chunks
+        .next_chunk()?
+        .expect("the first chunk is a table or an error"))
+}
+
+/// A Parquet file read record batch by record batch, [`ParquetChunks::next_chunk`] returning
+/// tables of at most `chunk_rows` data rows of the projected columns.
+pub(crate) struct ParquetChunks {
+    path: PathBuf,
+    reader: ParquetRecordBatchReader,
+    header: Header,
+    skipped: Vec<String>,
+    /// Rows in the file (from its footer).
+    total_rows: usize,
+    chunk_rows: usize,
+    /// Rows of a batch read but not yet returned.
+    pending: Option<RecordBatch>,
+    rows_read: usize,
+    dropped: Option<Vec<usize>>,
+    done: bool,
+}
+
+impl ParquetChunks {
+    /// Opens `path`, reads its footer and sets up the projection of [`ReadOptions::columns`].
+    pub(crate) fn open(
+        path: &Path,
+        opts: &ReadOptions,
+        chunk_rows: usize,
+    ) -> Result<Self, DataError> {
+        let file = File::open(path).map_err(|e| io_error(path, e))?;
+        let parquet_error = |e: parquet::errors::ParquetError| DataError::Parquet {
             path: path.to_path_buf(),
             message: e.to_string(),
-        })?;
-        for (cells, array) in columns.iter_mut().zip(batch.columns()) {
-            append_cells(array, cells);
+        };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
+        let total_rows =
+            usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let schema = Arc::clone(builder.schema());
+        let all: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let wanted = projection(&all, opts);
+        let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
+        let chunk_rows = chunk_rows.max(1);
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(chunk_rows.min(BATCH_ROWS))
+            .build()
+            .map_err(parquet_error)?;
+        let raw_names: Vec<String> = wanted.iter().map(|&j| all[j].clone()).collect();
+        let header = Header::new(path, &raw_names, opts.index_col.as_ref())?;
+        let skipped = (0..all.len())
+            .filter(|j| !wanted.contains(j))
+            .map(|j| all[j].trim().to_string())
+            .collect();
+        Ok(ParquetChunks {
+            path: path.to_path_buf(),
+            reader,
+            header,
+            skipped,
+            total_rows,
+            chunk_rows,
+            pending: None,
+            rows_read: 0,
+            dropped: None,
+            done: false,
+        })
+    }
+
+    /// Rows in the file, from its footer.
+    pub(crate) fn total_rows(&self) -> usize {
+        self.total_rows
+    }
+
+    /// The next at most `chunk_rows` data rows; `None` after the last. The first call returns
+    /// a table or an error (a file without rows is [`DataError::Empty`]).
+    pub(crate) fn next_chunk(&mut self) -> Result<Option<RawTable>, DataError> {
+        if self.done && self.pending.is_none() {
+            return Ok(None);
         }
+        let mut columns: Vec<Vec<Cell>> = vec![Vec::new(); self.header.names.len()];
+        let mut n = 0;
+        while n < self.chunk_rows {
+            let batch = match self.pending.take() {
+                Some(b) => b,
+                None => match self.reader.next() {
+                    None => {
+                        self.done = true;
+                        break;
+                    }
+                    Some(b) => b.map_err(|e| DataError::Parquet {
+                        path: self.path.clone(),
+                        message: e.to_string(),
+                    })?,
+                },
+            };
+            // Take what fits; keep the rest of the batch for the next chunk.
+            let take = batch.num_rows().min(self.chunk_rows - n);
+            if take < batch.num_rows() {
+                self.pending = Some(batch.slice(take, batch.num_rows() - take));
+            }
+            let batch = batch.slice(0, take);
+            for (cells, array) in columns.iter_mut().zip(batch.columns()) {
+                append_cells(array, cells);
+            }
+            n += take;
+        }
+        if n == 0 && self.rows_read > 0 {
+            return Ok(None);
+        }
+        let first_row = self.rows_read;
+        self.rows_read += n;
+        Collected {
+            path: self.path.clone(),
+            source: Source::Parquet,
+            header: self.header.clone(),
+            first_column: 0,
+            columns,
+            lines: (first_row as u64 + 1..=(first_row + n) as u64).collect(),
+            skipped: self.skipped.clone(),
+            first_row,
+        }
+        .finish_chunk("the Parquet file", &mut self.dropped)
+        .map(Some)
     }
-    let n_rows = columns.first().map_or(0, Vec::len);
-    let skipped = (0..all.len())
-        .filter(|j| !wanted.contains(j))
-        .map(|j| all[j].trim().to_string())
-        .collect();
-    Collected {
-        path: path.to_path_buf(),
-        source: Source::Parquet,
-        header,
-        first_column: 0,
-        columns,
-        lines: (1..=n_rows as u64).collect(),
-        skipped,
-    }
-    .finish("the Parquet file")
 }
 
 /// The root columns to decode, in file order: all of them, or those `opts.columns` names plus

@@ -65,6 +65,9 @@ pub struct RawTable {
     /// Columns of the file that were not decoded ([`ReadOptions::columns`]), listed with the
     /// decoded ones when a column is not found.
     pub(crate) skipped: Vec<String>,
+    /// 0-based data row (in the whole file) of this table's first row: 0, except for the
+    /// chunks of [`crate::read_table_chunks`].
+    pub(crate) first_row: usize,
 }
 
 /// Reads a table file, choosing the reader from the extension (case-insensitive):
@@ -131,6 +134,7 @@ pub(crate) fn io_error(path: &Path, e: std::io::Error) -> DataError {
 
 /// The header after cleaning: names trimmed, blank names replaced, uniqueness checked, index
 /// column resolved.
+#[derive(Clone)]
 pub(crate) struct Header {
     /// One name per header field.
     pub names: Vec<String>,
@@ -213,6 +217,8 @@ pub(crate) struct Collected {
     pub skipped: Vec<String>,
     /// 1-based file line or sheet row per data row.
     pub lines: Vec<u64>,
+    /// 0-based data row of the file of the first row collected (0 unless reading in chunks).
+    pub first_row: usize,
 }
 
 impl Collected {
@@ -220,6 +226,18 @@ impl Collected {
     /// no values: trailing separators, formatted-but-empty spreadsheet columns) and checks that
     /// there is at least one data row.
     pub fn finish(self, what: &str) -> Result<RawTable, DataError> {
+        let mut dropped = None;
+        self.finish_chunk(what, &mut dropped)
+    }
+
+    /// [`Collected::finish`] for one chunk of a file read in chunks: the blank columns are
+    /// found in the first chunk (`dropped` is `None`, and is set here) and the same columns
+    /// are dropped from every later chunk, so that all chunks have the same columns.
+    pub fn finish_chunk(
+        self,
+        what: &str,
+        dropped: &mut Option<Vec<usize>>,
+    ) -> Result<RawTable, DataError> {
         let n_rows = self.lines.len();
         if n_rows == 0 {
             return Err(DataError::Empty {
@@ -227,19 +245,31 @@ impl Collected {
                 what: format!("{what} has a header row but no data rows"),
             });
         }
-        let mut row_ids: Vec<String> = (0..n_rows).map(|i| i.to_string()).collect();
+        let first_row = self.first_row;
+        let mut row_ids: Vec<String> = (first_row..first_row + n_rows)
+            .map(|i| i.to_string())
+            .collect();
         let mut index_name = None;
         let mut names = Vec::new();
         let mut file_columns = Vec::new();
         let mut columns = Vec::new();
+        let decided = dropped.is_some();
+        let drop_list = dropped.get_or_insert_with(Vec::new);
         for (j, (name, cells)) in self.header.names.into_iter().zip(self.columns).enumerate() {
             if Some(j) == self.header.index {
                 row_ids = cells.iter().map(Cell::to_label).collect();
                 index_name = Some(name);
                 continue;
             }
-            let unnamed = name == format!("Unnamed: {j}");
-            if unnamed && cells.iter().all(|c| *c == Cell::Empty) {
+            let blank = if decided {
+                drop_list.contains(&j)
+            } else {
+                name == format!("Unnamed: {j}") && cells.iter().all(|c| *c == Cell::Empty)
+            };
+            if blank {
+                if !decided {
+                    drop_list.push(j);
+                }
                 continue;
             }
             names.push(name);
@@ -256,6 +286,7 @@ impl Collected {
             lines: self.lines,
             index_name,
             skipped: self.skipped,
+            first_row,
         })
     }
 }
@@ -282,6 +313,12 @@ impl RawTable {
     /// Number of data rows (the header excluded).
     pub fn n_rows(&self) -> usize {
         self.lines.len()
+    }
+
+    /// 0-based data row of the file that is this table's first row: 0 for a whole table, the
+    /// rows of the earlier chunks for a chunk of [`crate::read_table_chunks`].
+    pub fn first_row(&self) -> usize {
+        self.first_row
     }
 
     /// One label per data row: the index column's values as text if an index column was
@@ -319,11 +356,11 @@ impl RawTable {
     pub fn locate(&self, row: usize, column: usize) -> String {
         let line = self.lines[row];
         match &self.source {
-            Source::Text => format!("data row {} (line {line})", row + 1),
-            Source::Parquet => format!("data row {}", row + 1),
+            Source::Text => format!("data row {} (line {line})", self.first_row + row + 1),
+            Source::Parquet => format!("data row {}", self.first_row + row + 1),
             Source::Sheet(sheet) => format!(
                 "data row {} (cell {}!{}{line})",
-                row + 1,
+                self.first_row + row + 1,
                 sheet_ref(sheet),
                 column_letters(self.file_columns[column])
             ),

@@ -131,6 +131,7 @@ fn table_from_range(
         columns,
         lines,
         skipped: Vec::new(),
+        first_row: 0,
     }
     .finish(&format!("sheet '{sheet}'"))
 }
