@@ -118,7 +118,7 @@ fn parquet_chunks_are_the_whole_table_across_row_groups() {
         ..ReadOptions::default()
     };
     for chunk in read_table_chunks(&path, &opts, 16).unwrap() {
-        assert_eq!(chunk.unwrap().column_names(), [first.clone()]);
+        assert_eq!(chunk.unwrap().column_names(), std::slice::from_ref(&first));
     }
 }
 
