@@ -10,8 +10,8 @@ use glassbox::model::{LoadOptions, ModelFormat as LibFormat};
 use glassbox::run_dir::final_path;
 use glassbox::tabular::{
     self, ExplainSettings, LimeMode, Method as LibMethod, OutputSpace, PdpSettings,
-    PermutationSettings, ProbabilityMethod, Rows as LibRows, Scoring, Setting, TableJob,
-    ValuesFormat, WriteSettings,
+    PermutationSettings, ProbabilityMethod, Rows as LibRows, Scoring, Setting, StreamSettings,
+    TableJob, ValuesFormat, WriteSettings,
 };
 use glassbox_data::{ReadOptions, read_table};
 
@@ -286,13 +286,25 @@ pub struct ExplainArgs {
     /// for a .parquet/.pq --data table, else csv].
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+    /// Explain the table in chunks of N rows with bounded memory: each chunk is read while the
+    /// previous one is explained, and its values are appended to the values file; the beeswarm
+    /// and dependence plots show a seeded sample of --plot-rows rows. Default: chunks of
+    /// 65536 rows for a CSV or Parquet table of 256 MiB or more (methods that stream: all
+    /// per-row methods but interactions and lime), else the whole table in memory.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub chunk_rows: Option<u64>,
+    /// Rows drawn in the beeswarm and dependence plots of a chunked run (a seeded sample when
+    /// the table has more; the bar plot and explanation.json use every row).
+    #[arg(long, value_name = "N", default_value_t = StreamSettings::default().plot_rows as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub plot_rows: u64,
     /// Rows to explain: all rows of the table, or the run's train or test rows.
     #[arg(long, value_enum, default_value_t = Rows::from(LibRows::default()))]
     pub rows: Rows,
 }
 
 /// Loads the model and the table, and selects the rows `--rows` names.
-fn load(args: &ExplainArgs) -> Result<TableJob> {
+/// The model, its covers recomputed from `--cover-data` when given.
+fn load_model(args: &ExplainArgs) -> Result<Model> {
     let format = args.model_format.into();
     let mut model = Model::load_with(
         &args.model,
@@ -319,6 +331,10 @@ fn load(args: &ExplainArgs) -> Result<TableJob> {
             .recompute_covers(rows.features.view())
             .with_context(|| format!("--cover-data {}", path.display()))?;
     }
+    Ok(model)
+}
+
+fn load(args: &ExplainArgs, model: Model) -> Result<TableJob> {
     // Only the model's columns are decoded from a Parquet file.
     let options = ReadOptions {
         columns: model.table_columns(args.target.as_deref()),
@@ -333,15 +349,53 @@ fn load(args: &ExplainArgs) -> Result<TableJob> {
     )?)
 }
 
-/// The per-row settings the arguments describe.
-fn settings(args: &ExplainArgs, job: &TableJob) -> Result<ExplainSettings> {
-    let background_data = match &args.background_data {
-        Some(path) => Some(tabular::background_table(
+/// Tables from this size on are explained in chunks unless `--chunk-rows` says otherwise.
+const AUTO_STREAM_BYTES: u64 = 256 << 20;
+
+/// Rows per chunk when the table is explained in chunks: `--chunk-rows`, or the default for a
+/// large CSV or Parquet table; `None` to explain it in memory.
+fn chunk_rows(args: &ExplainArgs) -> Result<Option<usize>> {
+    let method = args.method.lib();
+    if let Some(n) = args.chunk_rows {
+        if args.rows != Rows::All {
+            bail!(
+                "--chunk-rows explains every row of the table; --rows train/test needs the \
+                 whole table in memory: drop one of them"
+            );
+        }
+        if !method.can_stream() {
+            bail!(
+                "--chunk-rows: {method} cannot be explained in chunks (interactions, lime and \
+                 the global methods need every row at once); drop --chunk-rows"
+            );
+        }
+        return Ok(Some(usize::try_from(n).unwrap_or(usize::MAX)));
+    }
+    let streamable_file = matches!(
+        ValuesFormat::for_input(&args.table.data),
+        ValuesFormat::Parquet
+    ) || args
+        .table
+        .data
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv") || e.eq_ignore_ascii_case("tsv"));
+    let large = std::fs::metadata(&args.table.data).is_ok_and(|m| m.len() >= AUTO_STREAM_BYTES);
+    let auto = large && streamable_file && args.rows == Rows::All && method.can_stream();
+    Ok(auto.then(|| StreamSettings::default().chunk_rows))
+}
+
+fn settings(args: &ExplainArgs, feature_names: Option<&[String]>) -> Result<ExplainSettings> {
+    let background_data = match (&args.background_data, feature_names) {
+        (Some(path), Some(names)) => Some(tabular::background_table(
             path,
             &args.table.read_options(),
-            &job.table.feature_names,
+            names,
         )?),
-        None => None,
+        (Some(_), None) => bail!(
+            "--background-data needs a model with feature names (this one has none); pass \
+             the table without --chunk-rows"
+        ),
+        (None, _) => None,
     };
     Ok(ExplainSettings {
         background: args.background,
@@ -382,38 +436,83 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
     if given.contains(&Setting::ProbabilityMethod) && args.output == OutputArg::Margin {
         bail!("--probability-method applies only with --output probability");
     }
+    let chunked = chunk_rows(args)?;
+    if chunked.is_some() {
+        // A chunked run draws the plots' sample with the seed, whatever the method.
+        given.retain(|s| *s != Setting::Seed);
+    }
     method.refuse_unused(&given)?;
     let mut inputs = vec![args.model.as_path(), args.table.data.as_path()];
     inputs.extend(args.background_data.as_deref());
     inputs.extend(args.cover_data.as_deref());
     let staging = crate::output::stage(&args.out, args.force, &inputs, quiet)?;
-    let job = load(args)?;
+    let model = load_model(args)?;
+    if let Some(chunk_rows) = chunked {
+        let names = model.feature_names().map(<[String]>::to_vec);
+        let stream = StreamSettings {
+            chunk_rows,
+            plot_rows: usize::try_from(args.plot_rows).unwrap_or(usize::MAX),
+            target: args.target.clone(),
+            read: args.table.read_options(),
+            write: write_settings(args),
+        };
+        if !quiet {
+            eprintln!(
+                "explaining {} in chunks of {chunk_rows} rows",
+                args.table.data.display()
+            );
+        }
+        let run = tabular::explain_streaming(
+            &model,
+            &args.table.data,
+            method,
+            &settings(args, names.as_deref())?,
+            &stream,
+            staging.dir(),
+            &Bars::new(quiet),
+        )?;
+        let dir = staging.commit()?;
+        report(&run.record, run.seconds, &dir, quiet);
+        return Ok(dir);
+    }
+    let job = load(args, model)?;
     if !method.is_per_row() {
         return crate::explain_agnostic::run_global(&job, global_settings(args), staging, quiet);
     }
-    let e = job.explain(method, &settings(args, &job)?, &Bars::new(quiet))?;
+    let settings = settings(args, Some(&job.table.feature_names))?;
+    let e = job.explain(method, &settings, &Bars::new(quiet))?;
     let record = e.write(staging.dir(), &write_settings(args))?;
     let dir = staging.commit()?;
-    if !quiet {
-        // Exact methods were checked for local accuracy; the approximate ones report how far
-        // their values are from adding up to the model output.
-        let accuracy = match record.completeness_gap {
-            None => format!(
-                "local accuracy max rel. error {:.1e}",
-                record.local_accuracy_max_rel_error
-            ),
-            Some(gap) => format!("relative gap to the model output {gap:.2e} (approximate)"),
-        };
-        eprintln!(
-            "{}: {} rows x {} features in {:.2} s, {accuracy} -> {}",
-            record.method,
-            record.n_rows,
-            record.features.len(),
-            e.seconds,
-            final_path(&dir).display()
-        );
-    }
+    report(&record, e.seconds, &dir, quiet);
     Ok(dir)
+}
+
+/// The one line a finished run prints: rows, features, seconds, the local-accuracy check.
+fn report(
+    record: &glassbox::records::tabular::ExplanationRecord,
+    seconds: f64,
+    dir: &std::path::Path,
+    quiet: bool,
+) {
+    if quiet {
+        return;
+    }
+    // Exact methods were checked for local accuracy; the approximate ones report how far
+    // their values are from adding up to the model output.
+    let accuracy = match record.completeness_gap {
+        None => format!(
+            "local accuracy max rel. error {:.1e}",
+            record.local_accuracy_max_rel_error
+        ),
+        Some(gap) => format!("relative gap to the model output {gap:.2e} (approximate)"),
+    };
+    eprintln!(
+        "{}: {} rows x {} features in {seconds:.2} s, {accuracy} -> {}",
+        record.method,
+        record.n_rows,
+        record.features.len(),
+        final_path(dir).display()
+    );
 }
 
 fn global_settings(args: &ExplainArgs) -> GlobalSettings {

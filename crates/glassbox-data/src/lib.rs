@@ -120,7 +120,7 @@ pub use images::{
     ImageLoadOptions, ImageSize, LabelledImages, MANIFEST_NAME, MAX_IMAGE_PIXELS, SplitSource,
     load_image_files, load_image_folder, stratified_split,
 };
-pub use parquet_writer::write_parquet_columns;
+pub use parquet_writer::{ParquetColumnsWriter, write_parquet_columns};
 pub use raw_table::{IndexCol, RawTable, ReadOptions, read_table};
 pub use split::{Split, train_test_split};
 pub use suggest::closest_name;

@@ -32,6 +32,11 @@ pub fn shap_bar_data(
     output: usize,
     max_display: usize,
 ) -> Result<Vec<BarRow>, PlotError> {
+    check_bar(e, output, max_display)?;
+    Ok(bar_rows(&e.feature_names, &e.mean_abs(output), max_display))
+}
+
+fn check_bar(e: &Explanation, output: usize, max_display: usize) -> Result<(), PlotError> {
     check::explanation("shap bar", e, output)?;
     if max_display == 0 {
         return Err(PlotError::input(
@@ -39,13 +44,41 @@ pub fn shap_bar_data(
             "max_display must be at least 1",
         ));
     }
-    let scores = e.mean_abs(output);
-    let r = rank_top_k(&scores, max_display);
+    Ok(())
+}
+
+/// [`shap_bar_data`] with the mean |SHAP value| of each feature given, one per feature of
+/// `e` (e.g. summed over every row of an explanation streamed in chunks, while `e` holds a
+/// sample of the rows).
+pub fn shap_bar_data_means(
+    e: &Explanation,
+    output: usize,
+    mean_abs: &[f64],
+    max_display: usize,
+) -> Result<Vec<BarRow>, PlotError> {
+    check_bar(e, output, max_display)?;
+    if mean_abs.len() != e.n_features() {
+        return Err(PlotError::input(
+            "shap bar",
+            format!(
+                "{} mean |SHAP| values for {} features",
+                mean_abs.len(),
+                e.n_features()
+            ),
+        ));
+    }
+    Ok(bar_rows(&e.feature_names, mean_abs, max_display))
+}
+
+/// Bars for `scores` (one per feature), sorted descending, at most `max_display`, the last
+/// pooling the rest.
+fn bar_rows(names: &[String], scores: &[f64], max_display: usize) -> Vec<BarRow> {
+    let r = rank_top_k(scores, max_display);
     let mut rows: Vec<BarRow> = r
         .shown
         .iter()
         .map(|&j| BarRow {
-            label: e.feature_names[j].clone(),
+            label: names[j].clone(),
             value: scores[j],
             error: 0.0,
             features: vec![j],
@@ -59,7 +92,7 @@ pub fn shap_bar_data(
             features: r.rest.clone(),
         });
     }
-    Ok(rows)
+    rows
 }
 
 /// shap-style global importance bar plot: mean |SHAP value| per feature for `output`, sorted,
@@ -67,6 +100,22 @@ pub fn shap_bar_data(
 /// bar ends.
 pub fn shap_bar(e: &Explanation, output: usize, max_display: usize) -> Result<Figure, PlotError> {
     let rows = shap_bar_data(e, output, max_display)?;
+    let title = format!(
+        "Feature importance — {} · {}",
+        check::output_name(e, output),
+        e.method
+    );
+    Ok(hbar_figure(&title, &rows, "mean(|SHAP value|)", false))
+}
+
+/// [`shap_bar`] with the mean |SHAP value| of each feature given ([`shap_bar_data_means`]).
+pub fn shap_bar_means(
+    e: &Explanation,
+    output: usize,
+    mean_abs: &[f64],
+    max_display: usize,
+) -> Result<Figure, PlotError> {
+    let rows = shap_bar_data_means(e, output, mean_abs, max_display)?;
     let title = format!(
         "Feature importance — {} · {}",
         check::output_name(e, output),

@@ -42,7 +42,7 @@ pub mod scatter;
 mod scene;
 pub mod waterfall;
 
-pub use bar::{bar_with_errors, shap_bar};
+pub use bar::{bar_with_errors, shap_bar, shap_bar_means};
 pub use bar_multi::{shap_bar_multi, shap_bar_multi_data};
 pub use beeswarm::beeswarm;
 pub use confusion::confusion_matrix;
@@ -57,4 +57,4 @@ pub use lime_panel::{LimePanel, lime_grid, lime_panel};
 pub use line::{Series, line_chart};
 pub use saliency::{CamPanel, cam_grid, cam_panel, overlay_rgb, save_overlay_png};
 pub use scatter::measured_vs_predicted;
-pub use waterfall::{waterfall, waterfall_probability};
+pub use waterfall::{waterfall, waterfall_numbered, waterfall_probability};

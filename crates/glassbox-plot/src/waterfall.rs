@@ -119,7 +119,19 @@ pub fn waterfall(
     output: usize,
     max_display: usize,
 ) -> Result<Figure, PlotError> {
-    waterfall_figure(e, row, output, max_display, false)
+    waterfall_figure(e, row, row, output, max_display, false)
+}
+
+/// [`waterfall`] of `e`'s row `row`, titled as row `number`: the row's number in a larger
+/// table of which `e` holds only some rows (an explanation streamed in chunks).
+pub fn waterfall_numbered(
+    e: &Explanation,
+    row: usize,
+    number: usize,
+    output: usize,
+    max_display: usize,
+) -> Result<Figure, PlotError> {
+    waterfall_figure(e, row, number, output, max_display, false)
 }
 
 /// [`waterfall`] for a binary classifier explained in margin (log-odds) space: the geometry
@@ -131,19 +143,20 @@ pub fn waterfall_probability(
     output: usize,
     max_display: usize,
 ) -> Result<Figure, PlotError> {
-    waterfall_figure(e, row, output, max_display, true)
+    waterfall_figure(e, row, row, output, max_display, true)
 }
 
 fn waterfall_figure(
     e: &Explanation,
     row: usize,
+    number: usize,
     output: usize,
     max_display: usize,
     probability: bool,
 ) -> Result<Figure, PlotError> {
     let d = waterfall_data(e, row, output, max_display)?;
     let title = format!(
-        "Row {row} — {} · {}",
+        "Row {number} — {} · {}",
         check::output_name(e, output),
         e.method
     );

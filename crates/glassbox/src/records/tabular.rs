@@ -53,6 +53,13 @@ pub struct ExplanationRecord {
     pub background_rows: Option<usize>,
     /// Mean |SHAP| per feature, sorted descending: (feature, value).
     pub mean_abs_shap: Vec<(String, f64)>,
+    /// Streamed runs (`--chunk-rows`): rows per chunk read and explained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_rows: Option<usize>,
+    /// Streamed runs: rows drawn in the beeswarm and dependence plots (a seeded sample when
+    /// the table has more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plot_rows: Option<usize>,
 }
 
 /// One row of `lime.json` (and `lime.csv`).

@@ -65,6 +65,13 @@ impl Method {
         !matches!(self, Method::Permutation | Method::Pdp)
     }
 
+    /// Whether a table can be explained with the method in chunks
+    /// ([`super::explain_streaming`]): every per-row method but interactions (features x
+    /// features per row) and LIME (a surrogate record per row).
+    pub fn can_stream(self) -> bool {
+        self.is_per_row() && !matches!(self, Method::Interactions | Method::Lime)
+    }
+
     /// Whether the method's values are exact Shapley values checked for local accuracy at
     /// 1e-9 (the path methods and LIME report their gap instead).
     pub fn is_exact(self) -> bool {

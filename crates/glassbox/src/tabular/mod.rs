@@ -97,6 +97,7 @@ mod job;
 mod method;
 mod rows;
 mod settings;
+mod stream;
 mod train;
 mod train_setting;
 mod write;
@@ -112,6 +113,7 @@ pub use settings::{
     ExplainSettings, LimeMode, OutputSpace, PdpSettings, PermutationSettings, ProbabilityMethod,
     Scoring, ValuesFormat, WriteSettings,
 };
+pub use stream::{StreamSettings, StreamedExplanation, explain_streaming};
 pub use train::{
     ModelKind, TrainSettings, TrainedRun, hidden_name, max_features_name, parse_max_features, train,
 };

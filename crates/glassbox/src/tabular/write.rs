@@ -35,6 +35,8 @@ impl TabularExplanation {
             completeness_gap: self.completeness_gap,
             background_rows: self.background_rows,
             mean_abs_shap: ranked,
+            chunk_rows: None,
+            plot_rows: None,
         }
     }
 
