@@ -125,8 +125,9 @@ def make_plan(
 ) -> Plan:
     """Checks the request against the table's `columns` and builds the `Plan` (driver side).
 
-    features=None takes the model's feature names (it must have them, else the columns that
-    are not id columns). Missing columns are KeyErrors naming them and the available columns;
+    features=None takes the model's feature names when it has them, else the columns that are
+    not id columns; `features` listing the model's names in another order are put in the
+    model's order. Otherwise `features` map onto the model's features by position. Missing columns are KeyErrors naming them and the available columns;
     a wrong number of features, a name clash among the output columns or an unsupported
     method are ValueErrors.
     """
@@ -155,6 +156,11 @@ def make_plan(
     elif isinstance(features, str):
         features = [features]
     features = [str(f) for f in features]
+    model_names = [str(f) for f in (native.feature_names or [])]
+    if model_names and features != model_names and sorted(features) == sorted(model_names):
+        # The model's own names, listed in another order: taken in the model's order, as
+        # glassbox.explain takes a DataFrame's columns.
+        features = model_names
     _require(columns, id_cols, "id column")
     _require(columns, features, "feature column")
     if len(set(features)) != len(features):

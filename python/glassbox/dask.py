@@ -37,8 +37,10 @@ def explain(
         `glassbox.Model`, a path). It is converted once here, pickled (with `data`) into one
         graph node that every task depends on, so each worker receives it once, and
         unpickled once per worker process; workers need glassbox, not the model's library.
-    features: the feature columns in the model's feature order. None: the model's feature
-        names when it has them, else every column that is not an id column.
+    features: the feature columns, in the model's feature order (they map onto the model's
+        features by position). None: the model's feature names when it has them (models
+        trained on a pandas DataFrame), else every column that is not an id column. A list
+        of exactly the model's feature names in another order is put in the model's order.
     method, data, output, seed, settings: as in `glassbox.explain` (`data`, the background
         rows, a numpy array or pandas DataFrame: e.g. `ddf.sample(frac=...).compute()`).
         `interactions` is refused (its values do not fit one column per feature).

@@ -38,8 +38,10 @@ def explain(
         `glassbox.Model`, a path). It is converted once on the driver, pickled (with `data`)
         and broadcast, and unpickled once per Python worker process; the executors need
         glassbox, numpy and pyarrow, not the model's own library.
-    features: the feature columns in the model's feature order. None: the model's feature
-        names when it has them, else every column that is not an id column.
+    features: the feature columns, in the model's feature order (they map onto the model's
+        features by position). None: the model's feature names when it has them (models
+        trained on a pandas DataFrame), else every column that is not an id column. A list
+        of exactly the model's feature names in another order is put in the model's order.
     method, data, output, seed, settings: as in `glassbox.explain` (`data`, the background
         rows, a numpy array or pandas DataFrame: e.g. `df.sample(...).toPandas()`).
         `interactions` is refused (its values do not fit one column per feature).
