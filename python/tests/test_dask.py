@@ -86,3 +86,15 @@ def test_errors_name_the_column(client):
         glassbox.dask.explain(ddf, model, method="interactions")
     with pytest.raises(TypeError, match="dask.dataframe.DataFrame"):
         glassbox.dask.explain(pdf, model)
+
+
+def test_import_glassbox_needs_neither_dask_nor_pyspark():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, glassbox, glassbox.spark, glassbox.dask; "
+        "assert not {'dask', 'pyspark', 'pyarrow', 'distributed'} & set(sys.modules), "
+        "sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'pyspark', 'pyarrow'))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
