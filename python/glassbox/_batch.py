@@ -127,9 +127,9 @@ def make_plan(
 
     features=None takes the model's feature names when it has them, else the columns that are
     not id columns; `features` listing the model's names in another order are put in the
-    model's order. Otherwise `features` map onto the model's features by position. Missing columns are KeyErrors naming them and the available columns;
-    a wrong number of features, a name clash among the output columns or an unsupported
-    method are ValueErrors.
+    model's order. Otherwise `features` map onto the model's features by position. Missing
+    columns are KeyErrors naming them and the available columns; a wrong number of features,
+    a name clash among the output columns or an unsupported method are ValueErrors.
     """
     if method not in METHODS:
         raise ValueError(f"method {method!r} is not one of {METHODS}")
