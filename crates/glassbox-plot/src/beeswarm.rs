@@ -72,8 +72,16 @@ pub fn beeswarm_data(
 /// than `max_half` either side, all offsets are scaled down to fit (points then overlap, in
 /// proportion, as in shap's dense rows). Deterministic; O(n·k log k) for k neighbours within
 /// one diameter.
+///
+/// Above [`EXACT_SWARM_POINTS`] points (where k grows with n and the swarm is squeezed to the
+/// row height anyway) the points are binned by x into columns one diameter wide and stacked in
+/// each column alternately below and above the centre, in order of index, one diameter apart,
+/// as shap lays out its dense rows: O(n log n).
 pub fn swarm_offsets(xs: &[f64], radius: f64, max_half: f64) -> Vec<f64> {
     let d = 2.0 * radius;
+    if xs.len() > EXACT_SWARM_POINTS {
+        return binned_offsets(xs, d, max_half);
+    }
     let mut order: Vec<usize> = (0..xs.len()).collect();
     order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]).then(a.cmp(&b)));
     let mut ys = vec![0.0; xs.len()];
@@ -120,6 +128,38 @@ pub fn swarm_offsets(xs: &[f64], radius: f64, max_half: f64) -> Vec<f64> {
         }
         ys[i] = y;
         placed.push((x, y));
+    }
+    let top = ys.iter().fold(0.0f64, |m, y| m.max(y.abs()));
+    if top > max_half && top > 0.0 {
+        let f = max_half / top;
+        ys.iter_mut().for_each(|y| *y *= f);
+    }
+    ys
+}
+
+/// Points up to which [`swarm_offsets`] packs the swarm exactly.
+pub const EXACT_SWARM_POINTS: usize = 2000;
+
+/// [`swarm_offsets`] for many points: columns of width `d`, stacked alternately down and up
+/// from the centre, then scaled to `max_half`.
+fn binned_offsets(xs: &[f64], d: f64, max_half: f64) -> Vec<f64> {
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let column = |x: f64| ((x - lo) / d).floor() as i64;
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by_key(|&i| (column(xs[i]), i));
+    let mut ys = vec![0.0; xs.len()];
+    let mut layer = 0usize;
+    let mut last = None;
+    for &i in &order {
+        let c = column(xs[i]);
+        if last != Some(c) {
+            layer = 0;
+            last = Some(c);
+        }
+        // 0, +1, -1, +2, -2, ... diameters from the centre.
+        let step = layer.div_ceil(2) as f64;
+        ys[i] = if layer % 2 == 1 { step * d } else { -step * d };
+        layer += 1;
     }
     let top = ys.iter().fold(0.0f64, |m, y| m.max(y.abs()));
     if top > max_half && top > 0.0 {
@@ -247,6 +287,37 @@ mod tests {
         let mut sorted = ys.clone();
         sorted.sort_by(f64::total_cmp);
         assert_eq!(sorted, vec![-4.0, -2.0, 0.0, 2.0, 4.0]);
+    }
+
+    #[test]
+    fn many_points_are_stacked_in_columns_within_the_row() {
+        // 30,000 points, most of them within one diameter (an unimportant feature): the
+        // binned layout, one column per diameter, alternating about the centre.
+        let n = 30_000;
+        let xs: Vec<f64> = (0..n)
+            .map(|i| {
+                if i % 10 == 0 {
+                    i as f64 * 0.01
+                } else {
+                    (i % 7) as f64 * 0.1
+                }
+            })
+            .collect();
+        let ys = swarm_offsets(&xs, 2.0, 12.0);
+        assert!(ys.iter().all(|y| y.abs() <= 12.0 + 1e-12));
+        // In the crowded column (x < 4 = one diameter) the offsets are symmetric about 0.
+        let crowded: Vec<f64> = (0..n).filter(|&i| xs[i] < 4.0).map(|i| ys[i]).collect();
+        let sum: f64 = crowded.iter().sum();
+        assert!(sum.abs() <= 12.0, "{sum}");
+        assert!(crowded.iter().any(|&y| y > 11.0) && crowded.iter().any(|&y| y < -11.0));
+        // A lone point far right sits on the centre line.
+        let mut lone = xs.clone();
+        lone.push(1e6);
+        assert_eq!(*swarm_offsets(&lone, 2.0, 12.0).last().unwrap(), 0.0);
+        // Just at the threshold the exact packer still runs (no two points overlap).
+        let few: Vec<f64> = (0..EXACT_SWARM_POINTS).map(|i| (i % 50) as f64).collect();
+        let ys = swarm_offsets(&few, 0.25, 1e9);
+        assert!(min_pair_distance(&few, &ys) >= 0.5 - 1e-9);
     }
 
     #[test]
