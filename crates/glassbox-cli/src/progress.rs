@@ -88,7 +88,14 @@ impl glassbox::Progress for Bars {
     }
 
     fn advance(&self, n: u64) {
-        self.with_bar(|pb| pb.inc(n));
+        self.with_bar(|pb| {
+            pb.inc(n);
+            // A stage of unknown length (rows of a CSV table read in chunks) counts what is
+            // done.
+            if pb.length().is_none() {
+                pb.set_message(format!("{} done", pb.position()));
+            }
+        });
     }
 
     fn note(&self, line: &str) {
