@@ -302,7 +302,6 @@ pub struct ExplainArgs {
     pub rows: Rows,
 }
 
-/// Loads the model and the table, and selects the rows `--rows` names.
 /// The model, its covers recomputed from `--cover-data` when given.
 fn load_model(args: &ExplainArgs) -> Result<Model> {
     let format = args.model_format.into();
@@ -334,6 +333,7 @@ fn load_model(args: &ExplainArgs) -> Result<Model> {
     Ok(model)
 }
 
+/// Reads the table whole and selects the rows `--rows` names.
 fn load(args: &ExplainArgs, model: Model) -> Result<TableJob> {
     // Only the model's columns are decoded from a Parquet file.
     let options = ReadOptions {
@@ -384,6 +384,8 @@ fn chunk_rows(args: &ExplainArgs) -> Result<Option<usize>> {
     Ok(auto.then(|| StreamSettings::default().chunk_rows))
 }
 
+/// The per-row settings the arguments describe; `feature_names` (the model's) pick the
+/// `--background-data` columns.
 fn settings(args: &ExplainArgs, feature_names: Option<&[String]>) -> Result<ExplainSettings> {
     let background_data = match (&args.background_data, feature_names) {
         (Some(path), Some(names)) => Some(tabular::background_table(
