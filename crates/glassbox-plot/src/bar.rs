@@ -99,13 +99,8 @@ fn bar_rows(names: &[String], scores: &[f64], max_display: usize) -> Vec<BarRow>
 /// at most `max_display` bars (the last pooling the remaining features), values written at the
 /// bar ends.
 pub fn shap_bar(e: &Explanation, output: usize, max_display: usize) -> Result<Figure, PlotError> {
-    let rows = shap_bar_data(e, output, max_display)?;
-    let title = format!(
-        "Feature importance — {} · {}",
-        check::output_name(e, output),
-        e.method
-    );
-    Ok(hbar_figure(&title, &rows, "mean(|SHAP value|)", false))
+    check_bar(e, output, max_display)?;
+    shap_bar_means(e, output, &e.mean_abs(output), max_display)
 }
 
 /// [`shap_bar`] with the mean |SHAP value| of each feature given ([`shap_bar_data_means`]).

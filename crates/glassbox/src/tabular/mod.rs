@@ -100,6 +100,7 @@ mod settings;
 mod stream;
 mod train;
 mod train_setting;
+mod values_writer;
 mod write;
 
 pub use explain::{EXACT_RTOL, TabularExplanation, explain};

@@ -13,9 +13,7 @@
 //! Memory is a few chunks (the one being read, the one being explained), the sample and the
 //! model, whatever the number of rows.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
@@ -24,13 +22,14 @@ use rayon::prelude::*;
 use glassbox_core::ndarray::{Array2, Array3};
 use glassbox_core::rng::Rng;
 use glassbox_core::{Explanation, Table};
-use glassbox_data::{ParquetColumnsWriter, ReadOptions, read_table_chunks};
+use glassbox_data::{ReadOptions, read_table_chunks};
 
 use super::explain::{TabularExplanation, explain, recorded_model};
-use super::{ExplainSettings, Method, ValuesFormat, WriteSettings};
+use super::values_writer::{ValuesWriter, values_path};
+use super::write::{Figures, write_figures};
+use super::{ExplainSettings, Method, WriteSettings};
 use crate::records::tabular::ExplanationRecord;
 use crate::records::{Timings, write_record};
-use crate::run_dir::num;
 use crate::{Error, Model, NoProgress, Progress, Result};
 
 /// How a streamed explanation reads its table and what it keeps.
@@ -129,7 +128,7 @@ pub fn explain_streaming(
         let mut settings = settings.clone();
         for table in rx {
             let table = table?;
-            if run.is_none() && needs_pool(method) && settings.background_pool.is_none() {
+            if run.is_none() && method.uses_background() && settings.background_pool.is_none() {
                 settings.background_pool = Some(super::background_pool(model, &table)?);
             }
             let e = explain(model, &table, method, &settings, &NoProgress)?;
@@ -180,10 +179,6 @@ fn refuse_unstreamable(method: Method) -> Result<()> {
         )),
         _ => Err(Error::Settings(format!("{} cannot stream", method.name()))),
     }
-}
-
-fn needs_pool(method: Method) -> bool {
-    method.uses_background()
 }
 
 /// One explained row kept for the plots.
@@ -246,105 +241,6 @@ impl Reservoir {
             self.seen += 1;
         }
     }
-}
-
-/// Where one output's values go, a chunk at a time.
-enum ValuesWriter {
-    Csv {
-        path: PathBuf,
-        temp: PathBuf,
-        csv: csv::Writer<BufWriter<File>>,
-    },
-    Parquet(ParquetColumnsWriter),
-}
-
-impl ValuesWriter {
-    fn create(path: &Path, format: ValuesFormat, names: &[String]) -> Result<ValuesWriter> {
-        let mut columns = names.to_vec();
-        columns.push("base_value".into());
-        columns.push("prediction".into());
-        match format {
-            ValuesFormat::Parquet => Ok(ValuesWriter::Parquet(ParquetColumnsWriter::create(
-                path, "row_id", &columns,
-            )?)),
-            ValuesFormat::Csv => {
-                let temp = partial(path);
-                let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
-                let mut csv = csv::Writer::from_writer(BufWriter::new(file));
-                let mut header = vec!["row_id".to_string()];
-                header.extend(columns);
-                csv.write_record(&header)
-                    .map_err(|e| Error::io(&temp, std::io::Error::other(e)))?;
-                Ok(ValuesWriter::Csv {
-                    path: path.to_path_buf(),
-                    temp,
-                    csv,
-                })
-            }
-        }
-    }
-
-    /// Appends output `k` of a chunk: row ids, values, base values, predictions.
-    fn append(&mut self, e: &TabularExplanation, k: usize) -> Result<()> {
-        let x = &e.explanation;
-        let (n, m) = (x.n_samples(), x.n_features());
-        match self {
-            ValuesWriter::Csv { temp, csv, .. } => {
-                let mut record = Vec::with_capacity(m + 3);
-                for i in 0..n {
-                    record.clear();
-                    record.push(e.row_ids[i].clone());
-                    record.extend((0..m).map(|j| num(x.values[[i, j, k]])));
-                    record.push(num(x.base_values[[i, k]]));
-                    record.push(num(e.predictions[[i, k]]));
-                    csv.write_record(&record)
-                        .map_err(|err| Error::io(temp.clone(), std::io::Error::other(err)))?;
-                }
-                Ok(())
-            }
-            ValuesWriter::Parquet(w) => {
-                let mut columns: Vec<Vec<f64>> = (0..m)
-                    .map(|j| (0..n).map(|i| x.values[[i, j, k]]).collect())
-                    .collect();
-                columns.push(x.base_values.column(k).to_vec());
-                columns.push(e.predictions.column(k).to_vec());
-                let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-                Ok(w.write(&e.row_ids, &slices)?)
-            }
-        }
-    }
-
-    /// Completes the file under its final name.
-    fn finish(self) -> Result<()> {
-        match self {
-            ValuesWriter::Csv { path, temp, csv } => {
-                let mut inner = csv
-                    .into_inner()
-                    .map_err(|e| Error::io(&temp, std::io::Error::other(e.to_string())))?;
-                inner.flush().map_err(|e| Error::io(&temp, e))?;
-                drop(inner);
-                std::fs::rename(&temp, &path).map_err(|e| Error::io(&path, e))
-            }
-            ValuesWriter::Parquet(w) => Ok(w.finish()?),
-        }
-    }
-}
-
-/// `path` with `.partial` appended: where a file is written before it is complete.
-fn partial(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".partial");
-    PathBuf::from(s)
-}
-
-/// The values file of output `k` (of `outputs`) in `dir`.
-fn values_path(dir: &Path, k: usize, outputs: usize, format: ValuesFormat) -> PathBuf {
-    let name = if outputs == 1 {
-        "shap_values".to_string()
-    } else {
-        format!("shap_values_output{k}")
-    };
-    dir.join(name).with_extension(format.extension())
 }
 
 /// What a streamed run has accumulated so far.
@@ -501,7 +397,13 @@ impl Streamed {
             } else {
                 format!("_output{k}")
             };
-            write_plots(&sample, &one, waterfall.index, k, mean, &suffix, write, dir)?;
+            let figures = Figures {
+                rows: &sample,
+                mean_abs: mean,
+                waterfall: (&one, 0, waterfall.index),
+                interactions: None,
+            };
+            write_figures(dir, k, &suffix, write, &figures)?;
         }
         let mut ranked: Vec<(String, f64)> = self
             .feature_names
@@ -555,41 +457,4 @@ fn explanation_of(
         outputs.to_vec(),
         method.name(),
     )?)
-}
-
-/// The four plots of output `k`: the bar from the exact `mean` |SHAP|, the beeswarm and the
-/// dependence plot (of the feature with the largest mean) from the sample, the waterfall of
-/// the one-row explanation `one` (table row `row`).
-#[allow(clippy::too_many_arguments)]
-fn write_plots(
-    sample: &Explanation,
-    one: &Explanation,
-    row: usize,
-    k: usize,
-    mean: &[f64],
-    suffix: &str,
-    write: &WriteSettings,
-    dir: &Path,
-) -> Result<()> {
-    let p = |name: &str| dir.join(format!("{name}{suffix}"));
-    let max = write.max_display;
-    let top = (0..mean.len())
-        .max_by(|&a, &b| mean[a].total_cmp(&mean[b]))
-        .unwrap_or(0);
-    let plots: [&(dyn Fn() -> Result<()> + Sync); 4] = [
-        &|| Ok(glassbox_plot::shap_bar_means(sample, k, mean, max)?.save(&p("shap_bar"))?),
-        &|| Ok(glassbox_plot::beeswarm(sample, k, max)?.save(&p("shap_beeswarm"))?),
-        &|| Ok(glassbox_plot::waterfall_numbered(one, 0, row, k, max)?.save(&p("shap_waterfall"))?),
-        &|| {
-            Ok(
-                glassbox_plot::dependence(sample, top, k, glassbox_plot::ColorBy::Auto, None)?
-                    .save(&p("shap_dependence"))?,
-            )
-        },
-    ];
-    plots
-        .par_iter()
-        .map(|plot| plot())
-        .collect::<Result<Vec<()>>>()?;
-    Ok(())
 }

@@ -6,9 +6,10 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use glassbox_core::Explanation;
-use glassbox_core::ndarray::{ArrayView3, Axis, s};
+use glassbox_core::ndarray::{ArrayView3, Axis};
 
-use super::{TabularExplanation, ValuesFormat, WriteSettings};
+use super::values_writer::{ValuesWriter, values_path};
+use super::{TabularExplanation, WriteSettings};
 use crate::records::tabular::{ExplanationRecord, LimeRecord};
 use crate::records::{Timings, write_record};
 use crate::run_dir::{num, write_csv};
@@ -99,85 +100,75 @@ impl TabularExplanation {
         interactions: Option<ArrayView3<'_, f64>>,
     ) -> Result<()> {
         let e = &self.explanation;
-        let p = |name: &str| dir.join(format!("{name}{suffix}"));
-        let predictions = self.predictions.column(k).to_vec();
-        let values = p("shap_values").with_extension(settings.format.extension());
-        match settings.format {
-            ValuesFormat::Csv => write_shap_csv(&values, e, k, &self.row_ids, &predictions)?,
-            ValuesFormat::Parquet => write_shap_parquet(&values, e, k, &self.row_ids, predictions)?,
-        }
-        let max = settings.max_display;
+        let format = settings.format;
+        let path = values_path(dir, k, e.n_outputs(), format);
+        let mut values = ValuesWriter::create(&path, format, &e.feature_names)?;
+        values.append(self, k)?;
+        values.finish()?;
         let mean_abs = e.mean_abs(k);
-        let top = (0..e.n_features())
-            .max_by(|&a, &b| mean_abs[a].total_cmp(&mean_abs[b]))
-            .unwrap_or(0);
-        // The four figures are independent: laid out, rendered and written in parallel (each
-        // file is written atomically; the run folder is staged, so a failure leaves nothing).
-        let plots: [&(dyn Fn() -> Result<()> + Sync); 4] = [
-            &|| Ok(glassbox_plot::shap_bar(e, k, max)?.save(&p("shap_bar"))?),
-            &|| Ok(glassbox_plot::beeswarm(e, k, max)?.save(&p("shap_beeswarm"))?),
-            &|| Ok(glassbox_plot::waterfall(e, settings.row, k, max)?.save(&p("shap_waterfall"))?),
-            &|| {
-                Ok(glassbox_plot::dependence(
-                    e,
-                    top,
-                    k,
-                    glassbox_plot::ColorBy::Auto,
-                    interactions,
-                )?
-                .save(&p("shap_dependence"))?)
-            },
-        ];
-        plots
-            .par_iter()
-            .map(|plot| plot())
-            .collect::<Result<Vec<()>>>()?;
-        Ok(())
+        let figures = Figures {
+            rows: e,
+            mean_abs: &mean_abs,
+            waterfall: (e, settings.row, settings.row),
+            interactions,
+        };
+        write_figures(dir, k, suffix, settings, &figures)
     }
 }
 
-/// One output's SHAP values: `row_id`, one column per feature, `base_value`, `prediction`.
-fn write_shap_csv(
-    path: &Path,
-    e: &Explanation,
-    output: usize,
-    row_ids: &[String],
-    predictions: &[f64],
-) -> Result<()> {
-    let mut header = vec!["row_id".to_string()];
-    header.extend(e.feature_names.iter().cloned());
-    header.push("base_value".into());
-    header.push("prediction".into());
-    let rows = (0..e.n_samples()).map(|i| {
-        let mut r = Vec::with_capacity(e.n_features() + 3);
-        r.push(row_ids[i].clone());
-        r.extend((0..e.n_features()).map(|j| num(e.values[[i, j, output]])));
-        r.push(num(e.base_values[[i, output]]));
-        r.push(num(predictions[i]));
-        r
-    });
-    write_csv(path, &header, rows)
+/// What the four SHAP figures of one output are drawn from.
+pub(crate) struct Figures<'a> {
+    /// Rows for the beeswarm and dependence plots (every row, or a streamed run's sample).
+    pub rows: &'a Explanation,
+    /// Mean |SHAP| per feature over every explained row (the bar plot; the dependence plot's
+    /// feature is the largest).
+    pub mean_abs: &'a [f64],
+    /// The waterfall: an explanation, the row in it, and the row's number in the table.
+    pub waterfall: (&'a Explanation, usize, usize),
+    /// Interaction values of the output, shape (samples, features, features), to colour the
+    /// dependence plot by the strongest interaction.
+    pub interactions: Option<ArrayView3<'a, f64>>,
 }
 
-/// One output's SHAP values as Parquet, the columns of [`write_shap_csv`].
-fn write_shap_parquet(
-    path: &Path,
-    e: &Explanation,
-    output: usize,
-    row_ids: &[String],
-    predictions: Vec<f64>,
+/// The bar, beeswarm, waterfall and dependence plots of output `k`, file names ending in
+/// `suffix`, laid out, rendered and written in parallel (each file atomically; the run folder
+/// is staged, so a failure leaves nothing).
+pub(crate) fn write_figures(
+    dir: &Path,
+    k: usize,
+    suffix: &str,
+    settings: &WriteSettings,
+    f: &Figures<'_>,
 ) -> Result<()> {
-    let mut columns: Vec<(String, Vec<f64>)> = e
-        .feature_names
-        .iter()
-        .enumerate()
-        .map(|(j, name)| (name.clone(), e.values.slice(s![.., j, output]).to_vec()))
-        .collect();
-    columns.push(("base_value".into(), e.base_values.column(output).to_vec()));
-    columns.push(("prediction".into(), predictions));
-    Ok(glassbox_data::write_parquet_columns(
-        path, "row_id", row_ids, &columns,
-    )?)
+    let p = |name: &str| dir.join(format!("{name}{suffix}"));
+    let max = settings.max_display;
+    let top = (0..f.mean_abs.len())
+        .max_by(|&a, &b| f.mean_abs[a].total_cmp(&f.mean_abs[b]))
+        .unwrap_or(0);
+    let (one, row, number) = f.waterfall;
+    let plots: [&(dyn Fn() -> Result<()> + Sync); 4] = [
+        &|| Ok(glassbox_plot::shap_bar_means(f.rows, k, f.mean_abs, max)?.save(&p("shap_bar"))?),
+        &|| Ok(glassbox_plot::beeswarm(f.rows, k, max)?.save(&p("shap_beeswarm"))?),
+        &|| {
+            Ok(glassbox_plot::waterfall_numbered(one, row, number, k, max)?
+                .save(&p("shap_waterfall"))?)
+        },
+        &|| {
+            Ok(glassbox_plot::dependence(
+                f.rows,
+                top,
+                k,
+                glassbox_plot::ColorBy::Auto,
+                f.interactions,
+            )?
+            .save(&p("shap_dependence"))?)
+        },
+    ];
+    plots
+        .par_iter()
+        .map(|plot| plot())
+        .collect::<Result<Vec<()>>>()?;
+    Ok(())
 }
 
 /// The (features x features) matrix of mean |interaction value| over the rows; `iv` has shape
