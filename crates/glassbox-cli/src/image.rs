@@ -164,6 +164,10 @@ pub struct ImageTrainArgs {
     /// mirroring (dihedral; square images whose class does not depend on the orientation).
     #[arg(long, value_enum, default_value_t = defaults().augment.into())]
     pub augment: AugmentArg,
+    /// Label smoothing ε in [0, 1): each image's target puts 1 - ε on its class and ε spread
+    /// evenly over all classes (a regulariser; 0 is the plain one-hot target).
+    #[arg(long, value_name = "EPSILON", default_value_t = defaults().label_smoothing)]
+    pub label_smoothing: f64,
     /// Images per mini-batch.
     #[arg(long, default_value_t = defaults().batch_size)]
     pub batch_size: usize,
@@ -194,6 +198,7 @@ impl ImageTrainArgs {
             epochs: self.epochs,
             lr_schedule: self.lr_schedule.into(),
             augment: self.augment.into(),
+            label_smoothing: self.label_smoothing,
             batch_size: self.batch_size,
             learning_rate: self.lr,
             seed: self.seed,

@@ -57,6 +57,13 @@ pub struct CnnParams {
     /// before this field existed read as that).
     #[serde(default)]
     pub augment: Augment,
+    /// Label smoothing ε in [0, 1): each image's target is `(1 - ε)` on its class plus `ε / K`
+    /// spread over all `K` classes (Szegedy et al. 2016; Keras' and PyTorch's
+    /// `label_smoothing`); default 0 (the plain one-hot target; settings files written before
+    /// this field existed read as that). Only the gradient changes: the losses reported per
+    /// epoch stay the plain cross-entropy, comparable across settings.
+    #[serde(default)]
+    pub label_smoothing: f64,
 }
 
 /// Data augmentation of [`CnnParams::fit`]: what each training image may become in an epoch.
@@ -166,6 +173,7 @@ impl Default for CnnParams {
             seed: 42,
             lr_schedule: LrSchedule::Cosine,
             augment: Augment::None,
+            label_smoothing: 0.0,
         }
     }
 }
@@ -216,7 +224,14 @@ impl CnnParams {
             self.batch_size,
             self.learning_rate,
             (self.beta1, self.beta2, self.epsilon),
-        )
+        )?;
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return Err(ModelError::InvalidArgument(format!(
+                "label smoothing must be in [0, 1), got {}",
+                self.label_smoothing
+            )));
+        }
+        Ok(())
     }
 
     /// Trains a CNN on `images` (N, C, H, W), values typically in [0, 1], with class indices
@@ -306,6 +321,7 @@ impl CnnParams {
                         let trace = net.forward_trace(x);
                         let (loss, mut d_out, right) =
                             softmax_cross_entropy(trace.last().expect("output"), &[labels[i]]);
+                        smooth_label_gradient(d_out.data_mut(), labels[i], self.label_smoothing);
                         for v in d_out.data_mut() {
                             *v *= scale;
                         }
@@ -386,9 +402,57 @@ impl CnnParams {
     }
 }
 
+/// Turns one image's cross-entropy gradient `softmax(z) - onehot(label)` (classes,) into the
+/// gradient for the smoothed target `(1 - ε) onehot(label) + ε / K`: adds `ε (onehot - 1/K)`.
+fn smooth_label_gradient(grad: &mut [f32], label: usize, epsilon: f64) {
+    if epsilon == 0.0 {
+        return;
+    }
+    let spread = epsilon / grad.len() as f64;
+    for (j, g) in grad.iter_mut().enumerate() {
+        let target_shift = if j == label { epsilon } else { 0.0 } - spread;
+        *g = (f64::from(*g) + target_shift) as f32;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn smoothed_gradient_is_softmax_minus_the_smoothed_target() {
+        // Logits (1, 2, 0.5), label 1, ε = 0.1, K = 3: target (0.0333.., 0.9333.., 0.0333..).
+        let z = [1.0f64, 2.0, 0.5];
+        let s: f64 = z.iter().map(|v| v.exp()).sum();
+        let p: Vec<f64> = z.iter().map(|v| v.exp() / s).collect();
+        let logits = Tensor::new(vec![1, 3], z.map(|v| v as f32).to_vec()).unwrap();
+        let (_, mut g, _) = softmax_cross_entropy(&logits, &[1]);
+        smooth_label_gradient(g.data_mut(), 1, 0.1);
+        let target = [0.1 / 3.0, 0.9 + 0.1 / 3.0, 0.1 / 3.0];
+        for j in 0..3 {
+            let want = p[j] - target[j];
+            assert!((f64::from(g.data()[j]) - want).abs() < 1e-6, "{j}");
+        }
+        // The gradient of a softmax loss sums to zero over the classes either way.
+        assert!(g.data().iter().map(|&v| f64::from(v)).sum::<f64>().abs() < 1e-6);
+        // ε = 0 leaves the plain gradient.
+        let (_, mut plain, _) = softmax_cross_entropy(&logits, &[1]);
+        let before = plain.data().to_vec();
+        smooth_label_gradient(plain.data_mut(), 1, 0.0);
+        assert_eq!(plain.data(), &before[..]);
+    }
+
+    #[test]
+    fn label_smoothing_outside_0_1_is_refused() {
+        for bad in [-0.1, 1.0, f64::NAN] {
+            let p = CnnParams {
+                label_smoothing: bad,
+                ..Default::default()
+            };
+            let err = p.validate().unwrap_err().to_string();
+            assert!(err.contains("label smoothing"), "{err}");
+        }
+    }
 
     #[test]
     fn flips_mirror_each_channel_as_drawn() {

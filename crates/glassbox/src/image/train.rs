@@ -24,6 +24,8 @@ pub struct ImageTrainSettings {
     pub lr_schedule: LrSchedule,
     /// Data augmentation; default none (flips and dihedral are the choices for textures).
     pub augment: Augment,
+    /// Label smoothing ε in [0, 1) (see [`CnnParams::label_smoothing`]); default 0.
+    pub label_smoothing: f64,
     /// Images per mini-batch; default 32.
     pub batch_size: usize,
     /// Adam learning rate (β1 0.9, β2 0.999, ε 1e-7 as in Keras); default 1e-3.
@@ -44,6 +46,7 @@ impl Default for ImageTrainSettings {
             epochs: None,
             lr_schedule: p.lr_schedule,
             augment: p.augment,
+            label_smoothing: p.label_smoothing,
             batch_size: p.batch_size,
             learning_rate: p.learning_rate,
             seed: p.seed,
@@ -71,6 +74,7 @@ impl ImageTrainSettings {
             epochs: self.epochs(),
             lr_schedule: self.lr_schedule,
             augment: self.augment,
+            label_smoothing: self.label_smoothing,
             batch_size: self.batch_size,
             learning_rate: self.learning_rate,
             seed: self.seed,
