@@ -12,6 +12,7 @@ mod image;
 mod image_explain;
 mod image_explain_lime;
 mod output;
+mod plot;
 mod progress;
 mod report;
 mod table_args;
@@ -44,6 +45,8 @@ enum Command {
     Image(image::ImageArgs),
     /// Build one self-contained report.html from run folders (train / explain outputs).
     Report(report::ReportArgs),
+    /// Redraw a figure of an explain run from its saved explanation (no recomputation).
+    Plot(plot::PlotArgs),
 }
 
 /// The argument ids the user typed (not defaulted) in the subcommand that runs: the innermost
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args, cli.quiet),
         Command::Image(args) => image::run_given(args, &typed, cli.quiet),
         Command::Report(args) => report::run(args, cli.quiet).map(|_| ()),
+        Command::Plot(args) => plot::run(args, cli.quiet).map(|_| ()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     glassbox_plot::waterfall(&e, 3, 0, 10)?.save(&dir.join("waterfall"))?;
     glassbox_plot::shap_bar_multi(&three_class(&e), 10)?.save(&dir.join("shap_bar_multi"))?;
     let rows: Vec<usize> = (0..40).collect();
-    glassbox_plot::decision(&e, &rows, 0, 10)?.save(&dir.join("decision"))?;
+    glassbox_plot::decision(&e, &rows, 0, 10, false)?.save(&dir.join("decision"))?;
     glassbox_plot::force(&e, 3, 0, 6, false)?.save(&dir.join("force"))?;
     // The same row read as a binary classifier's margin: ticks in probability units.
     let mut margin = e.clone();

@@ -7,6 +7,7 @@ use glassbox_core::Explanation;
 use crate::axis::format_sig;
 use crate::colormap;
 use crate::figure::Figure;
+use crate::force::probability_axis;
 use crate::frame::{self, Area, COLORBAR_BAND, PAD, Scale, TITLE_BAND, X_AXIS_BAND};
 use crate::ranking::rank_top_k;
 use crate::scene::{GREY, Rgba, Scene};
@@ -112,11 +113,14 @@ pub fn decision_data(
 /// shap-style decision plot for `rows` of `output`: features on the y axis (most important at
 /// the top, at most `max_display` levels, the rest pooled at the bottom), output on x, one line
 /// per row from its base value (bottom) to f(x) (top), coloured by f(x) with a colour bar.
+/// With `probability_ticks`, the output is taken as a binary classifier's margin and the tick
+/// labels show the logistic of the margin (the geometry stays in margin units).
 pub fn decision(
     e: &Explanation,
     rows: &[usize],
     output: usize,
     max_display: usize,
+    probability_ticks: bool,
 ) -> Result<Figure, PlotError> {
     let d = decision_data(e, rows, output, max_display)?;
     let title = format!(
@@ -185,7 +189,11 @@ pub fn decision(
             .collect();
         s.path(pts, c, 1.3);
     }
-    frame::x_axis(&mut s, area, scale, 8, "Model output value");
+    if probability_ticks {
+        probability_axis(&mut s, area, scale, 30.0);
+    } else {
+        frame::x_axis(&mut s, area, scale, 8, "Model output value");
+    }
     frame::colorbar(
         &mut s,
         area.right + 16.0,

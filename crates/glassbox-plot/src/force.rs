@@ -179,9 +179,22 @@ pub fn force(
     max_labels: usize,
     probability_ticks: bool,
 ) -> Result<Figure, PlotError> {
+    force_figure(e, row, row, output, max_labels, probability_ticks)
+}
+
+/// [`force`] of `e`'s row `row`, titled as row `number`: the row's number in a larger table of
+/// which `e` holds only some rows (an explanation streamed in chunks).
+pub fn force_figure(
+    e: &Explanation,
+    row: usize,
+    number: usize,
+    output: usize,
+    max_labels: usize,
+    probability_ticks: bool,
+) -> Result<Figure, PlotError> {
     let d = force_data(e, row, output, max_labels)?;
     let title = format!(
-        "Row {row} — {} · {}",
+        "Row {number} — {} · {}",
         check::output_name(e, output),
         e.method
     );

@@ -146,7 +146,10 @@ pub fn waterfall_probability(
     waterfall_figure(e, row, row, output, max_display, true)
 }
 
-fn waterfall_figure(
+/// Every option of the waterfall in one call: explained row `row` of `e`, titled as row
+/// `number` (see [`waterfall_numbered`]), with probability ticks for a binary classifier's
+/// margin when `probability` (see [`waterfall_probability`]).
+pub fn waterfall_figure(
     e: &Explanation,
     row: usize,
     number: usize,

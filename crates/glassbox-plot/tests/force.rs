@@ -58,18 +58,26 @@ fn force_rejects_bad_input() {
 fn decision_renders_deterministically_and_rejects_bad_input() {
     let e = explanation(12, 9, 0.3);
     let rows: Vec<usize> = (0..12).collect();
-    let a = glassbox_plot::decision(&e, &rows, 0, 5).unwrap();
-    let b = glassbox_plot::decision(&e, &rows, 0, 5).unwrap();
+    let a = glassbox_plot::decision(&e, &rows, 0, 5, false).unwrap();
+    let b = glassbox_plot::decision(&e, &rows, 0, 5, false).unwrap();
     assert_eq!(a.png_bytes().unwrap(), b.png_bytes().unwrap());
     let svg = a.svg_string().unwrap();
     assert_eq!(svg, b.svg_string().unwrap());
     assert!(svg.contains("5 other features"));
-    assert!(glassbox_plot::decision(&e, &rows, 1, 5).is_err());
-    assert!(glassbox_plot::decision(&e, &[], 0, 5).is_err());
+    assert!(!svg.contains("ticks show probability"));
+    let probability = glassbox_plot::decision(&e, &rows, 0, 5, true).unwrap();
+    assert!(
+        probability
+            .svg_string()
+            .unwrap()
+            .contains("ticks show probability")
+    );
+    assert!(glassbox_plot::decision(&e, &rows, 1, 5, false).is_err());
+    assert!(glassbox_plot::decision(&e, &[], 0, 5, false).is_err());
     let mut nan = e.clone();
     nan.values[[3, 1, 0]] = f64::NAN;
     assert!(matches!(
-        glassbox_plot::decision(&nan, &rows, 0, 5),
+        glassbox_plot::decision(&nan, &rows, 0, 5, false),
         Err(PlotError::InvalidInput { .. })
     ));
 }

@@ -88,6 +88,25 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
          up exactly to the prediction.",
     ),
     (
+        "shap_force",
+        "Force plot for the same row",
+        "The waterfall's row drawn as one band: every feature's push laid end to end, from the \
+         average prediction E[f(X)] to this row's prediction f(x).",
+        "Red segments push the prediction up (to the right) and blue ones down; they meet at \
+         f(x). The widest segments matter most; the largest are labelled \"feature = value\". \
+         For a binary classifier explained in log-odds, the ticks show probabilities.",
+    ),
+    (
+        "shap_decision",
+        "Decision plot",
+        "Up to 100 explained rows as lines: each starts at the average prediction at the \
+         bottom and adds one feature's contribution per level, most important feature at the \
+         top, ending at the row's prediction.",
+        "Where lines fan out is where features separate the rows; a line that swings at one \
+         level was moved by that feature. Colour is the final prediction (red high, blue \
+         low), so a red line ending left of the others is worth a look.",
+    ),
+    (
         "shap_dependence",
         "Dependence plot (most important feature)",
         "Each dot is a row: the value of the most important feature across, its SHAP value up; \

@@ -54,6 +54,11 @@ pub struct TabularExplanation {
     pub seconds: f64,
     /// The model file explained, as recorded (the final path, not a staging folder).
     pub model: String,
+    /// How the explained outputs map to probabilities: the model's link when its margins were
+    /// explained ([`Link::Logistic`] for a binary classifier, [`Link::Softmax`] for a
+    /// multi-class one), [`Link::Identity`] for regressors and for probabilities explained
+    /// directly. Plots of a [`Link::Logistic`] run label their axis in probabilities.
+    pub margin_link: Link,
 }
 
 /// What one method computed, before it is checked and dressed.
@@ -402,6 +407,10 @@ fn finish(
         lime: computed.lime,
         seconds,
         model: recorded_model(job.model),
+        margin_link: match job.settings.output {
+            OutputSpace::Margin => job.model.link(),
+            OutputSpace::Probability => Link::Identity,
+        },
     })
 }
 

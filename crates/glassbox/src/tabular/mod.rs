@@ -92,10 +92,12 @@
 mod agnostic;
 mod background;
 mod explain;
+mod figures;
 mod global;
 mod job;
 mod method;
 mod rows;
+mod saved;
 mod settings;
 mod stream;
 mod train;
@@ -104,12 +106,16 @@ mod values_writer;
 mod write;
 
 pub use explain::{EXACT_RTOL, TabularExplanation, explain};
+pub use figures::{DECISION_ROWS, FORCE_LABELS, FigureSource, PlotKind, PlotOptions, draw};
 pub use global::{
     PartialDependenceResult, PermutationResult, partial_dependence, permutation_importance,
 };
 pub use job::{Rows, TableJob};
 pub use method::{Method, Setting};
 pub use rows::{SplitSet, background_pool, background_table, split_rows, target_values};
+pub use saved::{
+    SAVED_FORMAT, SAVED_MANIFEST, SAVED_VERSION, SavedArray, SavedExplanation, SavedManifest,
+};
 pub use settings::{
     ExplainSettings, LimeMode, OutputSpace, PdpSettings, PermutationSettings, ProbabilityMethod,
     Scoring, ValuesFormat, WriteSettings,

@@ -19,14 +19,15 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use glassbox_core::link::Link;
 use glassbox_core::ndarray::{Array2, Array3};
 use glassbox_core::rng::Rng;
 use glassbox_core::{Explanation, Table};
 use glassbox_data::{ReadOptions, read_table_chunks};
 
 use super::explain::{TabularExplanation, explain, recorded_model};
+use super::figures::{FigureSource, write_figures};
 use super::values_writer::{ValuesWriter, values_path};
-use super::write::{Figures, write_figures};
 use super::{ExplainSettings, Method, WriteSettings};
 use crate::records::tabular::ExplanationRecord;
 use crate::records::{Timings, write_record};
@@ -262,6 +263,8 @@ struct Streamed {
     sample: Reservoir,
     /// The row shown in the waterfall plot, once read.
     waterfall: Option<KeptRow>,
+    /// How the outputs map to probabilities (every chunk's is the model's).
+    margin_link: Link,
 }
 
 impl Streamed {
@@ -300,6 +303,7 @@ impl Streamed {
                 rows: Vec::new(),
             },
             waterfall: None,
+            margin_link: e.margin_link,
         })
     }
 
@@ -397,13 +401,14 @@ impl Streamed {
             } else {
                 format!("_output{k}")
             };
-            let figures = Figures {
+            let source = FigureSource {
                 rows: &sample,
                 mean_abs: mean,
-                waterfall: (&one, 0, waterfall.index),
+                one_row: (&one, 0, waterfall.index),
                 interactions: None,
+                probability_axis: self.margin_link == Link::Logistic,
             };
-            write_figures(dir, k, &suffix, write, &figures)?;
+            write_figures(dir, k, &suffix, write, &source)?;
         }
         let mut ranked: Vec<(String, f64)> = self
             .feature_names

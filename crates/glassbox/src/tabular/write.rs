@@ -3,18 +3,16 @@
 
 use std::path::Path;
 
-use rayon::prelude::*;
-
-use glassbox_core::Explanation;
+use glassbox_core::link::Link;
 use glassbox_core::ndarray::{ArrayView3, Axis};
 
+use super::figures::{FigureSource, write_figures};
 use super::values_writer::{ValuesWriter, values_path};
 use super::{TabularExplanation, WriteSettings};
 use crate::records::tabular::{ExplanationRecord, LimeRecord};
 use crate::records::{Timings, write_record};
 use crate::run_dir::{num, write_csv};
 use crate::{Error, Result};
-use glassbox_core::npy::write_npy;
 
 impl TabularExplanation {
     /// The `explanation.json` record of this run, naming `data` as the explained file.
@@ -42,11 +40,11 @@ impl TabularExplanation {
     }
 
     /// Writes the run's files into `dir`: per output `shap_values.csv` (or `.parquet`,
-    /// [`WriteSettings::format`]) and the bar, beeswarm,
-    /// waterfall and dependence plots (suffix `_outputK` with several outputs), for interactions
-    /// `interaction_values.npy` (samples, features, features, outputs; f64) and
-    /// `mean_abs_interactions.csv`, for LIME `lime.csv` and `lime.json`, `explanation.json`, and
-    /// `timings.json` (the seconds spent computing the values).
+    /// [`WriteSettings::format`]) and every [`super::PlotKind`] as PNG and SVG (suffix
+    /// `_outputK` with several outputs), for interactions `mean_abs_interactions.csv`, for LIME
+    /// `lime.csv` and `lime.json`, the saved explanation ([`super::SavedExplanation`]: the
+    /// `.npy` arrays, interaction values included, and `saved_explanation.json`),
+    /// `explanation.json`, and `timings.json` (the seconds spent computing the values).
     pub fn write(&self, dir: &Path, settings: &WriteSettings) -> Result<ExplanationRecord> {
         let e = &self.explanation;
         if settings.row >= e.n_samples() {
@@ -78,10 +76,7 @@ impl TabularExplanation {
                 )?;
             }
         }
-        if let Some(iv) = &self.interactions {
-            let path = dir.join("interaction_values.npy");
-            write_npy(&path, iv.view()).map_err(|e| Error::io(&path, e))?;
-        }
+        self.save(dir, settings)?;
         let record = self.record(&settings.data);
         write_record(&dir.join("explanation.json"), &record)?;
         Timings::one("explain", self.seconds).write(dir)?;
@@ -106,69 +101,15 @@ impl TabularExplanation {
         values.append(self, k)?;
         values.finish()?;
         let mean_abs = e.mean_abs(k);
-        let figures = Figures {
+        let source = FigureSource {
             rows: e,
             mean_abs: &mean_abs,
-            waterfall: (e, settings.row, settings.row),
+            one_row: (e, settings.row, settings.row),
             interactions,
+            probability_axis: self.margin_link == Link::Logistic,
         };
-        write_figures(dir, k, suffix, settings, &figures)
+        write_figures(dir, k, suffix, settings, &source)
     }
-}
-
-/// What the four SHAP figures of one output are drawn from.
-pub(crate) struct Figures<'a> {
-    /// Rows for the beeswarm and dependence plots (every row, or a streamed run's sample).
-    pub rows: &'a Explanation,
-    /// Mean |SHAP| per feature over every explained row (the bar plot; the dependence plot's
-    /// feature is the largest).
-    pub mean_abs: &'a [f64],
-    /// The waterfall: an explanation, the row in it, and the row's number in the table.
-    pub waterfall: (&'a Explanation, usize, usize),
-    /// Interaction values of the output, shape (samples, features, features), to colour the
-    /// dependence plot by the strongest interaction.
-    pub interactions: Option<ArrayView3<'a, f64>>,
-}
-
-/// The bar, beeswarm, waterfall and dependence plots of output `k`, file names ending in
-/// `suffix`, laid out, rendered and written in parallel (each file atomically; the run folder
-/// is staged, so a failure leaves nothing).
-pub(crate) fn write_figures(
-    dir: &Path,
-    k: usize,
-    suffix: &str,
-    settings: &WriteSettings,
-    f: &Figures<'_>,
-) -> Result<()> {
-    let p = |name: &str| dir.join(format!("{name}{suffix}"));
-    let max = settings.max_display;
-    let top = (0..f.mean_abs.len())
-        .max_by(|&a, &b| f.mean_abs[a].total_cmp(&f.mean_abs[b]))
-        .unwrap_or(0);
-    let (one, row, number) = f.waterfall;
-    let plots: [&(dyn Fn() -> Result<()> + Sync); 4] = [
-        &|| Ok(glassbox_plot::shap_bar_means(f.rows, k, f.mean_abs, max)?.save(&p("shap_bar"))?),
-        &|| Ok(glassbox_plot::beeswarm(f.rows, k, max)?.save(&p("shap_beeswarm"))?),
-        &|| {
-            Ok(glassbox_plot::waterfall_numbered(one, row, number, k, max)?
-                .save(&p("shap_waterfall"))?)
-        },
-        &|| {
-            Ok(glassbox_plot::dependence(
-                f.rows,
-                top,
-                k,
-                glassbox_plot::ColorBy::Auto,
-                f.interactions,
-            )?
-            .save(&p("shap_dependence"))?)
-        },
-    ];
-    plots
-        .par_iter()
-        .map(|plot| plot())
-        .collect::<Result<Vec<()>>>()?;
-    Ok(())
 }
 
 /// The (features x features) matrix of mean |interaction value| over the rows; `iv` has shape
