@@ -161,7 +161,7 @@ class Explanation:
         """Writes the explanation as an .npz archive, atomically; returns the path."""
     @classmethod
     def load(cls, path: _PathLike) -> Explanation:
-        """Reads an explanation written by `save`."""
+        """Reads an explanation written by `save`, or the folder of a `glassbox explain` run."""
 
 class TreeExplainer:
     """Exact SHAP values of tree models, a drop-in for `shap.TreeExplainer` (scikit-learn,

@@ -32,6 +32,8 @@ class Explanation:
 
     Some explainers attach what they measured (None where not known):
     predictions: the model output explained, (samples,) or (samples, outputs).
+    row_ids, margin_link: an explanation loaded from a `glassbox explain` run folder: the
+        rows' ids and how its outputs map to probabilities ("identity", "logistic", "softmax").
     local_accuracy_max_rel_error: exact methods: largest relative error of base + sum = output.
     completeness_gap: approximate methods (Integrated Gradients, GradientSHAP, LIME):
         sum |f - base - sum φ| / sum |f - base| over rows and outputs.
@@ -41,6 +43,8 @@ class Explanation:
     """
 
     predictions = None
+    row_ids = None
+    margin_link = None
     local_accuracy_max_rel_error = None
     completeness_gap = None
     seconds = None
@@ -242,9 +246,12 @@ class Explanation:
 
     @classmethod
     def load(cls, path) -> "Explanation":
-        """Reads an explanation written by `save`. A missing file is an OSError (naming the
-        path); a file that is not a saved explanation is a ValueError."""
+        """Reads an explanation written by `save`, or the folder of a `glassbox explain` run
+        (its `saved_explanation.json` and `.npy` arrays; see `_load_run`). A missing file is an
+        OSError (naming the path); a file that is not a saved explanation is a ValueError."""
         p = os.fspath(path)
+        if os.path.isdir(p):
+            return _load_run(cls, p)
         try:
             archive = np.load(p, allow_pickle=False)
         except (OSError, EOFError) as e:
@@ -301,3 +308,82 @@ class Explanation:
 def _is_all(key) -> bool:
     """Whether an index selects everything (`:`)."""
     return isinstance(key, slice) and key == slice(None)
+
+
+# The manifest of a `glassbox explain` run folder (format "glassbox-explanation").
+_RUN_MANIFEST = "saved_explanation.json"
+_RUN_FORMAT = "glassbox-explanation"
+_RUN_VERSION = 1
+
+
+def _load_run(cls, folder: str) -> Explanation:
+    """The saved explanation of a `glassbox explain` run folder, read with numpy alone:
+    `saved_explanation.json` names the rows, features, outputs and method and lists the arrays
+    (`values.npy` (samples, features, outputs), `base_values.npy` and `predictions.npy`
+    (samples, outputs), `data.npy` (samples, features), `interaction_values.npy` (samples,
+    features, features, outputs) for interaction runs). A single-output run gives 2-D values,
+    as the explainers return them. `row_ids` and `margin_link` are attached."""
+    import json
+
+    manifest_path = os.path.join(folder, _RUN_MANIFEST)
+    if not os.path.isfile(manifest_path):
+        raise FileNotFoundError(
+            2,
+            f"{folder} has no {_RUN_MANIFEST}: expected the folder of a `glassbox explain` run "
+            "(runs explained with --chunk-rows keep no saved explanation)",
+            manifest_path,
+        )
+    with open(manifest_path, encoding="utf-8") as f:
+        try:
+            m = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{manifest_path}: not JSON: {e}") from None
+    if not isinstance(m, dict) or m.get("format") != _RUN_FORMAT:
+        raise ValueError(f"{manifest_path}: not a {_RUN_FORMAT} manifest")
+    if m.get("version") != _RUN_VERSION:
+        raise ValueError(
+            f"{manifest_path}: version {m.get('version')} is not supported (this glassbox reads "
+            f"version {_RUN_VERSION}): upgrade glassbox"
+        )
+    n, f_, o = len(m["row_ids"]), len(m["feature_names"]), len(m["output_names"])
+    expected = {
+        "values": (n, f_, o),
+        "base_values": (n, o),
+        "data": (n, f_),
+        "predictions": (n, o),
+        "interaction_values": (n, f_, f_, o),
+    }
+    arrays = {}
+    for entry in m["arrays"]:
+        name, file = entry["name"], entry["file"]
+        if os.path.basename(file) != file or file.startswith("."):
+            raise ValueError(f"{manifest_path}: array file {file!r} is not a plain file name")
+        a = np.load(os.path.join(folder, file), allow_pickle=False)
+        if name in expected and a.shape != expected[name]:
+            raise ValueError(
+                f"{os.path.join(folder, file)}: shape {a.shape}, expected {expected[name]}"
+            )
+        arrays[name] = a
+    for name in ("values", "base_values"):
+        if name not in arrays:
+            raise ValueError(f"{manifest_path}: lists no {name!r} array")
+    values, base = arrays["values"], arrays["base_values"]
+    inter = arrays.get("interaction_values")
+    pred = arrays.get("predictions")
+    if o == 1:
+        values, base = values[:, :, 0], base[:, 0]
+        inter = None if inter is None else inter[..., 0]
+        pred = None if pred is None else pred[:, 0]
+    e = cls(
+        values,
+        base,
+        arrays.get("data"),
+        m["feature_names"],
+        None if o == 1 else m["output_names"],
+        m.get("method", ""),
+        inter,
+    )
+    e.predictions = pred
+    e.row_ids = list(m["row_ids"])
+    e.margin_link = m.get("margin_link")
+    return e

@@ -379,15 +379,15 @@ fn report_renders_in_chromium_with_every_image_and_no_requests() {
     assert!(html.contains("run &lt;b&gt;&amp;&quot;&#39;"));
     assert_eq!(
         html.matches("<img ").count(),
-        5,
-        "1 training + 4 SHAP figures"
+        7,
+        "1 training + 6 SHAP figures (bar, beeswarm, waterfall, force, decision, dependence)"
     );
 
     let Some(browser) = browser_or_skip() else {
         return;
     };
     let seen = browse(&browser, &html, tmp.path(), "report");
-    page_ok(&seen, 5).unwrap_or_else(|e| panic!("report page failed the browser check: {e}"));
+    page_ok(&seen, 7).unwrap_or_else(|e| panic!("report page failed the browser check: {e}"));
     assert_eq!(seen.title, TITLE, "the title must show literally");
 
     // A screenshot, kept for a person to look at.
