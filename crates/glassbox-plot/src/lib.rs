@@ -30,8 +30,12 @@ pub mod faithfulness;
 mod figure;
 mod font;
 pub mod force;
+pub mod force_stacked;
 mod frame;
+pub mod hclust;
+pub mod heatmap;
 pub mod history;
+pub mod interaction;
 pub mod lime_panel;
 pub mod line;
 pub mod ranking;
@@ -52,7 +56,12 @@ pub use error::PlotError;
 pub use faithfulness::{FaithfulnessCurve, deletion_insertion};
 pub use figure::Figure;
 pub use force::{force, force_data};
+pub use force_stacked::{force_stacked, force_stacked_data};
+pub use heatmap::{HeatmapOrder, heatmap, heatmap_data};
 pub use history::training_history;
+pub use interaction::{
+    interaction_matrix, interaction_matrix_data, interaction_pair, interaction_pair_data,
+};
 pub use lime_panel::{LimePanel, lime_grid, lime_panel};
 pub use line::{Series, line_chart};
 pub use saliency::{CamPanel, cam_grid, cam_panel, overlay_rgb, save_overlay_png};
