@@ -164,8 +164,14 @@ pub fn force_stacked(
     let xs = Scale::linear(0.0, n as f64, area.left, area.right);
     let mut s = Scene::default();
     draw_bands(&mut s, &d, xs, ys);
-    draw_base(&mut s, &d, xs, ys, area, probability_ticks);
-    label_bands(&mut s, &d, &e.feature_names, xs, ys);
+    let base_box = draw_base(&mut s, &d, xs, ys, area, probability_ticks);
+    label_bands(
+        &mut s,
+        &d,
+        &e.feature_names,
+        (xs, ys),
+        base_box.into_iter().collect(),
+    );
     if probability_ticks {
         probability_y_axis(&mut s, area, ys);
     } else {
@@ -185,8 +191,11 @@ pub fn force_stacked(
 }
 
 /// One step-shaped polygon per feature and side (each column spans `[c, c + 1]` on x), with a
-/// thin white line along each band's outer edge separating it from the next.
+/// thin white line along each band's outer edge separating it from the next (when columns are
+/// at least 6 px wide).
 fn draw_bands(s: &mut Scene, d: &ForceStackedData, xs: Scale, ys: Scale) {
+    // Separators only where columns are wide enough for them not to turn into noise.
+    let wide = (xs.p1 - xs.p0) / d.columns.len() as f64 >= 6.0;
     for positive in [true, false] {
         let color = if positive { RED } else { BLUE };
         for &j in &d.features {
@@ -213,7 +222,9 @@ fn draw_bands(s: &mut Scene, d: &ForceStackedData, xs: Scale, ys: Scale) {
             let mut poly = upper;
             poly.extend(lower.into_iter().rev());
             s.polygon(poly, color);
-            s.path(outer, WHITE.alpha(0.8), 0.6);
+            if wide {
+                s.path(outer, WHITE.alpha(0.8), 0.6);
+            }
         }
     }
 }
@@ -227,20 +238,15 @@ fn draw_base(
     ys: Scale,
     area: Area,
     probability: bool,
-) {
+) -> Option<[f64; 4]> {
     let b0 = d.columns[0].base;
     if d.columns.iter().all(|c| c.base == b0) {
         let y = ys.map(b0);
         s.dashed((area.left, y), (area.right, y), INK, 1.0, (5.0, 3.0));
         let label = format!("E[f(X)] = {}", crate::force::fmt_out(b0, probability));
         let w = font::text_width(&label, TICK_SIZE, false);
-        s.rect(
-            area.right - w - 8.0,
-            y - 17.0,
-            area.right - 2.0,
-            y - 2.0,
-            WHITE.alpha(0.8),
-        );
+        let bx = [area.right - w - 8.0, y - 17.0, area.right - 2.0, y - 2.0];
+        s.rect(bx[0], bx[1], bx[2], bx[3], WHITE.alpha(0.8));
         s.text(
             (area.right - 5.0, y - 3.0),
             label,
@@ -249,6 +255,7 @@ fn draw_base(
             HAlign::Right,
             VAlign::Bottom,
         );
+        Some(bx)
     } else {
         let pts = d
             .columns
@@ -257,40 +264,57 @@ fn draw_base(
             .map(|(c, col)| (xs.map(c as f64 + 0.5), ys.map(col.base)))
             .collect();
         s.path(pts, INK, 1.0);
+        None
     }
 }
 
-/// Writes the names of the most important features inside their bands, at the column where the
-/// band is thickest, when it is at least 15 px thick and the label collides with no other.
-fn label_bands(s: &mut Scene, d: &ForceStackedData, names: &[String], xs: Scale, ys: Scale) {
-    let mut placed: Vec<[f64; 4]> = Vec::new();
+/// Writes the names of the (up to 8) most important features inside their bands: centred on
+/// the column where the label's box fits inside the band in every column it spans with the most
+/// room to spare, and only where it fits and collides with no other label or `placed` box.
+fn label_bands(
+    s: &mut Scene,
+    d: &ForceStackedData,
+    names: &[String],
+    (xs, ys): (Scale, Scale),
+    mut placed: Vec<[f64; 4]>,
+) {
+    let n = d.columns.len();
+    let col_w = (xs.p1 - xs.p0) / n as f64;
     for &j in d.features.iter().take(8) {
         for positive in [true, false] {
-            let best = d
+            // Pixel extent (top, bottom) of the band per column.
+            let px: Vec<(f64, f64)> = d
                 .columns
                 .iter()
-                .enumerate()
-                .map(|(c, col)| (c, band(col, &d.features, j, positive)))
-                .max_by(|a, b| {
-                    let (ta, tb) = (a.1.1 - a.1.0, b.1.1 - b.1.0);
-                    ta.total_cmp(&tb).then(b.0.cmp(&a.0))
-                });
-            let Some((c, (b0, b1))) = best else { continue };
-            let (y0, y1) = (ys.map(b1), ys.map(b0));
-            if y1 - y0 < 15.0 {
+                .map(|c| {
+                    let (lo, hi) = band(c, &d.features, j, positive);
+                    (ys.map(hi), ys.map(lo))
+                })
+                .collect();
+            let label = frame::fit_text(&names[j], TICK_SIZE, false, 220.0);
+            let w = font::text_width(&label, TICK_SIZE, false) + 6.0;
+            let span = ((w / col_w).ceil() as usize).max(1);
+            if span > n {
                 continue;
             }
-            let label = frame::fit_text(&names[j], TICK_SIZE, false, 220.0);
-            let w = font::text_width(&label, TICK_SIZE, false);
-            let cx = xs
-                .map(c as f64 + 0.5)
-                .clamp(xs.p0 + w / 2.0 + 2.0, xs.p1 - w / 2.0 - 2.0);
-            let cy = (y0 + y1) / 2.0;
-            let bx = [cx - w / 2.0 - 3.0, cy - 8.0, cx + w / 2.0 + 3.0, cy + 8.0];
-            if placed
-                .iter()
-                .any(|p| bx[0] < p[2] && p[0] < bx[2] && bx[1] < p[3] && p[1] < bx[3])
-            {
+            // Best window of `span` columns: the largest room = min bottom − max top.
+            let mut best: Option<(f64, usize, f64)> = None;
+            for c0 in 0..=n - span {
+                let win = &px[c0..c0 + span];
+                let top = win.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+                let bot = win.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+                if best.is_none_or(|b| bot - top > b.0) {
+                    best = Some((bot - top, c0, (top + bot) / 2.0));
+                }
+            }
+            let Some((room, c0, cy)) = best else { continue };
+            if room < 15.0 {
+                continue;
+            }
+            let cx = xs.map(c0 as f64 + span as f64 / 2.0);
+            let bx = [cx - w / 2.0, cy - 8.0, cx + w / 2.0, cy + 8.0];
+            let hit = |p: &[f64; 4]| bx[0] < p[2] && p[0] < bx[2] && bx[1] < p[3] && p[1] < bx[3];
+            if placed.iter().any(hit) {
                 continue;
             }
             placed.push(bx);

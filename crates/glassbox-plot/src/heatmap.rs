@@ -220,14 +220,14 @@ fn layout(labels: &[String]) -> Layout {
         right: curve.right,
         bottom: gtop + pitch * labels.len() as f64,
     };
-    let bars = (grid.right + 10.0, 90.0);
-    let cbar_x = bars.0 + bars.1 + 30.0;
+    let bars = (grid.right + 24.0, 90.0);
+    let cbar_x = bars.0 + bars.1 + 36.0;
     Layout {
         grid,
         curve,
         bars,
         cbar_x,
-        width: cbar_x + 110.0,
+        width: cbar_x + 90.0,
         pitch,
     }
 }
@@ -307,12 +307,12 @@ fn draw_curve(s: &mut Scene, d: &HeatmapData, l: &Layout) {
         VAlign::Center,
     );
     s.text(
-        (a.right - 2.0, yb - 3.0),
+        (a.right + 8.0, yb),
         format!("E[f(X)] = {}", format_sig(d.base, 4, false)),
         TICK_SIZE,
         GREY,
-        HAlign::Right,
-        VAlign::Bottom,
+        HAlign::Left,
+        VAlign::Center,
     );
 }
 
