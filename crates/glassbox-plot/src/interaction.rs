@@ -101,7 +101,6 @@ pub fn interaction_matrix(
         "SHAP interaction values, mean |Φ|".to_string()
     };
     let max = d.matrix.iter().copied().fold(0.0, f64::max);
-    let scale = if max > 0.0 { max } else { 1.0 };
     let cell = (560.0 / k as f64).clamp(22.0, 80.0);
     let names_w = frame::max_width(&d.labels, frame::TICK_SIZE).min(240.0);
     let labels: Vec<String> = d
@@ -117,81 +116,80 @@ pub fn interaction_matrix(
     let width = (left + grid + 24.0 + COLORBAR_BAND + 20.0).max(520.0);
     let height = top + grid + x_band + 20.0;
     let mut s = Scene::default();
-    let numbers = k <= 12;
+    draw_cells(&mut s, &d.matrix, (left, top), cell, max);
+    for (i, name) in labels.iter().enumerate() {
+        let c = cell * (i as f64 + 0.5);
+        let (ts, r) = (frame::TICK_SIZE, HAlign::Right);
+        s.text(
+            (left - 8.0, top + c),
+            name.clone(),
+            ts,
+            INK,
+            r,
+            VAlign::Center,
+        );
+        let pos = (left + c, top + grid + 8.0);
+        let (h, v) = if vertical_x {
+            (r, VAlign::Center)
+        } else {
+            (HAlign::Center, VAlign::Top)
+        };
+        s.text_full(pos, name.clone(), ts, INK, false, h, v, vertical_x);
+    }
+    let y1 = top + grid.max(120.0);
+    blues_colorbar(&mut s, left + grid + 24.0, (top, y1), max);
+    frame::title(&mut s, &title, left, left + grid, width);
+    Ok(Figure::new(title, width, height.max(y1 + 20.0), s))
+}
+
+/// The cells of `matrix` from `(left, top)`, `cell` px square, shaded on `Blues` from 0 to
+/// `max`, with their values written in when there are at most 12 rows, and an outline.
+fn draw_cells(s: &mut Scene, matrix: &Array2<f64>, (left, top): (f64, f64), cell: f64, max: f64) {
+    let k = matrix.nrows();
+    let scale = if max > 0.0 { max } else { 1.0 };
     let size = (cell * 0.3).clamp(8.0, 12.0);
-    for ((a, b), &v) in d.matrix.indexed_iter() {
+    for ((a, b), &v) in matrix.indexed_iter() {
         let (x, y) = (left + cell * b as f64, top + cell * a as f64);
         let frac = v / scale;
         s.rect(x, y, x + cell, y + cell, Rgba::rgb(colormap::blues(frac)));
-        if numbers {
+        if k <= 12 {
             let ink = if frac > 0.55 { WHITE } else { INK };
             let t = frame::fit_text(&format_sig(v, 2, false), size, false, cell - 4.0);
             let c = (x + cell / 2.0, y + cell / 2.0);
             s.text(c, t, size, ink, HAlign::Center, VAlign::Center);
         }
     }
+    let grid = cell * k as f64;
     s.rect_outline(left, top, left + grid, top + grid, GREY, 0.8);
-    for (i, name) in labels.iter().enumerate() {
-        let c = cell * (i as f64 + 0.5);
-        let (ts, h) = (frame::TICK_SIZE, HAlign::Right);
-        s.text(
-            (left - 8.0, top + c),
-            name.clone(),
-            ts,
-            INK,
-            h,
-            VAlign::Center,
-        );
-        let (pos, hv) = (
-            (left + c, top + grid + 8.0),
-            if vertical_x { h } else { HAlign::Center },
-        );
-        let v = if vertical_x {
-            VAlign::Center
-        } else {
-            VAlign::Top
-        };
-        s.text_full(pos, name.clone(), ts, INK, false, hv, v, vertical_x);
-    }
-    let bx = left + grid + 24.0;
+}
+
+/// A vertical `Blues` colour bar at `x` over `(y0, y1)`, `max` at the top and 0 at the bottom,
+/// with its rotated label.
+fn blues_colorbar(s: &mut Scene, x: f64, (y0, y1): (f64, f64), max: f64) {
     let steps = 128u32;
     let rgb: Vec<u8> = (0..steps)
         .flat_map(|i| colormap::blues(1.0 - (i as f64 + 0.5) / steps as f64))
         .collect();
-    let (y0, y1) = (top, top + grid.max(120.0));
-    s.image(bx, y0, bx + 10.0, y1, 1, steps, rgb);
-    s.rect_outline(bx, y0, bx + 10.0, y1, GREY, 0.6);
+    s.image(x, y0, x + 10.0, y1, 1, steps, rgb);
+    s.rect_outline(x, y0, x + 10.0, y1, GREY, 0.6);
     let hi = format_sig(max, 2, false);
     let (ts, l) = (frame::TICK_SIZE, HAlign::Left);
-    s.text(
-        (bx + 14.0, y0 + 6.0),
-        hi.clone(),
-        ts,
-        INK,
-        l,
-        VAlign::Center,
-    );
-    s.text((bx + 14.0, y1 - 6.0), "0", ts, INK, l, VAlign::Center);
     let lw = crate::font::text_width(&hi, ts, false).max(8.0);
-    let label = frame::fit_text(
-        "mean |SHAP interaction value|",
-        frame::LABEL_SIZE,
-        false,
-        y1 - y0,
-    );
-    let at = (bx + 20.0 + lw, (y0 + y1) / 2.0);
+    s.text((x + 14.0, y0 + 6.0), hi, ts, INK, l, VAlign::Center);
+    s.text((x + 14.0, y1 - 6.0), "0", ts, INK, l, VAlign::Center);
+    let size = frame::LABEL_SIZE;
+    let label = frame::fit_text("mean |SHAP interaction value|", size, false, y1 - y0);
+    let at = (x + 20.0 + lw, (y0 + y1) / 2.0);
     s.text_full(
         at,
         label,
-        frame::LABEL_SIZE,
+        size,
         INK,
         false,
         HAlign::Center,
         VAlign::Top,
         true,
     );
-    frame::title(&mut s, &title, left, left + grid, width);
-    Ok(Figure::new(title, width, height.max(y1 + 20.0), s))
 }
 
 /// The points of an interaction-pair figure (rows whose value of feature `i` is missing are

@@ -284,7 +284,12 @@ fn bad_input_gives_clear_errors() {
         "pass at most 2000 rows",
     );
     assert!(glassbox_plot::heatmap_data(&big, 0, 5, HeatmapOrder::Prediction).is_ok());
-    // Interaction plots.
+}
+
+#[test]
+fn bad_interaction_input_gives_clear_errors() {
+    let e = expl(6, 4, 2, 4);
+    let empty = expl(0, 4, 1, 4);
     let iv = Array3::<f64>::zeros((6, 4, 4));
     input_error(
         glassbox_plot::interaction_pair(&e, iv.view(), 0, 4, 0),
