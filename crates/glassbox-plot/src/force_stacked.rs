@@ -122,7 +122,7 @@ fn band(c: &StackedColumn, order: &[usize], j: usize, positive: bool) -> (f64, f
 /// blue (negative) ones above, one band per feature (thin white separators), the base value as
 /// a dashed line, and the largest bands labelled with their feature's name where they are thick
 /// enough. With `probability_ticks` the output is read as a binary classifier's margin and the
-/// y tick labels show probabilities (the geometry stays in margin units), as in [`crate::force`].
+/// y tick labels show probabilities (the geometry stays in margin units), as in [`crate::force()`].
 pub fn force_stacked(
     e: &Explanation,
     output: usize,

@@ -16,7 +16,7 @@ use crate::scene::{GREY, INK, Rgba, Scene};
 use crate::{PlotError, check, colormap};
 
 /// The order of the instances (explained rows) along the x axis of [`heatmap`] and
-/// [`crate::force_stacked`]. Ties are broken by row index.
+/// [`crate::force_stacked()`]. Ties are broken by row index.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum HeatmapOrder {
     /// Leaf order of an average-linkage clustering of the rows' SHAP vectors for the output

@@ -10,8 +10,11 @@
 //!
 //! Plots: [`measured_vs_predicted`], [`shap_bar`], [`shap_bar_multi`] (per-class stacked
 //! bars), [`beeswarm`], [`waterfall`] ([`waterfall_probability`] with probability ticks),
-//! [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`],
-//! [`dependence`],
+//! [`force`] (one row, shap's additive force layout, optional probability ticks),
+//! [`force_stacked()`] (many rows side by side, shap's JavaScript-only stacked force plot),
+//! [`heatmap()`] (instances × features, ordered by [`HeatmapOrder`]: clustered with
+//! [`hclust::leaf_order`], by prediction, by a feature, or as given), [`decision`],
+//! [`dependence`], [`interaction_matrix`] and [`interaction_pair`] (SHAP interaction values),
 //! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
 //! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
 //! [`deletion_insertion`] curves; colour maps in [`colormap`].
