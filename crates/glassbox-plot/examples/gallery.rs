@@ -63,6 +63,25 @@ fn three_class(e: &Explanation) -> Explanation {
     .expect("consistent shapes")
 }
 
+/// Synthetic SHAP interaction values for output 0 of `e`, shape (samples, features, features):
+/// feature j interacts with j + 1 (the `0.3 · x_j · x_{j+1}` term of [`explanation`]), half of
+/// it in each off-diagonal entry; the main effect is the rest of the SHAP value.
+fn interactions(e: &Explanation) -> Array3<f64> {
+    let (n, m, _) = e.values.dim();
+    let mut iv = Array3::zeros((n, m, m));
+    for i in 0..n {
+        for j in 0..m {
+            let k = (j + 1) % m;
+            let w = 1.0 / (j as f64 + 1.0).powf(1.3);
+            let h = 0.5 * w * 0.3 * e.data[[i, j]] * e.data[[i, k]];
+            iv[[i, j, k]] += h;
+            iv[[i, k, j]] += h;
+            iv[[i, j, j]] += e.values[[i, j, 0]] - 2.0 * h;
+        }
+    }
+    iv
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(
         std::env::args()
@@ -168,6 +187,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     glassbox_plot::confusion_matrix(&cm, &classes, "CNN — NEU test set")?
         .save(&dir.join("confusion"))?;
+    issue17(&dir, &e)?;
     println!("wrote {}", dir.display());
+    Ok(())
+}
+
+/// The first `k` rows of `e`.
+fn first_rows(e: &Explanation, k: usize) -> Explanation {
+    use glassbox_core::ndarray::s;
+    Explanation::new(
+        e.values.slice(s![..k, .., ..]).to_owned(),
+        e.base_values.slice(s![..k, ..]).to_owned(),
+        e.data.slice(s![..k, ..]).to_owned(),
+        e.feature_names.clone(),
+        e.output_names.clone(),
+        e.method.clone(),
+    )
+    .expect("consistent shapes")
+}
+
+/// The heatmap, stacked force and interaction plots.
+fn issue17(dir: &std::path::Path, e: &Explanation) -> Result<(), Box<dyn std::error::Error>> {
+    use glassbox_plot::HeatmapOrder;
+    glassbox_plot::heatmap(e, 0, 10, HeatmapOrder::Clustered)?.save(&dir.join("heatmap"))?;
+    let few = first_rows(e, 60);
+    glassbox_plot::heatmap(&few, 0, 6, HeatmapOrder::Prediction)?
+        .save(&dir.join("heatmap_prediction"))?;
+    glassbox_plot::heatmap(&three_class(e), 2, 8, HeatmapOrder::Clustered)?
+        .save(&dir.join("heatmap_class"))?;
+    glassbox_plot::force_stacked(&few, 0, HeatmapOrder::Clustered, false)?
+        .save(&dir.join("force_stacked"))?;
+    glassbox_plot::force_stacked(e, 0, HeatmapOrder::Prediction, false)?
+        .save(&dir.join("force_stacked_prediction"))?;
+    let mut margin = few.clone();
+    margin.base_values.fill(-0.4);
+    glassbox_plot::force_stacked(&margin, 0, HeatmapOrder::FeatureValue(0), true)?
+        .save(&dir.join("force_stacked_probability"))?;
+    let iv = interactions(e);
+    let mean = glassbox_plot::interaction::mean_abs_interactions(iv.view());
+    glassbox_plot::interaction_matrix(mean.view(), &e.feature_names, 8)?
+        .save(&dir.join("interaction_matrix"))?;
+    glassbox_plot::interaction_matrix(mean.view(), &e.feature_names, 20)?
+        .save(&dir.join("interaction_matrix_all"))?;
+    glassbox_plot::interaction_pair(e, iv.view(), 0, 1, 0)?.save(&dir.join("interaction_pair"))?;
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! Colour maps: shap's blue→red map for feature values, matplotlib's `jet` for heat-map
-//! overlays (CAM), and `Blues` for confusion matrices. Inputs are clamped to `[0, 1]`; NaN maps
-//! to the low end (callers draw missing values in grey instead).
+//! Colour maps: shap's blue→red map for feature values, shap's blue→white→red map for signed
+//! SHAP values (heatmap), matplotlib's `jet` for heat-map overlays (CAM), and `Blues` for
+//! confusion matrices. Inputs are clamped to `[0, 1]`; NaN maps to the low end (callers draw
+//! missing values in grey instead).
 
 use std::sync::OnceLock;
 
@@ -154,6 +155,19 @@ pub fn shap_red_blue(t: f64) -> [u8; 3] {
     ]
 }
 
+/// shap's `red_white_blue` (used by `shap.plots.heatmap`): shap's blue (low, 0) → white (0.5)
+/// → shap's red (high, 1), linear in sRGB, for signed values centred at zero.
+pub fn shap_red_white_blue(t: f64) -> [u8; 3] {
+    let t = clamp01(t);
+    let (end, a) = if t < 0.5 {
+        (shap_red_blue(0.0), 1.0 - 2.0 * t)
+    } else {
+        (shap_red_blue(1.0), 2.0 * t - 1.0)
+    };
+    let mix = |c: u8| (255.0 + (c as f64 - 255.0) * a).round() as u8;
+    [mix(end[0]), mix(end[1]), mix(end[2])]
+}
+
 /// matplotlib's `RdBu_r` (blue, low → near-white, middle → red, high): a diverging map for signed
 /// weights, 0.5 meaning zero. Interpolates linearly between ColorBrewer's 11 anchors.
 pub fn red_blue_diverging(t: f64) -> [u8; 3] {
@@ -223,6 +237,23 @@ mod tests {
         assert!(m[0] > 80 && m[2] > 80 && m[1] < 60, "{m:?}");
         assert_eq!(shap_red_blue(-3.0), shap_red_blue(0.0));
         assert_eq!(shap_red_blue(7.0), shap_red_blue(1.0));
+    }
+
+    #[test]
+    fn red_white_blue_is_white_at_zero_and_shaps_colours_at_the_ends() {
+        assert_eq!(shap_red_white_blue(0.5), [255, 255, 255]);
+        assert_eq!(shap_red_white_blue(0.0), shap_red_blue(0.0));
+        assert_eq!(shap_red_white_blue(1.0), shap_red_blue(1.0));
+        // A quarter of the way: halfway between blue and white.
+        let (b, q) = (shap_red_blue(0.0), shap_red_white_blue(0.25));
+        for i in 0..3 {
+            assert!(
+                (q[i] as f64 - (b[i] as f64 + 255.0) / 2.0).abs() <= 0.5,
+                "{q:?}"
+            );
+        }
+        let hi = shap_red_white_blue(0.9);
+        assert!(hi[0] > hi[2]);
     }
 
     #[test]

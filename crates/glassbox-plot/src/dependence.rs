@@ -213,22 +213,8 @@ pub fn dependence(
     let name = &e.feature_names[feature];
     let title = format!("Dependence: {name} — {}", check::output_name(e, output));
     let (width, height) = (900.0, 600.0);
-    let (xmin, xmax) =
-        d.x.iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                (a.min(v), b.max(v))
-            });
-    let (ymin, ymax) =
-        d.y.iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                (a.min(v), b.max(v))
-            });
-    let (x0, x1) = crate::axis::padded(xmin, xmax, 0.04);
-    let (y0, y1) = crate::axis::padded(ymin, ymax, 0.06);
     let top = TITLE_BAND + 6.0;
     let bottom = height - X_AXIS_BAND;
-    let yprobe = Scale::linear(y0, y1, bottom, top);
-    let left = PAD + 22.0 + frame::y_tick_width(yprobe, 6) + 12.0;
     let right = width
         - PAD
         - if d.color.is_some() {
@@ -236,6 +222,67 @@ pub fn dependence(
         } else {
             10.0
         };
+    let mut s = Scene::default();
+    let colors = point_colors(&d.color, d.x.len());
+    let panel = Panel {
+        x: &d.x,
+        y: &d.y,
+        colors: &colors,
+        x_label: name,
+        y_label: &format!("SHAP value for {name}"),
+    };
+    let area = scatter_panel(&mut s, &panel, PAD, top, right, bottom);
+    if let Some((j, _)) = &d.color {
+        feature_colorbar(&mut s, e, *j, area);
+    }
+    frame::title(&mut s, &title, area.left, area.right, width);
+    Ok(Figure::new(title, width, height, s))
+}
+
+/// Point colours for a dependence-style scatter: shap's blue→red map over the colour positions
+/// (grey where missing), or all blue without a colouring feature.
+pub(crate) fn point_colors(color: &Option<(usize, Vec<Option<f64>>)>, n: usize) -> Vec<Rgba> {
+    match color {
+        Some((_, t)) => t
+            .iter()
+            .map(|c| c.map_or(MISSING, |t| Rgba::rgb(colormap::shap_red_blue(t))))
+            .collect(),
+        None => vec![BLUE; n],
+    }
+}
+
+/// The points and labels of one scatter panel.
+pub(crate) struct Panel<'a> {
+    pub x: &'a [f64],
+    pub y: &'a [f64],
+    pub colors: &'a [Rgba],
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+}
+
+/// Draws a dependence-style scatter in the box from `outer_left` to `right` and `top` to
+/// `bottom` (the y tick labels and the rotated y label take the box's left part): a light
+/// histogram of x in the bottom fifth, the points, and both axes. Returns the plot area.
+pub(crate) fn scatter_panel(
+    s: &mut Scene,
+    p: &Panel<'_>,
+    outer_left: f64,
+    top: f64,
+    right: f64,
+    bottom: f64,
+) -> Area {
+    let range = |v: &[f64]| {
+        v.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            })
+    };
+    let (xmin, xmax) = range(p.x);
+    let (ymin, ymax) = range(p.y);
+    let (x0, x1) = crate::axis::padded(xmin, xmax, 0.04);
+    let (y0, y1) = crate::axis::padded(ymin, ymax, 0.06);
+    let yprobe = Scale::linear(y0, y1, bottom, top);
+    let left = outer_left + 22.0 + frame::y_tick_width(yprobe, 6) + 12.0;
     let area = Area {
         left,
         top,
@@ -244,12 +291,10 @@ pub fn dependence(
     };
     let xs = Scale::linear(x0, x1, left, right);
     let ys = Scale::linear(y0, y1, bottom, top);
-
-    let mut s = Scene::default();
     // Histogram of the feature in the bottom fifth, as shap draws it.
     let bins = 40usize;
     let mut counts = vec![0usize; bins];
-    for &v in &d.x {
+    for &v in p.x {
         let b = if xmax > xmin {
             (((v - xmin) / (xmax - xmin)) * bins as f64) as usize
         } else {
@@ -268,35 +313,28 @@ pub fn dependence(
         let h = area.height() * 0.2 * c as f64 / cmax;
         s.rect(a, bottom - h, z, bottom, Rgba::hex(0xdddddd));
     }
-    let r = 2.8;
-    let colors: Vec<Rgba> = match &d.color {
-        Some((_, t)) => t
-            .iter()
-            .map(|c| c.map_or(MISSING, |t| Rgba::rgb(colormap::shap_red_blue(t))))
-            .collect(),
-        None => vec![BLUE; d.x.len()],
-    };
-    for ((&x, &y), c) in d.x.iter().zip(&d.y).zip(&colors) {
-        s.circle((xs.map(x), ys.map(y)), r, *c, None);
+    for ((&x, &y), c) in p.x.iter().zip(p.y).zip(p.colors) {
+        s.circle((xs.map(x), ys.map(y)), 2.8, *c, None);
     }
-    frame::x_axis(&mut s, area, xs, 7, name);
-    frame::y_axis(&mut s, area, ys, 6, &format!("SHAP value for {name}"), PAD);
-    if let Some((j, _)) = &d.color {
-        let (lo, hi) = color_range(&e.data.column(*j).to_vec()).unwrap_or((0.0, 0.0));
-        let bar_h = area.height().min(420.0);
-        let by0 = (top + bottom) / 2.0 - bar_h / 2.0;
-        frame::colorbar(
-            &mut s,
-            area.right + 18.0,
-            by0,
-            by0 + bar_h,
-            &e.feature_names[*j],
-            &format_sig(lo, 3, false),
-            &format_sig(hi, 3, false),
-        );
-    }
-    frame::title(&mut s, &title, area.left, area.right, width);
-    Ok(Figure::new(title, width, height, s))
+    frame::x_axis(s, area, xs, 7, p.x_label);
+    frame::y_axis(s, area, ys, 6, p.y_label, outer_left);
+    area
+}
+
+/// The colour bar of feature `j`'s values (shap's 5th–95th percentile range) right of `area`.
+pub(crate) fn feature_colorbar(s: &mut Scene, e: &Explanation, j: usize, area: Area) {
+    let (lo, hi) = color_range(&e.data.column(j).to_vec()).unwrap_or((0.0, 0.0));
+    let bar_h = area.height().min(420.0);
+    let by0 = (area.top + area.bottom) / 2.0 - bar_h / 2.0;
+    frame::colorbar(
+        s,
+        area.right + 18.0,
+        by0,
+        by0 + bar_h,
+        &e.feature_names[j],
+        &format_sig(lo, 3, false),
+        &format_sig(hi, 3, false),
+    );
 }
 
 #[cfg(test)]

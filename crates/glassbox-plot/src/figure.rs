@@ -232,6 +232,27 @@ mod tests {
             )
             .unwrap(),
             crate::confusion_matrix(&[vec![3, 1], vec![0, 4]], &labels[..2], "CM").unwrap(),
+            crate::heatmap(&e, 0, 4, crate::HeatmapOrder::Clustered).unwrap(),
+            crate::force_stacked(&e, 0, crate::HeatmapOrder::Prediction, false).unwrap(),
+            crate::force_stacked(&e, 0, crate::HeatmapOrder::Given, true).unwrap(),
+            crate::interaction_matrix(
+                glassbox_core::ndarray::Array2::from_shape_fn((5, 5), |(a, b)| {
+                    1.0 / (1 + a + b) as f64
+                })
+                .view(),
+                &labels,
+                5,
+            )
+            .unwrap(),
+            crate::interaction_pair(
+                &e,
+                Array3::from_shape_fn((40, 5, 5), |(i, a, b)| e.data[[i, a]] * (b as f64) * 1e-3)
+                    .view(),
+                2,
+                0,
+                0,
+            )
+            .unwrap(),
         ];
         for fig in &figs {
             let (w, h) = fig.size();

@@ -10,8 +10,11 @@
 //!
 //! Plots: [`measured_vs_predicted`], [`shap_bar`], [`shap_bar_multi`] (per-class stacked
 //! bars), [`beeswarm`], [`waterfall`] ([`waterfall_probability`] with probability ticks),
-//! [`force`] (one row, shap's additive force layout, optional probability ticks), [`decision`],
-//! [`dependence`],
+//! [`force`] (one row, shap's additive force layout, optional probability ticks),
+//! [`force_stacked()`] (many rows side by side, shap's JavaScript-only stacked force plot),
+//! [`heatmap()`] (instances × features, ordered by [`HeatmapOrder`]: clustered with
+//! [`hclust::leaf_order`], by prediction, by a feature, or as given), [`decision`],
+//! [`dependence`], [`interaction_matrix`] and [`interaction_pair`] (SHAP interaction values),
 //! [`line_chart`], [`bar_with_errors`], [`confusion_matrix`], [`training_history`]; for images
 //! the CAM panels [`cam_panel`] and [`cam_grid`], jet overlays ([`saliency`]) and
 //! [`deletion_insertion`] curves; colour maps in [`colormap`].
@@ -30,8 +33,12 @@ pub mod faithfulness;
 mod figure;
 mod font;
 pub mod force;
+pub mod force_stacked;
 mod frame;
+pub mod hclust;
+pub mod heatmap;
 pub mod history;
+pub mod interaction;
 pub mod lime_panel;
 pub mod line;
 pub mod ranking;
@@ -52,7 +59,12 @@ pub use error::PlotError;
 pub use faithfulness::{FaithfulnessCurve, deletion_insertion};
 pub use figure::Figure;
 pub use force::{force, force_data, force_figure};
+pub use force_stacked::{force_stacked, force_stacked_data};
+pub use heatmap::{HeatmapOrder, heatmap, heatmap_data};
 pub use history::training_history;
+pub use interaction::{
+    interaction_matrix, interaction_matrix_data, interaction_pair, interaction_pair_data,
+};
 pub use lime_panel::{LimePanel, lime_grid, lime_panel};
 pub use line::{Series, line_chart};
 pub use saliency::{CamPanel, cam_grid, cam_panel, overlay_rgb, save_overlay_png};
