@@ -32,8 +32,10 @@ class Explanation:
 
     Some explainers attach what they measured (None where not known):
     predictions: the model output explained, (samples,) or (samples, outputs).
-    row_ids, margin_link: an explanation loaded from a `glassbox explain` run folder: the
-        rows' ids and how its outputs map to probabilities ("identity", "logistic", "softmax").
+    row_ids, margin_link, categories: an explanation loaded from a `glassbox explain` run
+        folder: the rows' ids, how its outputs map to probabilities ("identity", "logistic",
+        "softmax"), and per feature its category labels (None for numeric features; the data
+        of a categorical feature is the index of the row's category, NaN if unseen).
     local_accuracy_max_rel_error: exact methods: largest relative error of base + sum = output.
     completeness_gap: approximate methods (Integrated Gradients, GradientSHAP, LIME):
         sum |f - base - sum φ| / sum |f - base| over rows and outputs.
@@ -45,6 +47,7 @@ class Explanation:
     predictions = None
     row_ids = None
     margin_link = None
+    categories = None
     local_accuracy_max_rel_error = None
     completeness_gap = None
     seconds = None
@@ -322,7 +325,7 @@ def _load_run(cls, folder: str) -> Explanation:
     (`values.npy` (samples, features, outputs), `base_values.npy` and `predictions.npy`
     (samples, outputs), `data.npy` (samples, features), `interaction_values.npy` (samples,
     features, features, outputs) for interaction runs). A single-output run gives 2-D values,
-    as the explainers return them. `row_ids` and `margin_link` are attached."""
+    as the explainers return them. `row_ids`, `margin_link` and `categories` are attached."""
     import json
 
     manifest_path = os.path.join(folder, _RUN_MANIFEST)
@@ -386,4 +389,5 @@ def _load_run(cls, folder: str) -> Explanation:
     e.predictions = pred
     e.row_ids = list(m["row_ids"])
     e.margin_link = m.get("margin_link")
+    e.categories = m.get("categories")
     return e

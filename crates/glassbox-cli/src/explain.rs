@@ -293,6 +293,10 @@ pub struct ExplainArgs {
     /// per-row methods but interactions and lime), else the whole table in memory.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub chunk_rows: Option<u64>,
+    /// Explain columns together as one feature, its value the sum of theirs (repeatable):
+    /// NAME=COLUMN,COLUMN,... (a categorical column counts as one column).
+    #[arg(long, value_name = "NAME=COLUMNS")]
+    pub group: Vec<String>,
     /// Rows drawn in the beeswarm and dependence plots of a chunked run (a seeded sample when
     /// the table has more; the bar plot and explanation.json use every row).
     #[arg(long, value_name = "N", default_value_t = StreamSettings::default().plot_rows as u64, value_parser = clap::value_parser!(u64).range(1..))]
@@ -384,20 +388,21 @@ fn chunk_rows(args: &ExplainArgs) -> Result<Option<usize>> {
     Ok(auto.then(|| StreamSettings::default().chunk_rows))
 }
 
-/// The per-row settings the arguments describe; `feature_names` (the model's) pick the
-/// `--background-data` columns.
-fn settings(args: &ExplainArgs, feature_names: Option<&[String]>) -> Result<ExplainSettings> {
-    let background_data = match (&args.background_data, feature_names) {
-        (Some(path), Some(names)) => Some(tabular::background_table(
+/// The per-row settings the arguments describe; `model` reads the `--background-data`
+/// columns (which a `chunked` run needs the model to name).
+fn settings(args: &ExplainArgs, model: &Model, chunked: bool) -> Result<ExplainSettings> {
+    let by_position = model.feature_names().is_none();
+    let background_data = match &args.background_data {
+        Some(path) if !(chunked && by_position) => Some(tabular::background_table(
             path,
             &args.table.read_options(),
-            names,
+            model,
         )?),
-        (Some(_), None) => bail!(
+        Some(_) => bail!(
             "--background-data needs a model with feature names (this one has none); pass \
              the table without --chunk-rows"
         ),
-        (None, _) => None,
+        None => None,
     };
     Ok(ExplainSettings {
         background: args.background,
@@ -412,7 +417,24 @@ fn settings(args: &ExplainArgs, feature_names: Option<&[String]>) -> Result<Expl
         nsamples: args.nsamples,
         lime_samples: args.lime_samples,
         lime_mode: args.lime_mode.into(),
+        groups: args
+            .group
+            .iter()
+            .map(|g| parse_group(g))
+            .collect::<Result<_>>()?,
     })
+}
+
+/// Parses `--group NAME=col1,col2,...`.
+fn parse_group(spec: &str) -> Result<(String, Vec<String>)> {
+    let Some((name, cols)) = spec.split_once('=') else {
+        bail!("--group {spec}: expected NAME=COLUMN,COLUMN,... (e.g. --group temperatures=t1,t2)");
+    };
+    let cols: Vec<String> = cols.split(',').map(|c| c.trim().to_string()).collect();
+    if name.trim().is_empty() || cols.iter().any(String::is_empty) {
+        bail!("--group {spec}: expected NAME=COLUMN,COLUMN,... with no empty names");
+    }
+    Ok((name.trim().to_string(), cols))
 }
 
 fn write_settings(args: &ExplainArgs) -> WriteSettings {
@@ -450,7 +472,6 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
     let staging = crate::output::stage(&args.out, args.force, &inputs, quiet)?;
     let model = load_model(args)?;
     if let Some(chunk_rows) = chunked {
-        let names = model.feature_names().map(<[String]>::to_vec);
         let stream = StreamSettings {
             chunk_rows,
             plot_rows: usize::try_from(args.plot_rows).unwrap_or(usize::MAX),
@@ -468,7 +489,7 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
             &model,
             &args.table.data,
             method,
-            &settings(args, names.as_deref())?,
+            &settings(args, &model, true)?,
             &stream,
             staging.dir(),
             &Bars::new(quiet),
@@ -481,7 +502,7 @@ pub fn run_given(args: &ExplainArgs, given: &[Setting], quiet: bool) -> Result<P
     if !method.is_per_row() {
         return crate::explain_agnostic::run_global(&job, global_settings(args), staging, quiet);
     }
-    let settings = settings(args, Some(&job.table.feature_names))?;
+    let settings = settings(args, &job.model, false)?;
     let e = job.explain(method, &settings, &Bars::new(quiet))?;
     let record = e.write(staging.dir(), &write_settings(args))?;
     let dir = staging.commit()?;

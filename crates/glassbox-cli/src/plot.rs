@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use glassbox::tabular::{PlotKind, SavedExplanation};
+use glassbox::tabular::{HeatmapOrder, PlotKind, SavedExplanation};
 
 /// `--kind` of `glassbox plot`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -23,6 +23,17 @@ pub enum KindArg {
     Force,
     /// Many rows (--rows, default the first 100) as cumulative lines from base to prediction.
     Decision,
+    /// Rows × features matrix of SHAP values with the prediction curve on top (--order).
+    Heatmap,
+    /// Every row's force band side by side: x = rows (--order), y = output.
+    ForceStacked,
+    /// Interaction runs: mean |interaction value| per feature pair, main effects on the diagonal.
+    InteractionMatrix,
+    /// Interaction runs: --feature's main effect and its interaction with --with (default: the
+    /// strongest partner) against its value.
+    InteractionPair,
+    /// Models of several outputs: mean |SHAP value| per feature stacked by class.
+    BarClasses,
 }
 
 impl From<KindArg> for PlotKind {
@@ -34,6 +45,11 @@ impl From<KindArg> for PlotKind {
             KindArg::Dependence => PlotKind::Dependence,
             KindArg::Force => PlotKind::Force,
             KindArg::Decision => PlotKind::Decision,
+            KindArg::Heatmap => PlotKind::Heatmap,
+            KindArg::ForceStacked => PlotKind::ForceStacked,
+            KindArg::InteractionMatrix => PlotKind::InteractionMatrix,
+            KindArg::InteractionPair => PlotKind::InteractionPair,
+            KindArg::BarClasses => PlotKind::BarClasses,
         }
     }
 }
@@ -61,9 +77,20 @@ pub struct PlotArgs {
     /// (e.g. 0-49,100,120-129; default: the first 100).
     #[arg(long, value_name = "LIST")]
     pub rows: Option<String>,
-    /// Dependence plot: the feature (default: the largest mean |SHAP value|).
+    /// Dependence and interaction-pair plots: the feature (default: the largest mean |SHAP
+    /// value|).
     #[arg(long, value_name = "NAME")]
     pub feature: Option<String>,
+    /// Interaction-pair plot: the second feature (default: the one interacting most with
+    /// --feature).
+    #[arg(long, value_name = "NAME")]
+    pub with: Option<String>,
+    /// Heatmap and stacked force plot: row order — clustered (similar rows side by side; at
+    /// most 2000 rows), prediction (largest first), given (as explained), shap:NAME (by a
+    /// feature's SHAP value, largest first) or value:NAME (by its value, smallest first).
+    /// Default: clustered up to 2000 rows, prediction beyond.
+    #[arg(long, value_name = "ORDER")]
+    pub order: Option<String>,
     /// Features shown; the rest are pooled (default: the run's --max-display).
     #[arg(long)]
     pub max_display: Option<usize>,
@@ -107,6 +134,23 @@ pub fn parse_rows(list: &str) -> Result<Vec<usize>> {
     Ok(rows)
 }
 
+/// Parses `--order`: `clustered`, `prediction`, `given`, `shap:NAME` or `value:NAME`.
+fn parse_order(order: &str, saved: &SavedExplanation) -> Result<HeatmapOrder> {
+    Ok(match order {
+        "clustered" => HeatmapOrder::Clustered,
+        "prediction" => HeatmapOrder::Prediction,
+        "given" => HeatmapOrder::Given,
+        other => match other.split_once(':') {
+            Some(("shap", name)) => HeatmapOrder::Feature(saved.feature_index(name)?),
+            Some(("value", name)) => HeatmapOrder::FeatureValue(saved.feature_index(name)?),
+            _ => bail!(
+                "--order {other}: expected clustered, prediction, given, shap:FEATURE or \
+                 value:FEATURE"
+            ),
+        },
+    })
+}
+
 /// Runs `plot`; returns the written file.
 pub fn run(args: &PlotArgs, quiet: bool) -> Result<PathBuf> {
     let svg = is_svg(&args.out)?;
@@ -124,8 +168,14 @@ pub fn run(args: &PlotArgs, quiet: bool) -> Result<PathBuf> {
     if args.rows.is_some() && kind != PlotKind::Decision {
         bail!("--rows applies to --kind decision");
     }
-    if args.feature.is_some() && kind != PlotKind::Dependence {
-        bail!("--feature applies to --kind dependence");
+    if args.feature.is_some() && !matches!(kind, PlotKind::Dependence | PlotKind::InteractionPair) {
+        bail!("--feature applies to --kind dependence and interaction-pair");
+    }
+    if args.with.is_some() && kind != PlotKind::InteractionPair {
+        bail!("--with applies to --kind interaction-pair");
+    }
+    if args.order.is_some() && !matches!(kind, PlotKind::Heatmap | PlotKind::ForceStacked) {
+        bail!("--order applies to --kind heatmap and force-stacked");
     }
     let saved = SavedExplanation::load(&args.explanation)?;
     let n = saved.explanation.n_samples();
@@ -139,6 +189,12 @@ pub fn run(args: &PlotArgs, quiet: bool) -> Result<PathBuf> {
     }
     if let Some(name) = &args.feature {
         opts.feature = Some(saved.feature_index(name)?);
+    }
+    if let Some(name) = &args.with {
+        opts.with = Some(saved.feature_index(name)?);
+    }
+    if let Some(order) = &args.order {
+        opts.order = Some(parse_order(order, &saved)?);
     }
     if let Some(list) = &args.rows {
         let rows = parse_rows(list)?;

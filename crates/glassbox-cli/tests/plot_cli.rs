@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use glassbox_core::npy::read_npy_f64;
 
-const KINDS: [&str; 6] = [
+const KINDS: [&str; 8] = [
     "bar",
     "beeswarm",
     "waterfall",
     "dependence",
     "force",
     "decision",
+    "heatmap",
+    "force-stacked",
 ];
 
 fn gbdt(name: &str) -> PathBuf {
@@ -103,7 +105,8 @@ fn every_kind_is_redrawn_byte_for_byte_for_every_output() {
                         s(&out),
                     ]);
                     assert!(ok, "{model} {kind}: {err}");
-                    let original = run.join(format!("shap_{kind}{suffix}.{ext}"));
+                    let stem = kind.replace('-', "_");
+                    let original = run.join(format!("shap_{stem}{suffix}.{ext}"));
                     assert!(
                         std::fs::read(&out).unwrap() == std::fs::read(&original).unwrap(),
                         "{model}: {} differs from the run's figure",
@@ -111,6 +114,25 @@ fn every_kind_is_redrawn_byte_for_byte_for_every_output() {
                     );
                 }
             }
+        }
+        // A model of several outputs also gets the per-class stacked bar.
+        let classes = run.join("shap_bar_classes.png");
+        assert_eq!(classes.exists(), outputs > 1, "{model}");
+        let out = dir.path().join(format!("{model}-classes.png"));
+        let (ok, err) = glassbox(&[
+            "plot",
+            "--explanation",
+            s(&run),
+            "--kind",
+            "bar-classes",
+            "--out",
+            s(&out),
+        ]);
+        if outputs > 1 {
+            assert!(ok, "{err}");
+            assert!(std::fs::read(&out).unwrap() == std::fs::read(&classes).unwrap());
+        } else {
+            assert!(!ok && err.contains("several outputs"), "{err}");
         }
         // Only the binary classifier's margins get probability ticks.
         let force = std::fs::read_to_string(run.join("shap_force.svg")).unwrap_or_else(|_| {
@@ -167,6 +189,66 @@ fn saved_arrays_are_the_runs_values() {
             assert!((base[i * 3 + k] + sum - pred[i * 3 + k]).abs() < 1e-9);
         }
     }
+}
+
+#[test]
+fn interaction_runs_redraw_their_matrix_and_any_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("inter");
+    explain("xgb_reg.json", &run, &["--method", "interactions"]);
+    assert!(std::fs::metadata(run.join("interaction_values.npy")).is_ok());
+    for ext in ["png", "svg"] {
+        let out = dir.path().join(format!("m.{ext}"));
+        let (ok, err) = glassbox(&[
+            "plot",
+            "--explanation",
+            s(&run),
+            "--kind",
+            "interaction-matrix",
+            "--out",
+            s(&out),
+        ]);
+        assert!(ok, "{err}");
+        assert!(
+            std::fs::read(&out).unwrap()
+                == std::fs::read(run.join(format!("shap_interaction_matrix.{ext}"))).unwrap()
+        );
+    }
+    let pair = dir.path().join("pair.svg");
+    let (ok, err) = glassbox(&[
+        "plot",
+        "--explanation",
+        s(&run),
+        "--kind",
+        "interaction-pair",
+        "--feature",
+        "temp",
+        "--with",
+        "load",
+        "--out",
+        s(&pair),
+    ]);
+    assert!(ok, "{err}");
+    let svg = std::fs::read_to_string(&pair).unwrap();
+    assert!(
+        svg.contains("temp") && svg.contains("load"),
+        "the pair is named"
+    );
+    // A run without interaction values says how to get them.
+    let plain = dir.path().join("plain");
+    explain("xgb_reg.json", &plain, &[]);
+    let out = dir.path().join("none.png");
+    let (ok, err) = glassbox(&[
+        "plot",
+        "--explanation",
+        s(&plain),
+        "--kind",
+        "interaction-matrix",
+        "--out",
+        s(&out),
+    ]);
+    assert!(!ok && err.contains("--method interactions"), "{err}");
+    assert!(!out.exists());
 }
 
 #[test]
@@ -247,6 +329,18 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
         "unknown feature 'zz'",
     );
     refuse(&with(&["--kind", "bar", "--max-display", "0"]), "max");
+    refuse(
+        &with(&["--kind", "heatmap", "--order", "sideways"]),
+        "expected clustered",
+    );
+    refuse(
+        &with(&["--kind", "heatmap", "--order", "shap:zz"]),
+        "unknown feature 'zz'",
+    );
+    refuse(
+        &with(&["--kind", "bar", "--order", "given"]),
+        "--order applies to",
+    );
     let jpg = dir.path().join("x.jpg");
     refuse(
         &["--explanation", s(&run), "--kind", "bar", "--out", s(&jpg)],

@@ -379,15 +379,16 @@ fn report_renders_in_chromium_with_every_image_and_no_requests() {
     assert!(html.contains("run &lt;b&gt;&amp;&quot;&#39;"));
     assert_eq!(
         html.matches("<img ").count(),
-        7,
-        "1 training + 6 SHAP figures (bar, beeswarm, waterfall, force, decision, dependence)"
+        9,
+        "1 training + 8 SHAP figures (bar, beeswarm, waterfall, force, decision, dependence, \
+         heatmap, stacked force)"
     );
 
     let Some(browser) = browser_or_skip() else {
         return;
     };
     let seen = browse(&browser, &html, tmp.path(), "report");
-    page_ok(&seen, 7).unwrap_or_else(|e| panic!("report page failed the browser check: {e}"));
+    page_ok(&seen, 9).unwrap_or_else(|e| panic!("report page failed the browser check: {e}"));
     assert_eq!(seen.title, TITLE, "the title must show literally");
 
     // A screenshot, kept for a person to look at.

@@ -25,6 +25,11 @@ pub struct Explanation {
     pub output_names: Vec<String>,
     /// The method that produced the values, e.g. `"tree-shap"`.
     pub method: String,
+    /// Per feature, its category labels when it is categorical (its `data` is then the index
+    /// of the row's category, NaN for one the model has not seen), `None` for numeric features;
+    /// one entry per feature ([`Explanation::new`] makes every feature numeric; see
+    /// [`Explanation::with_categories`]).
+    pub categories: Vec<Option<Vec<String>>>,
 }
 
 impl Explanation {
@@ -77,10 +82,42 @@ impl Explanation {
             values,
             base_values,
             data,
+            categories: vec![None; feature_names.len()],
             feature_names,
             output_names,
             method: method.into(),
         })
+    }
+
+    /// The same explanation with `categories` (one entry per feature, see
+    /// [`Explanation::categories`]). Errors on a length mismatch.
+    pub fn with_categories(
+        mut self,
+        categories: Vec<Option<Vec<String>>>,
+    ) -> Result<Self, CoreError> {
+        if categories.len() != self.n_features() {
+            return Err(CoreError::Shape {
+                what: "feature categories".into(),
+                expected: format!("{} entries, one per feature", self.n_features()),
+                got: format!("{} entries", categories.len()),
+            });
+        }
+        self.categories = categories;
+        Ok(self)
+    }
+
+    /// The label of row `row`'s value of categorical feature `j` (`unseen` for a category the
+    /// model has not seen); `None` for a numeric feature.
+    pub fn category_label(&self, row: usize, j: usize) -> Option<String> {
+        let labels = self.categories.get(j)?.as_ref()?;
+        let v = self.data[[row, j]];
+        Some(
+            if v >= 0.0 && (v as usize) < labels.len() && v.fract() == 0.0 {
+                labels[v as usize].clone()
+            } else {
+                "unseen".to_string()
+            },
+        )
     }
 
     /// Number of explained rows.

@@ -197,6 +197,19 @@ pub enum DataError {
         /// What to do about it, e.g. `leave it out with --drop MoldName`.
         advice: Box<str>,
     },
+    /// A text column that cannot be a categorical feature: a cell without a label (empty,
+    /// missing, a date, a spreadsheet error) or too many distinct labels.
+    #[error("{}: categorical column '{column}', {location} {problem}", path.display())]
+    Categorical {
+        /// The file.
+        path: PathBuf,
+        /// The column's name.
+        column: String,
+        /// The offending cell (e.g. `data row 3 (line 4)`) or `the column`.
+        location: String,
+        /// What is wrong and what to do, e.g. `has 250 distinct text values, ...`.
+        problem: String,
+    },
     /// An empty cell, a missing-value marker (`NA`, `?`, ...), NaN or an infinity in a feature
     /// or the target.
     #[error(

@@ -95,6 +95,7 @@
 //! # Synthetic data
 //! [`friedman1`] generates Friedman #1 regression data with a seed, for benchmarks.
 
+mod categorical;
 mod cell;
 mod csv_reader;
 mod error;
@@ -112,6 +113,7 @@ mod split;
 mod suggest;
 mod table_chunks;
 
+pub use categorical::MAX_CATEGORIES;
 pub use cell::Cell;
 pub use error::DataError;
 pub use friedman::{friedman1, friedman1_mean};

@@ -42,6 +42,17 @@ impl RawTable {
     /// a feature or the target holds something other than a finite number (all non-numeric
     /// feature columns are listed in the suggested `--drop`).
     pub fn to_training_table(&self, target: &str, drop: &[String]) -> Result<Table, DataError> {
+        let (features, target_pos) = self.training_columns(target, drop)?;
+        self.build(&features, Some(target_pos), &drop_advice)
+    }
+
+    /// The feature columns (every column but the target, the index and `drop`, in file order)
+    /// and the target column of a training table; errors as [`RawTable::to_training_table`].
+    pub(crate) fn training_columns(
+        &self,
+        target: &str,
+        drop: &[String],
+    ) -> Result<(Vec<usize>, usize), DataError> {
         let target_pos = self.find(target, "target column")?;
         let mut dropped = vec![false; self.names.len()];
         for name in drop {
@@ -61,7 +72,7 @@ impl RawTable {
                 available: self.names.clone(),
             });
         }
-        self.build(&features, Some(target_pos), &drop_advice)
+        Ok((features, target_pos))
     }
 
     /// The table for explaining a trained model: exactly the columns `feature_names`, in that
@@ -147,7 +158,7 @@ impl RawTable {
     }
 
     /// Looks a column up by exact name, explaining a miss.
-    fn find(&self, name: &str, role: &'static str) -> Result<usize, DataError> {
+    pub(crate) fn find(&self, name: &str, role: &'static str) -> Result<usize, DataError> {
         if let Some(j) = self.position(name) {
             return Ok(j);
         }
@@ -171,7 +182,7 @@ impl RawTable {
     /// for dropping a column, which fixes more than any single cell), target first, then for
     /// empty, missing and non-finite values. `feature_advice` gets the names of all non-numeric
     /// feature columns, the reported one first.
-    fn build(
+    pub(crate) fn build(
         &self,
         features: &[usize],
         target: Option<usize>,
@@ -256,7 +267,7 @@ impl RawTable {
 /// "leave it out with --drop MoldName", or for several columns "leave them out with
 /// --drop MoldName,BrickType (also not numeric: 'BrickType')". The list is quoted for a shell
 /// when a name needs it.
-fn drop_advice(names: &[String]) -> String {
+pub(crate) fn drop_advice(names: &[String]) -> String {
     let list = names.join(",");
     let plain = list
         .chars()

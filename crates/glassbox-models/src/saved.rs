@@ -86,7 +86,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use glassbox_core::atomic::write_atomic_with;
-use glassbox_core::{MinMaxScaler, Predict, TreeEnsemble};
+use glassbox_core::{FeatureGroups, MinMaxScaler, OneHotColumn, Predict, TreeEnsemble};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +120,11 @@ pub struct SavedModel {
     pub model: ModelPayload,
     /// How the model was trained.
     pub training: TrainingInfo,
+    /// The table's text columns one-hot encoded into `feature_names` (their indicators
+    /// `column=category`, contiguous, in category order); empty for an all-numeric table (and
+    /// then absent from the file, so older files read unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categorical: Vec<OneHotColumn>,
 }
 
 /// The model inside a [`SavedModel`], tagged by `kind`.
@@ -279,6 +284,23 @@ impl SavedModel {
             scaler,
             model,
             training,
+            categorical: Vec::new(),
+        }
+    }
+
+    /// The same model, recording that `categorical` columns of the table were one-hot encoded
+    /// into its features.
+    pub fn with_categorical(mut self, categorical: Vec<OneHotColumn>) -> SavedModel {
+        self.categorical = categorical;
+        self
+    }
+
+    /// The table columns the model reads, in order: its feature names with each one-hot
+    /// column's indicators replaced by the column.
+    pub fn input_columns(&self) -> Vec<String> {
+        match FeatureGroups::from_one_hot(&self.feature_names, &self.categorical) {
+            Ok(g) => g.names,
+            Err(_) => self.feature_names.clone(),
         }
     }
 
@@ -289,6 +311,8 @@ impl SavedModel {
         if n == 0 {
             return Err("the model has no feature names".into());
         }
+        FeatureGroups::from_one_hot(&self.feature_names, &self.categorical)
+            .map_err(|e| e.to_string())?;
         if self.scaler.min.len() != n || self.scaler.max.len() != n {
             return Err(format!(
                 "inconsistent model: {n} feature names but the scaler has {} minima and {} \

@@ -33,6 +33,17 @@ pub fn shap_bar_multi_data(
     e: &Explanation,
     max_display: usize,
 ) -> Result<Vec<MultiBarRow>, PlotError> {
+    let per: Vec<Vec<f64>> = (0..e.n_outputs()).map(|k| e.mean_abs(k)).collect();
+    shap_bar_multi_means_data(e, &per, max_display)
+}
+
+/// [`shap_bar_multi_data`] from given means: `per[k][j]` is output `k`'s mean |SHAP value| of
+/// feature `j` (outputs × features; e.g. over more rows than `e` holds).
+pub fn shap_bar_multi_means_data(
+    e: &Explanation,
+    per: &[Vec<f64>],
+    max_display: usize,
+) -> Result<Vec<MultiBarRow>, PlotError> {
     const P: &str = "multi-output bar";
     for k in 0..e.n_outputs().max(1) {
         check::explanation(P, e, k)?;
@@ -40,7 +51,20 @@ pub fn shap_bar_multi_data(
     if max_display == 0 {
         return Err(PlotError::input(P, "max_display must be at least 1"));
     }
-    let per: Vec<Vec<f64>> = (0..e.n_outputs()).map(|k| e.mean_abs(k)).collect();
+    if per.len() != e.n_outputs()
+        || per
+            .iter()
+            .any(|v| v.len() != e.n_features() || v.iter().any(|x| !x.is_finite()))
+    {
+        return Err(PlotError::input(
+            P,
+            format!(
+                "expected finite means for {} outputs x {} features",
+                e.n_outputs(),
+                e.n_features()
+            ),
+        ));
+    }
     let totals: Vec<f64> = (0..e.n_features())
         .map(|j| per.iter().map(|v| v[j]).sum())
         .collect();
@@ -71,7 +95,18 @@ pub fn shap_bar_multi_data(
 /// |SHAP value| in output order with a legend of the output (class) names; features ordered by
 /// the total, at most `max_display` bars.
 pub fn shap_bar_multi(e: &Explanation, max_display: usize) -> Result<Figure, PlotError> {
-    let rows = shap_bar_multi_data(e, max_display)?;
+    let per: Vec<Vec<f64>> = (0..e.n_outputs()).map(|k| e.mean_abs(k)).collect();
+    shap_bar_multi_means(e, &per, max_display)
+}
+
+/// [`shap_bar_multi`] from given means `per` (outputs × features), as
+/// [`shap_bar_multi_means_data`].
+pub fn shap_bar_multi_means(
+    e: &Explanation,
+    per: &[Vec<f64>],
+    max_display: usize,
+) -> Result<Figure, PlotError> {
+    let rows = shap_bar_multi_means_data(e, per, max_display)?;
     let title = format!("Feature importance by output · {}", e.method);
     let pitch = 30.0;
     let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();

@@ -48,7 +48,11 @@ pub fn beeswarm_data(
             BeeswarmRow {
                 label: e.feature_names[j].clone(),
                 shap: (0..n).map(|i| e.values[[i, j, output]]).collect(),
-                color: color_positions(&data),
+                // Categories have no order to colour by: grey, as shap draws them.
+                color: match e.categories.get(j) {
+                    Some(Some(_)) => vec![None; n],
+                    _ => color_positions(&data),
+                },
                 features: vec![j],
             }
         })

@@ -105,7 +105,11 @@ pub fn force_data(
                 format!(
                     "{} = {}",
                     e.feature_names[j],
-                    format_sig(e.data[[row, j]], 4, false)
+                    e.category_label(row, j).unwrap_or_else(|| format_sig(
+                        e.data[[row, j]],
+                        4,
+                        false
+                    ))
                 )
             } else {
                 String::new()

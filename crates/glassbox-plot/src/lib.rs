@@ -50,7 +50,9 @@ mod scene;
 pub mod waterfall;
 
 pub use bar::{bar_with_errors, shap_bar, shap_bar_means};
-pub use bar_multi::{shap_bar_multi, shap_bar_multi_data};
+pub use bar_multi::{
+    shap_bar_multi, shap_bar_multi_data, shap_bar_multi_means, shap_bar_multi_means_data,
+};
 pub use beeswarm::beeswarm;
 pub use confusion::confusion_matrix;
 pub use decision::{decision, decision_data};

@@ -73,7 +73,8 @@ pub fn waterfall_data(
         .map(|&j| WaterfallRow {
             label: format!(
                 "{} = {}",
-                format_sig(e.data[[row, j]], 4, false),
+                e.category_label(row, j)
+                    .unwrap_or_else(|| format_sig(e.data[[row, j]], 4, false)),
                 e.feature_names[j]
             ),
             value: vals[j],

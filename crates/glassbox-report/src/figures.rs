@@ -61,6 +61,14 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
          with).",
     ),
     (
+        "shap_bar_classes",
+        "Feature importance by class",
+        "For a model of several outputs (classes): each feature's mean |SHAP value| per class, \
+         stacked into one bar, features ordered by the total.",
+        "A long bar is a feature that matters overall; its segments show for which classes. A \
+         feature that matters for one class only has one long segment.",
+    ),
+    (
         "shap_bar",
         "Feature importance (mean |SHAP|)",
         "How much each feature moves the model's prediction on average, in the target's units \
@@ -86,6 +94,16 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
         "Read from the bottom up: each bar is one feature's push (red up, blue down, labelled \
          \"value = feature\"), and the last bar ends at this row's prediction f(x). The bars add \
          up exactly to the prediction.",
+    ),
+    (
+        "shap_force_stacked",
+        "Force plots of every row, side by side",
+        "Each explained row's force plot turned upright and placed next to the others (similar \
+         rows side by side, or by prediction for more than 2000 rows): the line where red meets \
+         blue is each row's prediction f(x), the horizontal line the average prediction.",
+        "Red bands below the line pushed that row's prediction up, blue bands above pushed it \
+         down; a wide band is a feature that matters for those rows. Groups of rows with the \
+         same pattern were predicted for the same reasons.",
     ),
     (
         "shap_force",
@@ -114,6 +132,24 @@ const KNOWN: &[(&str, &str, &str, &str)] = &[
         "The shape shows how the model's use of the feature changes with its value (a straight \
          rising line = the prediction grows steadily with it). The colour is a second feature \
          that interacts with it; a vertical spread of colours at one x value is that interaction.",
+    ),
+    (
+        "shap_heatmap",
+        "SHAP heatmap",
+        "Every explained row (across) and feature (down) as one cell coloured by its SHAP \
+         value, rows ordered so that similar explanations sit together; the curve on top is \
+         each row's prediction f(x), the bars at the right each feature's mean |SHAP value|.",
+        "Red cells raised that row's prediction, blue lowered it, white did little. Blocks of \
+         one colour are groups of rows the model treats alike; compare them with the curve \
+         above to see which features drive high and low predictions.",
+    ),
+    (
+        "shap_interaction_matrix",
+        "Interaction matrix",
+        "The mean |SHAP interaction value| of every pair of features over the explained rows; \
+         the diagonal holds each feature's main effect, the rest how much pairs act together.",
+        "Dark off-diagonal cells are strong interactions: the effect of one feature depends \
+         on the value of the other. The dependence plot is coloured by the strongest one.",
     ),
     (
         "deletion",

@@ -46,7 +46,7 @@ use std::sync::Arc;
 
 use glassbox_core::differentiable::NeuralNetwork;
 use glassbox_core::ndarray::{Array2, ArrayView2};
-use glassbox_core::{CoreError, MinMaxScaler, Predict, TreeEnsemble};
+use glassbox_core::{CoreError, FeatureGroups, MinMaxScaler, Predict, TreeEnsemble};
 use glassbox_data::RawTable;
 use glassbox_models::gbdt::{ImportedModel, Objective};
 use glassbox_models::nn::Mlp;
@@ -260,6 +260,19 @@ impl Model {
         match &self.source {
             Source::Glassbox(s) => Some(&s.scaler),
             _ => None,
+        }
+    }
+
+    /// How the model's features group into the table's columns: a glassbox model trained on
+    /// text columns explains each one-hot encoded column as one (its indicators summed); `None`
+    /// when every feature is its own column.
+    pub fn feature_groups(&self) -> Result<Option<FeatureGroups>> {
+        match self.saved() {
+            Some(s) if !s.categorical.is_empty() => Ok(Some(FeatureGroups::from_one_hot(
+                &s.feature_names,
+                &s.categorical,
+            )?)),
+            _ => Ok(None),
         }
     }
 
@@ -482,6 +495,13 @@ impl Model {
     ) -> Result<glassbox_core::Table> {
         if self.image().is_some() {
             return Err(self.not_a_table_model());
+        }
+        if let Some(saved) = self.saved().filter(|s| !s.categorical.is_empty()) {
+            return Ok(raw.to_feature_table_encoded(
+                &saved.input_columns(),
+                &saved.categorical,
+                None,
+            )?);
         }
         let names: Vec<String> = match self.feature_names() {
             Some(names) => names.to_vec(),

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use glassbox_core::differentiable::NeuralNetwork;
 use glassbox_core::ndarray::{Array2, Array4, ArrayView2, Axis, concatenate, s};
-use glassbox_core::{Explanation, Table, TreeEnsemble};
+use glassbox_core::{Explanation, FeatureGroups, Table, TreeEnsemble};
 use glassbox_explain::ShapValues;
 use glassbox_explain::deep::{
     GradientShapOptions, IntegratedGradientsOptions, deep_shap, gradient_shap, integrated_gradients,
@@ -394,6 +394,16 @@ fn finish(
             })?;
     }
     let max_rel = explanation.max_local_accuracy_error(job.predictions.view())?;
+    let grouping = groups(job.model, &job.settings.groups, &explanation.feature_names)?;
+    let (explanation, interactions) = match grouping {
+        Some(g) => (
+            g.group(&explanation)?,
+            computed
+                .interactions
+                .map(|iv| g.group_interactions(iv.view())),
+        ),
+        None => (explanation, computed.interactions),
+    };
     Ok(TabularExplanation {
         method: job.method,
         explanation,
@@ -403,7 +413,7 @@ fn finish(
         local_accuracy_max_rel_error: max_rel,
         completeness_gap: computed.gap,
         background_rows: computed.background_rows,
-        interactions: computed.interactions,
+        interactions,
         lime: computed.lime,
         seconds,
         model: recorded_model(job.model),
@@ -412,6 +422,26 @@ fn finish(
             OutputSpace::Probability => Link::Identity,
         },
     })
+}
+
+/// How the model's features (`names`) are explained: its one-hot columns (each one feature)
+/// and the user's `groups` on top; `None` when every feature stands alone.
+fn groups(
+    model: &Model,
+    extra: &[(String, Vec<String>)],
+    names: &[String],
+) -> Result<Option<FeatureGroups>> {
+    let base = match model.feature_groups()? {
+        Some(g) => g,
+        None if extra.is_empty() => return Ok(None),
+        None => FeatureGroups::from_one_hot(names, &[])?,
+    };
+    let g = if extra.is_empty() {
+        base
+    } else {
+        base.merge(extra)?
+    };
+    Ok((!g.is_identity()).then_some(g))
 }
 
 /// The model file as recorded in run files: its final path.

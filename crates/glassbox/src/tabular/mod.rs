@@ -107,6 +107,7 @@ mod write;
 
 pub use explain::{EXACT_RTOL, TabularExplanation, explain};
 pub use figures::{DECISION_ROWS, FORCE_LABELS, FigureSource, PlotKind, PlotOptions, draw};
+pub use glassbox_plot::HeatmapOrder;
 pub use global::{
     PartialDependenceResult, PermutationResult, partial_dependence, permutation_importance,
 };

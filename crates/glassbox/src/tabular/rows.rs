@@ -126,17 +126,14 @@ pub fn background_pool(model: &Model, table: &Table) -> Result<Table> {
     Ok(table.clone())
 }
 
-/// Reads a background table: the feature columns `feature_names` (by name) of the table at
-/// `path`, read with `options` (sheet, index column) like the explained table.
-pub fn background_table(
-    path: &Path,
-    options: &ReadOptions,
-    feature_names: &[String],
-) -> Result<Table> {
+/// Reads a background table: the columns `model` reads (by name; text columns one-hot encoded
+/// as the model was trained) of the table at `path`, read with `options` (sheet, index column)
+/// like the explained table.
+pub fn background_table(path: &Path, options: &ReadOptions, model: &Model) -> Result<Table> {
     let flag = "--background-data";
     let raw = read_table(path, options)
         .map_err(|e| Error::Input(format!("{flag} {}: {e}", path.display())))?;
-    let table = raw.to_feature_table(feature_names, None).map_err(|e| {
+    let table = model.feature_table(&raw, None).map_err(|e| {
         Error::Input(format!(
             "{flag} {}: needs the model's feature columns: {e}",
             path.display()

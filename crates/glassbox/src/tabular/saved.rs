@@ -57,6 +57,9 @@ pub struct SavedManifest {
     pub feature_names: Vec<String>,
     /// Output names, in the arrays' output order.
     pub output_names: Vec<String>,
+    /// Per feature, its category labels when it is categorical (`data` then holds the index of
+    /// the row's category, NaN for one the model has not seen), `null` for numeric features.
+    pub categories: Vec<Option<Vec<String>>>,
     /// How the outputs map to probabilities: `logistic` (a binary classifier explained in
     /// margin space: plots label their axis in probabilities), `softmax` (multi-class margins)
     /// or `identity` (regressors, and probabilities explained directly).
@@ -132,6 +135,7 @@ impl TabularExplanation {
             row_ids: self.row_ids.clone(),
             feature_names: e.feature_names.clone(),
             output_names: e.output_names.clone(),
+            categories: e.categories.clone(),
             margin_link: self.margin_link,
             arrays,
             max_display: settings.max_display,
@@ -208,7 +212,9 @@ impl SavedExplanation {
             m.feature_names,
             m.output_names,
             m.method,
-        )?;
+        )?
+        .with_categories(m.categories)
+        .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
         if n > 0 && m.row >= n {
             return Err(Error::Input(format!(
                 "{}: row {} out of range for {n} rows",
@@ -273,7 +279,7 @@ impl SavedExplanation {
             )));
         }
         let row = row.unwrap_or(self.row);
-        let mean_abs = e.mean_abs(k);
+        let mean_abs: Vec<Vec<f64>> = (0..e.n_outputs()).map(|o| e.mean_abs(o)).collect();
         let interactions = self
             .interactions
             .as_ref()
@@ -294,6 +300,8 @@ impl SavedExplanation {
             max_display: self.max_display,
             feature: None,
             rows: None,
+            order: None,
+            with: None,
         }
     }
 }

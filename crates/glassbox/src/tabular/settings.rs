@@ -85,6 +85,11 @@ pub struct ExplainSettings {
     pub lime_samples: usize,
     /// LIME: perturbation mode. Default quartile.
     pub lime_mode: LimeMode,
+    /// Columns explained together: each (name, columns) becomes one feature whose value is the
+    /// sum of its columns' values (still additive). A model trained on text columns groups
+    /// each one-hot encoded column by itself; these groups are formed from those columns.
+    /// Default: none.
+    pub groups: Vec<(String, Vec<String>)>,
 }
 
 impl Default for ExplainSettings {
@@ -102,6 +107,7 @@ impl Default for ExplainSettings {
             nsamples: None,
             lime_samples: 5000,
             lime_mode: LimeMode::Quartile,
+            groups: Vec::new(),
         }
     }
 }

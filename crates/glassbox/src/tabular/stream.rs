@@ -26,7 +26,7 @@ use glassbox_core::{Explanation, Table};
 use glassbox_data::{ReadOptions, read_table_chunks};
 
 use super::explain::{TabularExplanation, explain, recorded_model};
-use super::figures::{FigureSource, write_figures};
+use super::figures::{FigureSource, write_run_figures};
 use super::values_writer::{ValuesWriter, values_path};
 use super::{ExplainSettings, Method, WriteSettings};
 use crate::records::tabular::ExplanationRecord;
@@ -265,6 +265,8 @@ struct Streamed {
     waterfall: Option<KeptRow>,
     /// How the outputs map to probabilities (every chunk's is the model's).
     margin_link: Link,
+    /// Category labels per feature (every chunk's are the model's).
+    categories: Vec<Option<Vec<String>>>,
 }
 
 impl Streamed {
@@ -304,6 +306,7 @@ impl Streamed {
             },
             waterfall: None,
             margin_link: e.margin_link,
+            categories: x.categories.clone(),
         })
     }
 
@@ -387,29 +390,23 @@ impl Streamed {
         let mut kept = self.sample.rows;
         kept.sort_by_key(|r| r.index);
         let plot_rows = kept.len();
-        let sample = explanation_of(&kept, &self.feature_names, &self.output_names, method)?;
+        let sample = explanation_of(&kept, &self.feature_names, &self.output_names, method)?
+            .with_categories(self.categories.clone())?;
         let one = explanation_of(
             std::slice::from_ref(&waterfall),
             &self.feature_names,
             &self.output_names,
             method,
-        )?;
-        let outputs = self.output_names.len();
-        for (k, mean) in means.iter().enumerate() {
-            let suffix = if outputs == 1 {
-                String::new()
-            } else {
-                format!("_output{k}")
-            };
-            let source = FigureSource {
-                rows: &sample,
-                mean_abs: mean,
-                one_row: (&one, 0, waterfall.index),
-                interactions: None,
-                probability_axis: self.margin_link == Link::Logistic,
-            };
-            write_figures(dir, k, &suffix, write, &source)?;
-        }
+        )?
+        .with_categories(self.categories.clone())?;
+        let source = FigureSource {
+            rows: &sample,
+            mean_abs: &means,
+            one_row: (&one, 0, waterfall.index),
+            interactions: None,
+            probability_axis: self.margin_link == Link::Logistic,
+        };
+        write_run_figures(dir, write, &source, &|_| None)?;
         let mut ranked: Vec<(String, f64)> = self
             .feature_names
             .iter()

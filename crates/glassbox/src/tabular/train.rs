@@ -237,7 +237,7 @@ pub fn train(
 ) -> Result<TrainedRun> {
     let s = settings;
     s.validate()?;
-    let table = raw.to_training_table(&s.target, &s.drop)?;
+    let (table, categorical) = raw.to_training_table_categorical(&s.target, &s.drop)?;
     s.validate_for(Some(table.n_features()))?;
     let y = table
         .target
@@ -285,7 +285,8 @@ pub fn train(
             n_test: split.test.len(),
             data_file: raw.path().display().to_string(),
         },
-    );
+    )
+    .with_categorical(categorical);
     let predicted: Array1<f64> = saved.predict(table.features.view())?.column(0).to_owned();
     let metric = |rows: &[usize]| -> Result<RegressionMetrics> {
         let m: Vec<f64> = rows.iter().map(|&i| y[i]).collect();

@@ -6,7 +6,7 @@ use std::path::Path;
 use glassbox_core::link::Link;
 use glassbox_core::ndarray::{ArrayView3, Axis};
 
-use super::figures::{FigureSource, write_figures};
+use super::figures::{FigureSource, write_run_figures};
 use super::values_writer::{ValuesWriter, values_path};
 use super::{TabularExplanation, WriteSettings};
 use crate::records::tabular::{ExplanationRecord, LimeRecord};
@@ -40,8 +40,9 @@ impl TabularExplanation {
     }
 
     /// Writes the run's files into `dir`: per output `shap_values.csv` (or `.parquet`,
-    /// [`WriteSettings::format`]) and every [`super::PlotKind`] as PNG and SVG (suffix
-    /// `_outputK` with several outputs), for interactions `mean_abs_interactions.csv`, for LIME
+    /// [`WriteSettings::format`]) and the [`PlotKind::RUN`] figures as PNG and SVG (suffix
+    /// `_outputK` with several outputs; then also `shap_bar_classes`, the per-class stacked
+    /// bar), for interactions `mean_abs_interactions.csv`, for LIME
     /// `lime.csv` and `lime.json`, the saved explanation ([`super::SavedExplanation`]: the
     /// `.npy` arrays, interaction values included, and `saved_explanation.json`),
     /// `explanation.json`, and `timings.json` (the seconds spent computing the values).
@@ -58,64 +59,49 @@ impl TabularExplanation {
             write_lime(dir, lime)?;
         }
         for k in 0..e.n_outputs() {
-            let suffix = if e.n_outputs() == 1 {
-                String::new()
-            } else {
-                format!("_output{k}")
-            };
-            let iv_k = self
-                .interactions
-                .as_ref()
-                .map(|iv| iv.index_axis(Axis(3), k));
-            self.write_output(dir, k, &suffix, settings, iv_k)?;
-            if let Some(iv) = &iv_k {
+            let path = values_path(dir, k, e.n_outputs(), settings.format);
+            let mut values = ValuesWriter::create(&path, settings.format, &e.feature_names)?;
+            values.append(self, k)?;
+            values.finish()?;
+            if let Some(iv) = &self.interactions {
+                let suffix = if e.n_outputs() == 1 {
+                    String::new()
+                } else {
+                    format!("_output{k}")
+                };
                 write_mean_interactions(
                     &dir.join(format!("mean_abs_interactions{suffix}.csv")),
-                    iv,
+                    &iv.index_axis(Axis(3), k),
                     &e.feature_names,
                 )?;
             }
         }
+        let mean_abs: Vec<Vec<f64>> = (0..e.n_outputs()).map(|k| e.mean_abs(k)).collect();
+        let source = FigureSource {
+            rows: e,
+            mean_abs: &mean_abs,
+            one_row: (e, settings.row, settings.row),
+            interactions: None,
+            probability_axis: self.margin_link == Link::Logistic,
+        };
+        let interactions = |k: usize| {
+            self.interactions
+                .as_ref()
+                .map(|iv| iv.index_axis(Axis(3), k))
+        };
+        write_run_figures(dir, settings, &source, &interactions)?;
         self.save(dir, settings)?;
         let record = self.record(&settings.data);
         write_record(&dir.join("explanation.json"), &record)?;
         Timings::one("explain", self.seconds).write(dir)?;
         Ok(record)
     }
-
-    /// The CSV and the plots of output `k`, file names ending in `suffix`. With interaction
-    /// values of output `k`, shape (samples, features, features), the dependence plot is
-    /// coloured by the strongest interaction.
-    fn write_output(
-        &self,
-        dir: &Path,
-        k: usize,
-        suffix: &str,
-        settings: &WriteSettings,
-        interactions: Option<ArrayView3<'_, f64>>,
-    ) -> Result<()> {
-        let e = &self.explanation;
-        let format = settings.format;
-        let path = values_path(dir, k, e.n_outputs(), format);
-        let mut values = ValuesWriter::create(&path, format, &e.feature_names)?;
-        values.append(self, k)?;
-        values.finish()?;
-        let mean_abs = e.mean_abs(k);
-        let source = FigureSource {
-            rows: e,
-            mean_abs: &mean_abs,
-            one_row: (e, settings.row, settings.row),
-            interactions,
-            probability_axis: self.margin_link == Link::Logistic,
-        };
-        write_figures(dir, k, suffix, settings, &source)
-    }
 }
 
 /// The (features x features) matrix of mean |interaction value| over the rows; `iv` has shape
 /// (samples, features, features).
 fn write_mean_interactions(path: &Path, iv: &ArrayView3<'_, f64>, names: &[String]) -> Result<()> {
-    let mean = iv.mapv(f64::abs).mean_axis(Axis(0)).expect("rows > 0");
+    let mean = glassbox_plot::interaction::mean_abs_interactions(iv.view());
     let mut header = vec!["feature".to_string()];
     header.extend(names.iter().cloned());
     write_csv(
