@@ -58,7 +58,9 @@ pub struct SavedManifest {
     /// Output names, in the arrays' output order.
     pub output_names: Vec<String>,
     /// Per feature, its category labels when it is categorical (`data` then holds the index of
-    /// the row's category, NaN for one the model has not seen), `null` for numeric features.
+    /// the row's category, NaN for one the model has not seen), `null` for numeric features
+    /// (absent: every feature numeric).
+    #[serde(default)]
     pub categories: Vec<Option<Vec<String>>>,
     /// How the outputs map to probabilities: `logistic` (a binary classifier explained in
     /// margin space: plots label their axis in probabilities), `softmax` (multi-class margins)
@@ -212,9 +214,14 @@ impl SavedExplanation {
             m.feature_names,
             m.output_names,
             m.method,
-        )?
-        .with_categories(m.categories)
-        .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?;
+        )?;
+        let explanation = if m.categories.is_empty() {
+            explanation
+        } else {
+            explanation
+                .with_categories(m.categories)
+                .map_err(|e| Error::Input(format!("{}: {e}", path.display())))?
+        };
         if n > 0 && m.row >= n {
             return Err(Error::Input(format!(
                 "{}: row {} out of range for {n} rows",
