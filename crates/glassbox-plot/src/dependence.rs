@@ -230,6 +230,7 @@ pub fn dependence(
         colors: &colors,
         x_label: name,
         y_label: &format!("SHAP value for {name}"),
+        x_categories: e.categories.get(feature).and_then(|c| c.as_deref()),
     };
     let area = scatter_panel(&mut s, &panel, PAD, top, right, bottom);
     if let Some((j, _)) = &d.color {
@@ -258,6 +259,8 @@ pub(crate) struct Panel<'a> {
     pub colors: &'a [Rgba],
     pub x_label: &'a str,
     pub y_label: &'a str,
+    /// Category names of a categorical x (x holds their codes 0, 1, ...): the x ticks.
+    pub x_categories: Option<&'a [String]>,
 }
 
 /// Draws a dependence-style scatter in the box from `outer_left` to `right` and `top` to
@@ -316,7 +319,17 @@ pub(crate) fn scatter_panel(
     for ((&x, &y), c) in p.x.iter().zip(p.y).zip(p.colors) {
         s.circle((xs.map(x), ys.map(y)), 2.8, *c, None);
     }
-    frame::x_axis(s, area, xs, 7, p.x_label);
+    match p.x_categories {
+        Some(names) => {
+            let ticks = names
+                .iter()
+                .enumerate()
+                .map(|(k, n)| (k as f64, n.clone()))
+                .collect();
+            frame::x_axis_ticks(s, area, xs, ticks, p.x_label);
+        }
+        None => frame::x_axis(s, area, xs, 7, p.x_label),
+    }
     frame::y_axis(s, area, ys, 6, p.y_label, outer_left);
     area
 }

@@ -143,10 +143,21 @@ pub(crate) fn title(s: &mut Scene, text: &str, x0: f64, x1: f64, fig_w: f64) {
 /// Bottom axis: spine, outward ticks with labels, and the axis label below. Tick labels that
 /// would overlap their neighbour are thinned out (every second one, repeatedly).
 pub(crate) fn x_axis(s: &mut Scene, area: Area, scale: Scale, target: usize, label: &str) {
+    x_axis_ticks(s, area, scale, scale.ticks(target), label);
+}
+
+/// [`x_axis`] with the given ticks (value, label), e.g. category names at their codes; ticks
+/// outside the area are left out and crowded ones thinned.
+pub(crate) fn x_axis_ticks(
+    s: &mut Scene,
+    area: Area,
+    scale: Scale,
+    ticks: Vec<(f64, String)>,
+    label: &str,
+) {
     let y = area.bottom;
     s.line((area.left, y), (area.right, y), INK, 1.0);
-    let ticks: Vec<(f64, String)> = scale
-        .ticks(target)
+    let ticks: Vec<(f64, String)> = ticks
         .into_iter()
         .filter(|(v, _)| {
             let x = scale.map(*v);

@@ -298,6 +298,7 @@ pub fn interaction_pair(
         colors: &blue,
         x_label: ni,
         y_label: &main_label,
+        x_categories: e.categories.get(i).and_then(|c| c.as_deref()),
     };
     let a = scatter_panel(&mut s, &left, PAD, top, half - 20.0, bottom);
     let colors = point_colors(&Some((j, d.color.clone())), d.x.len());
@@ -308,6 +309,7 @@ pub fn interaction_pair(
         colors: &colors,
         x_label: ni,
         y_label: &inter_label,
+        x_categories: e.categories.get(i).and_then(|c| c.as_deref()),
     };
     let b = scatter_panel(
         &mut s,
