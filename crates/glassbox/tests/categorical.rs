@@ -127,6 +127,39 @@ fn text_columns_train_and_explain_per_column_additively() {
             "row sums unchanged"
         );
     }
+    // Permutation importance shuffles a one-hot column as one: one importance per column;
+    // a column the trees never split on (zero SHAP on every row) loses nothing when shuffled.
+    let target = tabular::target_values(&raw, &rows, "Weight (g)").unwrap();
+    assert_eq!(target.len(), 40);
+    let pi = tabular::permutation_importance(
+        &model,
+        &rows,
+        &target,
+        &tabular::PermutationSettings::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(pi.feature_names, saved.input_columns());
+    assert_eq!(pi.importance.mean.len(), x.n_features());
+    for (j, name) in x.feature_names.iter().enumerate() {
+        if (0..40).all(|i| x.values[[i, j, 0]] == 0.0) {
+            assert_eq!(pi.importance.mean[j], 0.0, "{name} is unused");
+        }
+    }
+    // Shuffling a column whose rows all hold the same value (one category for a one-hot
+    // column) changes nothing either; the others do.
+    for j in 0..x.n_features() {
+        let col = x.data.column(j);
+        if col.iter().all(|&v| v == col[0]) {
+            assert_eq!(
+                pi.importance.mean[j], 0.0,
+                "{} is constant",
+                x.feature_names[j]
+            );
+        }
+    }
+    assert!(pi.importance.mean.iter().any(|&m| m > 0.0));
+
     // An unknown column is refused, listing the columns.
     let err = tabular::explain(
         &model,

@@ -126,6 +126,24 @@ pub fn permutation_importance(
     n_repeats: usize,
     seed: u64,
 ) -> Result<PermutationImportance, ExplainError> {
+    let singletons: Vec<Vec<usize>> = (0..x.ncols()).map(|j| vec![j]).collect();
+    permutation_importance_groups(model, x, y, scoring, n_repeats, seed, &singletons)
+}
+
+/// [`permutation_importance`] of groups of features: each group's columns (indices into `x`'s
+/// features) are shuffled together, with one permutation of the rows, so a one-hot encoded
+/// column keeps one category per row and its importance is the column's. Rows of the result
+/// follow `groups`; with one group per feature this is [`permutation_importance`], bit for
+/// bit (group `g`, repeat `r` draws from `Rng::derive(seed, g · n_repeats + r)`).
+pub fn permutation_importance_groups(
+    model: &dyn Predict,
+    x: ArrayView2<'_, f64>,
+    y: ArrayView1<'_, f64>,
+    scoring: Scoring,
+    n_repeats: usize,
+    seed: u64,
+    groups: &[Vec<usize>],
+) -> Result<PermutationImportance, ExplainError> {
     // One predict call per feature and repeat: prepare the model once for all of them.
     let prepared = model.prepare();
     let model = prepared.as_deref().unwrap_or(model);
@@ -175,24 +193,38 @@ pub fn permutation_importance(
             )));
         }
     }
+    if let Some(bad) = groups
+        .iter()
+        .find(|g| g.is_empty() || g.iter().any(|&j| j >= m))
+    {
+        return Err(ExplainError::InvalidArgument(format!(
+            "feature group {bad:?} is empty or names a feature outside 0..{m}"
+        )));
+    }
     let baseline = score(predict_checked(model, x, "the data")?.view(), y, scoring);
-    let drops: Vec<f64> = (0..m * n_repeats)
+    let drops: Vec<f64> = (0..groups.len() * n_repeats)
         .into_par_iter()
         .map(|t| {
-            let (j, r) = (t / n_repeats, t % n_repeats);
+            let (g, r) = (t / n_repeats, t % n_repeats);
             let mut rng = Rng::derive(seed, t as u64);
             let mut perm: Vec<usize> = (0..n).collect();
             rng.shuffle(&mut perm);
             let mut xs = x.to_owned();
-            for (i, &p) in perm.iter().enumerate() {
-                xs[[i, j]] = x[[p, j]];
+            for &j in &groups[g] {
+                for (i, &p) in perm.iter().enumerate() {
+                    xs[[i, j]] = x[[p, j]];
+                }
             }
-            let what = format!("the data with feature {j} shuffled (repeat {r})");
+            let what = match groups[g].as_slice() {
+                [j] => format!("the data with feature {j} shuffled (repeat {r})"),
+                _ => format!("the data with feature group {g} shuffled (repeat {r})"),
+            };
             let pred = predict_checked(model, xs.view(), &what)?;
             Ok(baseline - score(pred.view(), y, scoring))
         })
         .collect::<Result<_, ExplainError>>()?;
-    let importances = Array2::from_shape_vec((m, n_repeats), drops).expect("m * n_repeats");
+    let importances =
+        Array2::from_shape_vec((groups.len(), n_repeats), drops).expect("groups * n_repeats");
     let mean: Vec<f64> = importances
         .rows()
         .into_iter()

@@ -10,7 +10,7 @@ use glassbox_explain::importance::partial_dependence::{
     PartialDependence, partial_dependence as pd,
 };
 use glassbox_explain::importance::permutation::{
-    PermutationImportance, Scoring as ExplainScoring, permutation_importance as pi,
+    PermutationImportance, Scoring as ExplainScoring, permutation_importance_groups as pi,
 };
 
 use super::explain::recorded_model;
@@ -58,6 +58,14 @@ pub fn permutation_importance(
     let x = model.to_input(rows.features.view())?;
     let y = Array1::from(target.to_vec());
     progress.start("permutation", None);
+    // A one-hot encoded column is shuffled as one (its indicators with one permutation).
+    let (groups, feature_names) = match model.feature_groups()? {
+        Some(g) => (g.members, g.names),
+        None => (
+            (0..x.ncols()).map(|j| vec![j]).collect(),
+            rows.feature_names.clone(),
+        ),
+    };
     let importance = pi(
         model.input_predictor()?,
         x.view(),
@@ -65,12 +73,13 @@ pub fn permutation_importance(
         scoring,
         settings.repeats,
         settings.seed,
+        &groups,
     )
     .map_err(|e| Error::Input(format!("permutation importance ({}): {e}", scoring.name())))?;
     progress.finish();
     Ok(PermutationResult {
         importance,
-        feature_names: rows.feature_names.clone(),
+        feature_names,
         scoring: scoring.name(),
         repeats: settings.repeats,
         seconds: started.elapsed().as_secs_f64(),

@@ -151,7 +151,7 @@ pub fn background_table(path: &Path, options: &ReadOptions, model: &Model) -> Re
 pub fn target_values(raw: &RawTable, rows: &Table, name: &str) -> Result<Vec<f64>> {
     let data = raw.path().display();
     let table = raw
-        .to_feature_table_with_missing(&rows.feature_names, Some(name))
+        .to_feature_table_with_missing(&[], Some(name))
         .map_err(|e| Error::Input(format!("{data}: target column '{name}': {e}")))?;
     let y = table.target.ok_or_else(|| {
         Error::Input(format!(
