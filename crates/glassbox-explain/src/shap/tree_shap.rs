@@ -46,10 +46,30 @@ use rayon::prelude::*;
 
 use super::ShapValues;
 use super::tree_shap_plan::{LANE, Lane, NONE, PlanNode, Quadrature, Sweep, TreePlan};
+use super::tree_shap_v2::{TableTree, TreeContext, table_len};
 use crate::ExplainError;
 
 /// Rows explained together, tree by tree, in one sweep over each tree's nodes.
 const ROW_BLOCK: usize = 32;
+/// Rows explained together, tree by tree, with the tables of Fast TreeSHAP v2 (larger blocks
+/// read each tree's tables from memory fewer times).
+const TABLE_ROW_BLOCK: usize = 64;
+/// Most bytes of Fast TreeSHAP v2 tables for one ensemble.
+const TABLE_BUDGET_BYTES: usize = 256 << 20;
+
+/// Which algorithm [`TreeShap`] uses per tree (for tests and benchmarks; the values agree to
+/// rounding).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TreeShapAlgorithm {
+    /// Tables where they pay and fit (the rule in the module doc), the quadrature sweep elsewhere.
+    #[default]
+    Auto,
+    /// The quadrature sweep (Linear TreeSHAP) for every tree.
+    Linear,
+    /// Fast TreeSHAP v2 tables for every tree that fits (slots and size budget).
+    Tables,
+}
 
 /// Exact path-dependent TreeSHAP values (see the module doc), parallel over rows (rayon; the
 /// result does not depend on the thread count).
@@ -72,6 +92,8 @@ pub fn tree_shap(
 pub struct TreeShap<'a> {
     ensemble: &'a TreeEnsemble,
     plans: Vec<TreePlan>,
+    /// Fast TreeSHAP v2 tables, by tree index (those trees' plans have no sweeps).
+    tables: Vec<(usize, TableTree)>,
     quads: Vec<Option<Quadrature>>,
     base: Vec<f64>,
     max_depth: usize,
@@ -81,8 +103,17 @@ pub struct TreeShap<'a> {
 impl<'a> TreeShap<'a> {
     /// Validates `ensemble` and prepares it (parallel over trees).
     pub fn new(ensemble: &'a TreeEnsemble) -> Result<TreeShap<'a>, ExplainError> {
+        TreeShap::with_algorithm(ensemble, TreeShapAlgorithm::Auto)
+    }
+
+    /// [`TreeShap::new`] with a chosen algorithm (for tests and benchmarks).
+    #[doc(hidden)]
+    pub fn with_algorithm(
+        ensemble: &'a TreeEnsemble,
+        algorithm: TreeShapAlgorithm,
+    ) -> Result<TreeShap<'a>, ExplainError> {
         ensemble.validate()?;
-        let plans = ensemble
+        let mut plans = ensemble
             .trees
             .par_iter()
             .enumerate()
@@ -99,14 +130,25 @@ impl<'a> TreeShap<'a> {
             quads[sw.n_quad].get_or_insert_with(|| Quadrature::new(sw.n_quad));
         }
         let max_depth = plans.iter().map(|p| p.max_depth).max().unwrap_or(0);
+        let tables = build_tables(ensemble, &plans, algorithm);
+        for (t, _) in &tables {
+            plans[*t].sweeps.clear();
+        }
         Ok(TreeShap {
             ensemble,
             plans,
+            tables,
             quads,
             base,
             max_depth,
             max_lanes: max_n.div_ceil(LANE),
         })
+    }
+
+    /// Trees explained with Fast TreeSHAP v2 tables (for tests and benchmarks).
+    #[doc(hidden)]
+    pub fn n_table_trees(&self) -> usize {
+        self.tables.len()
     }
 
     /// The values of the rows `x`, shape (samples, features), as [`tree_shap`] returns them.
@@ -157,12 +199,82 @@ impl<'a> TreeShap<'a> {
                     },
                 );
         }
+        if mk > 0 && !self.tables.is_empty() {
+            explain_tables(&self.tables, ensemble, x, &mut values);
+        }
         let values = Array3::from_shape_vec((n, m, k), values).expect("sized above");
         Ok(ShapValues {
             values,
             base_values,
         })
     }
+}
+
+/// The trees that get Fast TreeSHAP v2 tables under `algorithm`, with their tables (parallel
+/// over trees): those within [`super::tree_shap_v2::MAX_SLOTS`] slots, while the total stays under the budget.
+fn build_tables(
+    ensemble: &TreeEnsemble,
+    plans: &[TreePlan],
+    algorithm: TreeShapAlgorithm,
+) -> Vec<(usize, TableTree)> {
+    if algorithm == TreeShapAlgorithm::Linear {
+        return Vec::new();
+    }
+    let mut budget = TABLE_BUDGET_BYTES / std::mem::size_of::<f64>();
+    let mut chosen = Vec::new();
+    for (t, tree) in ensemble.trees.iter().enumerate() {
+        if plans[t].sweeps.is_empty() {
+            continue;
+        }
+        if let Some(len) = table_len(tree).filter(|&len| len <= budget) {
+            budget -= len;
+            chosen.push(t);
+        }
+    }
+    chosen
+        .into_par_iter()
+        .filter_map(|t| {
+            let ctx = TreeContext {
+                weight: ensemble.tree_weight[t],
+                output: ensemble.tree_output[t],
+                n_outputs: ensemble.n_outputs,
+            };
+            TableTree::new(&ensemble.trees[t], ctx).map(|tt| (t, tt))
+        })
+        .collect()
+}
+
+/// Adds the attributions of the trees with tables to `values`, shape (samples, features,
+/// outputs) flat, parallel over blocks of rows (each row's sum runs in tree order, whatever the
+/// thread count).
+fn explain_tables(
+    tables: &[(usize, TableTree)],
+    ensemble: &TreeEnsemble,
+    x: ArrayView2<'_, f64>,
+    values: &mut [f64],
+) {
+    let (m, mk) = (
+        ensemble.n_features,
+        ensemble.n_features * ensemble.n_outputs,
+    );
+    let n_inner = tables.iter().map(|(_, tt)| tt.n_inner()).max().unwrap_or(0);
+    values
+        .par_chunks_mut(TABLE_ROW_BLOCK * mk)
+        .enumerate()
+        .for_each_init(
+            || (vec![0u32; n_inner], vec![0u32; n_inner], Vec::new()),
+            |(nf, go, xs), (b, phis)| {
+                let rows = b * TABLE_ROW_BLOCK..b * TABLE_ROW_BLOCK + phis.len() / mk;
+                xs.clear();
+                xs.extend(x.slice(s![rows, ..]).iter().copied());
+                for (t, tt) in tables {
+                    let tree = &ensemble.trees[*t];
+                    for (xr, phi) in xs.chunks_exact(m).zip(phis.chunks_exact_mut(mk)) {
+                        tt.explain_row(tree, ensemble.split, xr, phi, nf, go);
+                    }
+                }
+            },
+        );
 }
 
 /// Per-thread buffers, reused for every block and tree. Lane buffers are indexed by depth, row
