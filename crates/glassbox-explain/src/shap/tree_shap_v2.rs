@@ -233,14 +233,19 @@ impl TableTree {
         let width = features.len();
         let offset = self.table.len();
         let rows = 1usize << (d + 1);
+        let full = (1usize << width) - 1;
         self.table.resize(offset + rows * width, 0.0);
-        let mut scratch = Integrals::new(width);
-        for idx in 0..rows {
-            let (nf_u, g) = (idx & ((1 << d) - 1), idx >> d == 1);
-            let row = &mut self.table[offset + idx * width..][..width];
-            for leaf in leaves {
+        let mut leaf_table = LeafTable::default();
+        for leaf in leaves {
+            leaf_table.build(leaf.value, &leaf.zero, rule);
+            for idx in 0..rows {
+                let (nf_u, g) = (idx & ((1 << d) - 1), idx >> d == 1);
                 let nf = nf_u | usize::from(g != leaf.is_left) << leaf.slot;
-                scratch.add(leaf.value, &leaf.zero, nf, rule, row);
+                let src = &leaf_table.values[(!nf & full) * width..][..width];
+                let row = &mut self.table[offset + idx * width..][..width];
+                for (r, &v) in row.iter_mut().zip(src) {
+                    *r += v;
+                }
             }
         }
         self.units.push(Unit {
@@ -298,48 +303,75 @@ impl TableTree {
     }
 }
 
-/// Scratch for the integrals of one leaf and pattern.
-struct Integrals {
-    /// `f_j(t_q)` by slot, at one point.
-    f: Vec<f64>,
-    /// Suffix products of `f` by slot.
-    suffix: Vec<f64>,
-    /// `sum_q w_q prod_{j != i} f_j(t_q)` by slot.
-    acc: Vec<f64>,
+/// One leaf's contributions for every pattern of one fractions, with reused buffers.
+///
+/// With `B` the slots of one fractions 1 (the others 0), slot `i`'s term is
+/// `v (o_i - z_i) prod_{j not in B, j != i} z_j ∫ (1 - t)^(d - 1 - |O|) prod_{j in O} g_j(t) dt`,
+/// `O = B \ {i}` and `g_j(t) = z_j (1 - t) + t`: the zero product is `Z(B | i)` with
+/// `Z(B) = prod_{j not in B} z_j`, and the integral `J(O)` depends on `O` only. Both are tabulated
+/// over the `2^d` subsets, each from a subset with one bit fewer or more (`O(2^d n)` work for `n`
+/// quadrature points), so a leaf costs `O(2^d (n + d))`. All terms are non-negative.
+#[derive(Default)]
+struct LeafTable {
+    /// `prod_{j in O} g_j(t_q)` by subset and point.
+    prod: Vec<f64>,
+    /// `(1 - t_q)^a` by power and point.
+    pow: Vec<f64>,
+    /// `J(O)` by subset.
+    integral: Vec<f64>,
+    /// `Z(B)` by subset.
+    zero_prod: Vec<f64>,
+    /// The contributions by pattern `B` (bit `j` set: `o_j = 1`) and slot.
+    values: Vec<f64>,
 }
 
-impl Integrals {
-    fn new(width: usize) -> Integrals {
-        Integrals {
-            f: vec![0.0; width],
-            suffix: vec![0.0; width + 1],
-            acc: vec![0.0; width],
-        }
-    }
-
-    /// Adds `v (o_i - z_i) ∫ prod_{j != i} (z_j (1 - t) + o_j t) dt` to `row[i]` for each slot
-    /// `i` (`row` and `zero` have one entry per slot), with `o_j = 0` where bit `j` of `nf` is set.
-    fn add(&mut self, v: f64, zero: &[f64], nf: usize, rule: &Rule, row: &mut [f64]) {
-        let w = row.len();
-        let one = |j: usize| f64::from(u8::from(nf >> j & 1 == 0));
-        let (f, suffix, acc) = (&mut self.f[..w], &mut self.suffix[..=w], &mut self.acc[..w]);
-        acc.fill(0.0);
-        for (&t, &wq) in rule.0.iter().zip(&rule.1) {
-            for (j, fj) in f.iter_mut().enumerate() {
-                *fj = zero[j] * (1.0 - t) + one(j) * t;
-            }
-            suffix[w] = 1.0;
-            for j in (0..w).rev() {
-                suffix[j] = suffix[j + 1] * f[j];
-            }
-            let mut prefix = 1.0;
-            for j in 0..w {
-                acc[j] += wq * (prefix * suffix[j + 1]);
-                prefix *= f[j];
+impl LeafTable {
+    /// Tabulates the leaf with value `v` and combined zero fractions `zero` (one per slot).
+    fn build(&mut self, v: f64, zero: &[f64], rule: &Rule) {
+        let (d, n) = (zero.len(), rule.0.len());
+        let subsets = 1usize << d;
+        self.pow.clear();
+        self.pow.resize(d * n, 1.0);
+        for a in 1..d {
+            for (q, &t) in rule.0.iter().enumerate() {
+                self.pow[a * n + q] = self.pow[(a - 1) * n + q] * (1.0 - t);
             }
         }
-        for (i, r) in row.iter_mut().enumerate() {
-            *r += v * (one(i) - zero[i]) * acc[i];
+        self.prod.clear();
+        self.prod.resize(subsets * n, 1.0);
+        self.integral.clear();
+        self.integral.resize(subsets, 0.0);
+        for o in 0..subsets {
+            let size = o.count_ones() as usize;
+            if o > 0 {
+                let top = usize::BITS as usize - 1 - o.leading_zeros() as usize;
+                let (lo, hi) = self.prod.split_at_mut(o * n);
+                let prev = &lo[(o ^ (1 << top)) * n..][..n];
+                for ((p, &pp), &t) in hi[..n].iter_mut().zip(prev).zip(&rule.0) {
+                    *p = pp * (zero[top] * (1.0 - t) + t);
+                }
+            }
+            if size < d {
+                let pw = &self.pow[(d - 1 - size) * n..][..n];
+                let pr = &self.prod[o * n..][..n];
+                self.integral[o] = rule.1.iter().zip(pw).zip(pr).map(|((w, a), b)| w * a * b).sum();
+            }
+        }
+        self.zero_prod.clear();
+        self.zero_prod.resize(subsets, 1.0);
+        for b in (0..subsets - 1).rev() {
+            let k = (!b).trailing_zeros() as usize;
+            self.zero_prod[b] = zero[k] * self.zero_prod[b | 1 << k];
+        }
+        self.values.clear();
+        self.values.resize(subsets * d, 0.0);
+        for b in 0..subsets {
+            let row = &mut self.values[b * d..][..d];
+            for (i, r) in row.iter_mut().enumerate() {
+                let one = f64::from(u8::from(b >> i & 1 == 1));
+                let without = b & !(1 << i);
+                *r = v * (one - zero[i]) * (self.zero_prod[b | 1 << i] * self.integral[without]);
+            }
         }
     }
 }
