@@ -258,20 +258,24 @@ fn explain_tables(
         ensemble.n_features * ensemble.n_outputs,
     );
     let n_inner = tables.iter().map(|(_, tt)| tt.n_inner()).max().unwrap_or(0);
+    let scratch = n_inner * TABLE_ROW_BLOCK;
     values
         .par_chunks_mut(TABLE_ROW_BLOCK * mk)
         .enumerate()
         .for_each_init(
-            || (vec![0u32; n_inner], vec![0u32; n_inner], Vec::new()),
-            |(nf, go, xs), (b, phis)| {
-                let rows = b * TABLE_ROW_BLOCK..b * TABLE_ROW_BLOCK + phis.len() / mk;
-                xs.clear();
-                xs.extend(x.slice(s![rows, ..]).iter().copied());
+            || (vec![0u32; scratch], vec![0u32; scratch], vec![0.0; m * TABLE_ROW_BLOCK]),
+            |(go, nf, xs), (b, phis)| {
+                let n = phis.len() / mk;
+                let rows = b * TABLE_ROW_BLOCK..b * TABLE_ROW_BLOCK + n;
+                for (r, row) in x.slice(s![rows, ..]).outer_iter().enumerate() {
+                    for (f, &v) in row.iter().enumerate() {
+                        xs[f * TABLE_ROW_BLOCK + r] = v;
+                    }
+                }
+                let shape = (n, TABLE_ROW_BLOCK, mk);
                 for (t, tt) in tables {
                     let tree = &ensemble.trees[*t];
-                    for (xr, phi) in xs.chunks_exact(m).zip(phis.chunks_exact_mut(mk)) {
-                        tt.explain_row(tree, ensemble.split, xr, phi, nf, go);
-                    }
+                    tt.explain_block(tree, ensemble.split, xs, shape, phis, go, nf);
                 }
             },
         );

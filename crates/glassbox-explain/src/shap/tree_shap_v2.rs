@@ -262,42 +262,57 @@ impl TableTree {
         );
     }
 
-    /// Internal nodes (the length of the scratch buffers [`TableTree::explain_row`] needs).
+    /// Internal nodes (scratch of [`TableTree::explain_block`] is this times its stride).
     pub(super) fn n_inner(&self) -> usize {
         self.inner.len()
     }
 
-    /// Adds this tree's attributions for the row `x` (all features) to `phi` (features times
-    /// outputs, flat). `nf` and `go` are scratch of at least [`TableTree::n_inner`] entries.
-    #[inline]
-    pub(super) fn explain_row(
+    /// Adds this tree's attributions for a block of `n` rows to `phi` (row `r` at
+    /// `r * mk..(r + 1) * mk`, features times outputs). `x` holds the block feature-major
+    /// (`feature * stride + row`); `go` and `nf` are scratch of [`TableTree::n_inner`] times
+    /// `stride` entries. Node by node over all rows (whether `x` goes left, then the patterns),
+    /// then unit by unit.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn explain_block(
         &self,
         tree: &Tree,
         cond: SplitCondition,
         x: &[f64],
+        (n, stride, mk): (usize, usize, usize),
         phi: &mut [f64],
-        nf: &mut [u32],
         go: &mut [u32],
+        nf: &mut [u32],
     ) {
-        let n = self.inner.len();
-        let (nf, go) = (&mut nf[..n], &mut go[..n]);
-        if let Some(root) = nf.first_mut() {
-            *root = 0;
-        }
         for (pos, nd) in self.inner.iter().enumerate() {
-            let gl = tree.goes_left(nd.node as usize, x[nd.feature as usize], cond);
+            let xf = &x[nd.feature as usize * stride..][..n];
+            for (g, &v) in go[pos * stride..][..n].iter_mut().zip(xf) {
+                *g = u32::from(tree.goes_left(nd.node as usize, v, cond));
+            }
+        }
+        if let Some(root) = nf.get_mut(..n) {
+            root.fill(0);
+        }
+        for (pos, nd) in self.inner.iter().enumerate().skip(1) {
             let p = nd.parent as usize;
-            let miss = u32::from((go[p] != 0) != nd.is_left) & u32::from(pos != 0);
-            nf[pos] = nf[p] | (miss << nd.slot);
-            go[pos] = u32::from(gl);
+            let (lo, hi) = nf.split_at_mut(pos * stride);
+            let (gp, np) = (&go[p * stride..][..n], &lo[p * stride..][..n]);
+            let left = u32::from(nd.is_left);
+            for ((out, &g), &f) in hi[..n].iter_mut().zip(gp).zip(np) {
+                *out = f | ((g ^ left) << nd.slot);
+            }
         }
         for u in &self.units {
-            let i = u.inner as usize;
-            let idx = (nf[i] | (go[i] << u.d)) as usize;
+            let i = u.inner as usize * stride;
             let w = u.width as usize;
-            let row = &self.table[u.offset + idx * w..][..w];
-            for (&v, &k) in row.iter().zip(&self.phi_index[u.phi..][..w]) {
-                phi[k as usize] += v;
+            let ks = &self.phi_index[u.phi..][..w];
+            let table = &self.table[u.offset..];
+            for r in 0..n {
+                let idx = (nf[i + r] | (go[i + r] << u.d)) as usize;
+                let row = &table[idx * w..][..w];
+                let phi_r = &mut phi[r * mk..][..mk];
+                for (&v, &k) in row.iter().zip(ks) {
+                    phi_r[k as usize] += v;
+                }
             }
         }
     }
