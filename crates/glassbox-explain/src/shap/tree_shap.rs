@@ -38,6 +38,26 @@
 //! arithmetic as data. Per-thread buffers, no allocation per row. All terms of the
 //! quadrature sums are products of non-negative factors, so precision does not degrade with depth
 //! (tested to ~1e-15 on paths of 90 distinct features, where the classic algorithm loses digits).
+//!
+//! # Fast TreeSHAP v2 tables for shallow trees
+//! A tree whose units (the leaves below one node) have at most
+//! [`MAX_SLOTS`](super::tree_shap_v2::MAX_SLOTS) distinct path features can instead be explained
+//! with precomputed tables (`tree_shap_v2`: per leaf and pattern of one fractions, the terms that
+//! do not depend on `x`), at `O(internal nodes + table values read)` per row after an
+//! `O(leaves 2^d d)` build. [`TreeShap::new`] picks, per tree, the tables when they fit (at most
+//! 256 MiB in all, in tree order) and pay: their estimated build time is at most the estimated
+//! time they save on 1000 rows (estimates: 6 ns per node and quadrature lane of the sweep per row;
+//! 0.75 ns per internal node and table value read per row; 2 ns per leaf, pattern and slot or
+//! point to build). The choice depends on the ensemble only, never on the rows or threads, so a
+//! prepared explainer gives the same values, bit for bit, for any split of the rows into batches;
+//! the two algorithms agree to rounding (~1e-14 relative).
+//!
+//! Measured on the benchmark machine (2 cores, shared), 1050 rows x 37 features, prepare plus
+//! explain (`benches/tree_shap_tables.rs`): XGBoost 500 trees of depth 6, sweep SWEEP_XGB s, tables
+//! TABLES_XGB s (all 500 trees; TABLES_XGB_PREP s of it the build); LightGBM 300 trees of 31 leaves,
+//! sweep SWEEP_LGB s, tables TABLES_LGB s (TABLES_LGB_N trees; TABLES_LGB_PREP s build). The build is
+//! paid once per [`TreeShap`]: for a handful of rows it dominates (about TABLES_XGB_PREP s instead
+//! of ~0.4 ms for one row of the XGBoost model), so prepare once and reuse it across batches.
 
 use glassbox_core::model::check_input;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView2, s};
@@ -46,7 +66,7 @@ use rayon::prelude::*;
 
 use super::ShapValues;
 use super::tree_shap_plan::{LANE, Lane, NONE, PlanNode, Quadrature, Sweep, TreePlan};
-use super::tree_shap_v2::{TableTree, TreeContext, table_len};
+use super::tree_shap_v2::{TableTree, TreeContext, table_cost};
 use crate::ExplainError;
 
 /// Rows explained together, tree by tree, in one sweep over each tree's nodes.
@@ -56,6 +76,12 @@ const ROW_BLOCK: usize = 32;
 const TABLE_ROW_BLOCK: usize = 64;
 /// Most bytes of Fast TreeSHAP v2 tables for one ensemble.
 const TABLE_BUDGET_BYTES: usize = 256 << 20;
+/// [`TreeShapAlgorithm::Auto`] builds a tree's tables when they pay for themselves (estimated)
+/// within this many rows.
+const PAYBACK_ROWS: f64 = 1000.0;
+/// Estimated nanoseconds per node and quadrature lane of the sweep, per row (calibrated with
+/// the estimates of `tree_shap_v2` on the bench models).
+const SWEEP_NS_PER_LANE: f64 = 6.0;
 
 /// Which algorithm [`TreeShap`] uses per tree (for tests and benchmarks; the values agree to
 /// rounding).
@@ -226,8 +252,17 @@ fn build_tables(
         if plans[t].sweeps.is_empty() {
             continue;
         }
-        if let Some(len) = table_len(tree).filter(|&len| len <= budget) {
-            budget -= len;
+        let Some(cost) = table_cost(tree).filter(|c| c.len <= budget) else {
+            continue;
+        };
+        let sweep_ns: f64 = plans[t]
+            .sweeps
+            .iter()
+            .map(|s| (s.nodes.len() * s.n_quad.div_ceil(LANE)) as f64 * SWEEP_NS_PER_LANE)
+            .sum();
+        let pays = cost.build_ns <= PAYBACK_ROWS * (sweep_ns - cost.row_ns);
+        if algorithm == TreeShapAlgorithm::Tables || pays {
+            budget -= cost.len;
             chosen.push(t);
         }
     }
@@ -263,7 +298,13 @@ fn explain_tables(
         .par_chunks_mut(TABLE_ROW_BLOCK * mk)
         .enumerate()
         .for_each_init(
-            || (vec![0u32; scratch], vec![0u32; scratch], vec![0.0; m * TABLE_ROW_BLOCK]),
+            || {
+                (
+                    vec![0u32; scratch],
+                    vec![0u32; scratch],
+                    vec![0.0; m * TABLE_ROW_BLOCK],
+                )
+            },
             |(go, nf, xs), (b, phis)| {
                 let n = phis.len() / mk;
                 let rows = b * TABLE_ROW_BLOCK..b * TABLE_ROW_BLOCK + n;

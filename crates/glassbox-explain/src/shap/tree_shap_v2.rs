@@ -132,13 +132,34 @@ fn step(tree: &Tree, st: &PathState, parent: usize, child: usize) -> (PathState,
     (next, slot)
 }
 
-/// Table values a tree needs (`sum_units 2^(d_u + 1) w`), or `None` past [`MAX_SLOTS`] slots.
-/// Same walk as the build, without the integrals.
-pub(super) fn table_len(tree: &Tree) -> Option<usize> {
+/// Estimated costs of a tree's tables, in nanoseconds of one core of the benchmark machine
+/// (calibrated on the bench models: see the module doc of [`super::tree_shap`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct TableCost {
+    /// Values stored (`sum_units 2^(d_u + 1) w`).
+    pub(super) len: usize,
+    /// Explaining one row.
+    pub(super) row_ns: f64,
+    /// Building the tables.
+    pub(super) build_ns: f64,
+}
+
+/// Per internal node and per table value read, explaining a row.
+const ROW_NS_PER_STEP: f64 = 0.75;
+/// Per leaf, pattern and (quadrature point or slot), building.
+const BUILD_NS_PER_STEP: f64 = 2.0;
+
+/// The size and estimated costs of a tree's tables, or `None` past [`MAX_SLOTS`] slots. Same walk
+/// as the build, without the integrals.
+pub(super) fn table_cost(tree: &Tree) -> Option<TableCost> {
+    let mut cost = TableCost {
+        len: 0,
+        row_ns: 0.0,
+        build_ns: 0.0,
+    };
     if tree.is_leaf(0) {
-        return Some(0);
+        return Some(cost);
     }
-    let mut total = 0usize;
     let mut stack = vec![(0usize, Vec::<u32>::new())];
     while let Some((node, feats)) = stack.pop() {
         let d = feats.len();
@@ -146,12 +167,19 @@ pub(super) fn table_len(tree: &Tree) -> Option<usize> {
         if !below.contains(&tree.feature[node]) {
             below.push(tree.feature[node]);
         }
-        if below.len() > MAX_SLOTS {
+        let w = below.len();
+        if w > MAX_SLOTS {
             return None;
         }
         let kids = [tree.left[node] as usize, tree.right[node] as usize];
-        if kids.iter().any(|&c| tree.is_leaf(c)) {
-            total += (1usize << (d + 1)) * below.len();
+        let leaves = kids.iter().filter(|&&c| tree.is_leaf(c)).count();
+        cost.row_ns += ROW_NS_PER_STEP;
+        if leaves > 0 {
+            let rows = 1usize << (d + 1);
+            cost.len += rows * w;
+            cost.row_ns += ROW_NS_PER_STEP * w as f64;
+            let steps = leaves * rows * (w.div_ceil(2) + w);
+            cost.build_ns += BUILD_NS_PER_STEP * steps as f64;
         }
         for c in kids {
             if !tree.is_leaf(c) {
@@ -159,7 +187,7 @@ pub(super) fn table_len(tree: &Tree) -> Option<usize> {
             }
         }
     }
-    Some(total)
+    Some(cost)
 }
 
 impl TableTree {
@@ -237,15 +265,12 @@ impl TableTree {
         self.table.resize(offset + rows * width, 0.0);
         let mut leaf_table = LeafTable::default();
         for leaf in leaves {
-            leaf_table.build(leaf.value, &leaf.zero, rule);
+            leaf_table.build(&leaf.zero, rule);
             for idx in 0..rows {
                 let (nf_u, g) = (idx & ((1 << d) - 1), idx >> d == 1);
                 let nf = nf_u | usize::from(g != leaf.is_left) << leaf.slot;
-                let src = &leaf_table.values[(!nf & full) * width..][..width];
                 let row = &mut self.table[offset + idx * width..][..width];
-                for (r, &v) in row.iter_mut().zip(src) {
-                    *r += v;
-                }
+                leaf_table.add(leaf.value, &leaf.zero, !nf & full, row);
             }
         }
         self.units.push(Unit {
@@ -318,14 +343,15 @@ impl TableTree {
     }
 }
 
-/// One leaf's contributions for every pattern of one fractions, with reused buffers.
+/// One leaf's contributions for any pattern of one fractions, from two tables over the subsets
+/// of its slots (buffers reused from leaf to leaf).
 ///
 /// With `B` the slots of one fractions 1 (the others 0), slot `i`'s term is
 /// `v (o_i - z_i) prod_{j not in B, j != i} z_j ∫ (1 - t)^(d - 1 - |O|) prod_{j in O} g_j(t) dt`,
 /// `O = B \ {i}` and `g_j(t) = z_j (1 - t) + t`: the zero product is `Z(B | i)` with
 /// `Z(B) = prod_{j not in B} z_j`, and the integral `J(O)` depends on `O` only. Both are tabulated
 /// over the `2^d` subsets, each from a subset with one bit fewer or more (`O(2^d n)` work for `n`
-/// quadrature points), so a leaf costs `O(2^d (n + d))`. All terms are non-negative.
+/// quadrature points); a pattern's `d` terms then cost `O(d)`. All factors are non-negative.
 #[derive(Default)]
 struct LeafTable {
     /// `prod_{j in O} g_j(t_q)` by subset and point.
@@ -336,13 +362,11 @@ struct LeafTable {
     integral: Vec<f64>,
     /// `Z(B)` by subset.
     zero_prod: Vec<f64>,
-    /// The contributions by pattern `B` (bit `j` set: `o_j = 1`) and slot.
-    values: Vec<f64>,
 }
 
 impl LeafTable {
-    /// Tabulates the leaf with value `v` and combined zero fractions `zero` (one per slot).
-    fn build(&mut self, v: f64, zero: &[f64], rule: &Rule) {
+    /// Tabulates `J` and `Z` for a leaf with combined zero fractions `zero` (one per slot).
+    fn build(&mut self, zero: &[f64], rule: &Rule) {
         let (d, n) = (zero.len(), rule.0.len());
         let subsets = 1usize << d;
         self.pow.clear();
@@ -369,7 +393,8 @@ impl LeafTable {
             if size < d {
                 let pw = &self.pow[(d - 1 - size) * n..][..n];
                 let pr = &self.prod[o * n..][..n];
-                self.integral[o] = rule.1.iter().zip(pw).zip(pr).map(|((w, a), b)| w * a * b).sum();
+                let terms = rule.1.iter().zip(pw).zip(pr);
+                self.integral[o] = terms.map(|((w, a), b)| w * a * b).sum();
             }
         }
         self.zero_prod.clear();
@@ -378,15 +403,16 @@ impl LeafTable {
             let k = (!b).trailing_zeros() as usize;
             self.zero_prod[b] = zero[k] * self.zero_prod[b | 1 << k];
         }
-        self.values.clear();
-        self.values.resize(subsets * d, 0.0);
-        for b in 0..subsets {
-            let row = &mut self.values[b * d..][..d];
-            for (i, r) in row.iter_mut().enumerate() {
-                let one = f64::from(u8::from(b >> i & 1 == 1));
-                let without = b & !(1 << i);
-                *r = v * (one - zero[i]) * (self.zero_prod[b | 1 << i] * self.integral[without]);
-            }
+    }
+
+    /// Adds the contributions of the leaf with value `v` and pattern `b` (bit `j` set:
+    /// `o_j = 1`) to `row` (one entry per slot).
+    #[inline]
+    fn add(&self, v: f64, zero: &[f64], b: usize, row: &mut [f64]) {
+        for (i, (r, &z)) in row.iter_mut().zip(zero).enumerate() {
+            let one = f64::from(u8::from(b >> i & 1 == 1));
+            let without = b & !(1 << i);
+            *r += v * (one - z) * (self.zero_prod[b | 1 << i] * self.integral[without]);
         }
     }
 }
