@@ -27,7 +27,7 @@
 //! in `O(leaves 2^w w^2)`; a row costs `O(internal nodes + sum_units w)`. [`TableTree::new`]
 //! returns `None` past [`MAX_SLOTS`] slots; the caller also bounds the total size.
 
-use glassbox_core::{SplitCondition, Tree};
+use glassbox_core::{Missing, SplitCondition, Tree};
 
 use super::gauss_legendre::gauss_legendre;
 
@@ -310,9 +310,13 @@ impl TableTree {
     ) {
         for (pos, nd) in self.inner.iter().enumerate() {
             let xf = &x[nd.feature as usize * stride..][..n];
-            for (g, &v) in go[pos * stride..][..n].iter_mut().zip(xf) {
-                *g = u32::from(tree.goes_left(nd.node as usize, v, cond));
-            }
+            go_left(
+                tree,
+                nd.node as usize,
+                cond,
+                xf,
+                &mut go[pos * stride..][..n],
+            );
         }
         if let Some(root) = nf.get_mut(..n) {
             root.fill(0);
@@ -340,6 +344,29 @@ impl TableTree {
                 }
             }
         }
+    }
+}
+
+/// Whether each value of `xf` goes left at the internal `node` ([`Tree::goes_left`], with the
+/// split's kind resolved once for all rows).
+#[inline]
+fn go_left(tree: &Tree, node: usize, cond: SplitCondition, xf: &[f64], out: &mut [u32]) {
+    let (thr, dl) = (tree.threshold[node], u32::from(tree.default_left[node]));
+    let rows = out.iter_mut().zip(xf);
+    match (tree.missing[node], cond) {
+        (Missing::Default, SplitCondition::Less) => {
+            rows.for_each(|(g, &v)| *g = if v.is_nan() { dl } else { u32::from(v < thr) });
+        }
+        (Missing::Default, SplitCondition::LessOrEqual) => {
+            rows.for_each(|(g, &v)| *g = if v.is_nan() { dl } else { u32::from(v <= thr) });
+        }
+        (Missing::AsZero, SplitCondition::Less) => {
+            rows.for_each(|(g, &v)| *g = u32::from(if v.is_nan() { 0.0 } else { v } < thr));
+        }
+        (Missing::AsZero, SplitCondition::LessOrEqual) => {
+            rows.for_each(|(g, &v)| *g = u32::from(if v.is_nan() { 0.0 } else { v } <= thr));
+        }
+        _ => rows.for_each(|(g, &v)| *g = u32::from(tree.goes_left(node, v, cond))),
     }
 }
 
