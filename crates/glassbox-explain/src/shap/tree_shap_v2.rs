@@ -265,12 +265,15 @@ impl TableTree {
         self.table.resize(offset + rows * width, 0.0);
         let mut leaf_table = LeafTable::default();
         for leaf in leaves {
-            leaf_table.build(&leaf.zero, rule);
+            leaf_table.build(leaf.value, &leaf.zero, rule);
             for idx in 0..rows {
                 let (nf_u, g) = (idx & ((1 << d) - 1), idx >> d == 1);
                 let nf = nf_u | usize::from(g != leaf.is_left) << leaf.slot;
                 let row = &mut self.table[offset + idx * width..][..width];
-                leaf_table.add(leaf.value, &leaf.zero, !nf & full, row);
+                let src = &leaf_table.values[(!nf & full) * width..][..width];
+                for (r, &v) in row.iter_mut().zip(src) {
+                    *r += v;
+                }
             }
         }
         self.units.push(Unit {
@@ -378,7 +381,8 @@ fn go_left(tree: &Tree, node: usize, cond: SplitCondition, xf: &[f64], out: &mut
 /// `O = B \ {i}` and `g_j(t) = z_j (1 - t) + t`: the zero product is `Z(B | i)` with
 /// `Z(B) = prod_{j not in B} z_j`, and the integral `J(O)` depends on `O` only. Both are tabulated
 /// over the `2^d` subsets, each from a subset with one bit fewer or more (`O(2^d n)` work for `n`
-/// quadrature points); a pattern's `d` terms then cost `O(d)`. All factors are non-negative.
+/// quadrature points). Patterns that differ only in slot `i` share `Z(B | i) J(B \ {i})`, so the
+/// `2^d d` terms cost one product per pair. All factors are non-negative.
 #[derive(Default)]
 struct LeafTable {
     /// `prod_{j in O} g_j(t_q)` by subset and point.
@@ -389,11 +393,14 @@ struct LeafTable {
     integral: Vec<f64>,
     /// `Z(B)` by subset.
     zero_prod: Vec<f64>,
+    /// The contributions by pattern `B` (bit `j` set: `o_j = 1`) and slot.
+    values: Vec<f64>,
 }
 
 impl LeafTable {
-    /// Tabulates `J` and `Z` for a leaf with combined zero fractions `zero` (one per slot).
-    fn build(&mut self, zero: &[f64], rule: &Rule) {
+    /// Tabulates the contributions of a leaf with value `v` and combined zero fractions `zero`
+    /// (one per slot) for every pattern.
+    fn build(&mut self, v: f64, zero: &[f64], rule: &Rule) {
         let (d, n) = (zero.len(), rule.0.len());
         let subsets = 1usize << d;
         self.pow.clear();
@@ -430,16 +437,15 @@ impl LeafTable {
             let k = (!b).trailing_zeros() as usize;
             self.zero_prod[b] = zero[k] * self.zero_prod[b | 1 << k];
         }
-    }
-
-    /// Adds the contributions of the leaf with value `v` and pattern `b` (bit `j` set:
-    /// `o_j = 1`) to `row` (one entry per slot).
-    #[inline]
-    fn add(&self, v: f64, zero: &[f64], b: usize, row: &mut [f64]) {
-        for (i, (r, &z)) in row.iter_mut().zip(zero).enumerate() {
-            let one = f64::from(u8::from(b >> i & 1 == 1));
-            let without = b & !(1 << i);
-            *r += v * (one - z) * (self.zero_prod[b | 1 << i] * self.integral[without]);
+        self.values.clear();
+        self.values.resize(subsets * d, 0.0);
+        for (i, &z) in zero.iter().enumerate() {
+            let (c0, c1) = (v * (0.0 - z), v * (1.0 - z));
+            for b in (0..subsets).filter(|b| b >> i & 1 == 0) {
+                let k = self.zero_prod[b | 1 << i] * self.integral[b];
+                self.values[b * d + i] = c0 * k;
+                self.values[(b | 1 << i) * d + i] = c1 * k;
+            }
         }
     }
 }
