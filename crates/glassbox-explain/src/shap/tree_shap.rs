@@ -71,9 +71,13 @@ use crate::ExplainError;
 
 /// Rows explained together, tree by tree, in one sweep over each tree's nodes.
 const ROW_BLOCK: usize = 32;
-/// Rows explained together, tree by tree, with the tables of Fast TreeSHAP v2 (larger blocks
-/// read each tree's tables from memory fewer times).
-const TABLE_ROW_BLOCK: usize = 64;
+/// Most rows explained together, tree by tree, with the tables of Fast TreeSHAP v2: larger
+/// blocks read each tree's tables from memory fewer times. Blocks are smaller when that keeps
+/// every thread busy with two of them (the values do not depend on the block size: each row
+/// sums its trees in order).
+const TABLE_ROW_BLOCK: usize = 256;
+/// Fewest rows in a block of the tables (unless the batch has fewer).
+const TABLE_MIN_BLOCK: usize = 64;
 /// Most bytes of Fast TreeSHAP v2 tables for one ensemble.
 const TABLE_BUDGET_BYTES: usize = 256 << 20;
 /// [`TreeShapAlgorithm::Auto`] builds a tree's tables when they pay for themselves (estimated)
@@ -293,33 +297,32 @@ fn explain_tables(
         ensemble.n_features * ensemble.n_outputs,
     );
     let n_inner = tables.iter().map(|(_, tt)| tt.n_inner()).max().unwrap_or(0);
-    let scratch = n_inner * TABLE_ROW_BLOCK;
-    values
-        .par_chunks_mut(TABLE_ROW_BLOCK * mk)
-        .enumerate()
-        .for_each_init(
-            || {
-                (
-                    vec![0u32; scratch],
-                    vec![0u32; scratch],
-                    vec![0.0; m * TABLE_ROW_BLOCK],
-                )
-            },
-            |(go, nf, xs), (b, phis)| {
-                let n = phis.len() / mk;
-                let rows = b * TABLE_ROW_BLOCK..b * TABLE_ROW_BLOCK + n;
-                for (r, row) in x.slice(s![rows, ..]).outer_iter().enumerate() {
-                    for (f, &v) in row.iter().enumerate() {
-                        xs[f * TABLE_ROW_BLOCK + r] = v;
-                    }
+    let threads = rayon::current_num_threads();
+    let block = (x.nrows().div_ceil(2 * threads)).clamp(TABLE_MIN_BLOCK, TABLE_ROW_BLOCK);
+    let scratch = n_inner * block;
+    values.par_chunks_mut(block * mk).enumerate().for_each_init(
+        || {
+            (
+                vec![0u32; scratch],
+                vec![0u32; scratch],
+                vec![0.0; m * block],
+            )
+        },
+        |(go, nf, xs), (b, phis)| {
+            let n = phis.len() / mk;
+            let rows = b * block..b * block + n;
+            for (r, row) in x.slice(s![rows, ..]).outer_iter().enumerate() {
+                for (f, &v) in row.iter().enumerate() {
+                    xs[f * block + r] = v;
                 }
-                let shape = (n, TABLE_ROW_BLOCK, mk);
-                for (t, tt) in tables {
-                    let tree = &ensemble.trees[*t];
-                    tt.explain_block(tree, ensemble.split, xs, shape, phis, go, nf);
-                }
-            },
-        );
+            }
+            let shape = (n, block, mk);
+            for (t, tt) in tables {
+                let tree = &ensemble.trees[*t];
+                tt.explain_block(tree, ensemble.split, xs, shape, phis, go, nf);
+            }
+        },
+    );
 }
 
 /// Per-thread buffers, reused for every block and tree. Lane buffers are indexed by depth, row
