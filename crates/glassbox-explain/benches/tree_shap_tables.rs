@@ -3,7 +3,8 @@
 //! LightGBM, 300 trees of 31 leaves), explaining the 1050 x 37 rows of
 //! `friedman1_explain_1050.csv`, in one process, alternating the algorithms. Times include the
 //! preparation (`TreeShap::with_algorithm`), which is also reported alone. Each run is checked
-//! against the sweep.
+//! against the sweep. First, per model, batches of 1 and 64 rows (prepare plus explain: the
+//! tables' build is paid once per prepared explainer).
 //!
 //! Run: `cargo bench -p glassbox-explain --bench tree_shap_tables` (optional argument:
 //! repetitions, default 7).
@@ -11,7 +12,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use glassbox_core::ndarray::Array2;
+use glassbox_core::TreeEnsemble;
+use glassbox_core::ndarray::{Array2, s};
 use glassbox_data::{ReadOptions, read_table};
 use glassbox_explain::shap::{TreeShap, TreeShapAlgorithm};
 use glassbox_models::gbdt::load_boosted;
@@ -56,6 +58,7 @@ fn main() {
     ];
     for file in ["xgb_friedman_500x6.json", "lgb_friedman_300x31.txt"] {
         let model = load_boosted(&dir.join(file), None).expect("bench model");
+        small_batches(file, &model.ensemble, &x, reps);
         let e = &model.ensemble;
         let reference = TreeShap::with_algorithm(e, TreeShapAlgorithm::Linear)
             .and_then(|p| p.shap_values(x.view()))
@@ -100,5 +103,25 @@ fn main() {
                 );
             }
         }
+    }
+}
+
+/// Prepare plus explain for small batches (the tables' build is paid once per prepared
+/// explainer), the sweep against the automatic choice, on the global thread pool.
+fn small_batches(file: &str, e: &TreeEnsemble, x: &Array2<f64>, reps: usize) {
+    for n in [1usize, 64] {
+        let rows = x.slice(s![..n, ..]);
+        let mut line = format!("| {file} | {n} rows |");
+        for alg in [TreeShapAlgorithm::Linear, TreeShapAlgorithm::Auto] {
+            let mut times = Vec::new();
+            for _ in 0..reps {
+                let t = Instant::now();
+                let p = TreeShap::with_algorithm(e, alg).expect("prepare");
+                p.shap_values(rows).expect("shap");
+                times.push(t.elapsed().as_secs_f64());
+            }
+            line += &format!(" {alg:?} {:.4} s |", median(times));
+        }
+        println!("{line}");
     }
 }
