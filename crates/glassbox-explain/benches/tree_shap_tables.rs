@@ -107,20 +107,25 @@ fn main() {
 }
 
 /// Prepare plus explain for small batches (the tables' build is paid once per prepared
-/// explainer), the sweep against the automatic choice, on the global thread pool.
+/// explainer): the sweep, `TreeShap::new` (tables that pay back within 1000 rows) and
+/// `tree_shap` (tables that pay back within the batch), on the global thread pool.
 fn small_batches(file: &str, e: &TreeEnsemble, x: &Array2<f64>, reps: usize) {
-    for n in [1usize, 64] {
+    for n in [1usize, 64, 1050] {
         let rows = x.slice(s![..n, ..]);
         let mut line = format!("| {file} | {n} rows |");
-        for alg in [TreeShapAlgorithm::Linear, TreeShapAlgorithm::Auto] {
+        for name in ["sweep", "new", "for_rows"] {
             let mut times = Vec::new();
             for _ in 0..reps {
                 let t = Instant::now();
-                let p = TreeShap::with_algorithm(e, alg).expect("prepare");
-                p.shap_values(rows).expect("shap");
+                let prepared = match name {
+                    "sweep" => TreeShap::with_algorithm(e, TreeShapAlgorithm::Linear),
+                    "new" => TreeShap::new(e),
+                    _ => TreeShap::for_rows(e, n),
+                };
+                prepared.and_then(|p| p.shap_values(rows)).expect("shap");
                 times.push(t.elapsed().as_secs_f64());
             }
-            line += &format!(" {alg:?} {:.4} s |", median(times));
+            line += &format!(" {name} {:.4} s |", median(times));
         }
         println!("{line}");
     }

@@ -242,6 +242,13 @@ fn bench_models_match_the_libraries_and_the_sweep() {
         let lib = lib.slice(s![..200, ..]).to_owned();
         let model = dir.join(format!("{stem}.{ext}"));
         let m = load_boosted(&model, None).unwrap();
+        // Tables pay on many rows, not on one (`tree_shap` prepares for its batch).
+        let n_trees = m.ensemble.trees.len();
+        assert!(TreeShap::new(&m.ensemble).unwrap().n_table_trees() > n_trees * 3 / 4);
+        assert_eq!(
+            TreeShap::for_rows(&m.ensemble, 1).unwrap().n_table_trees(),
+            0
+        );
         let tables = shap(&m.ensemble, &x, TreeShapAlgorithm::Tables);
         let linear = shap(&m.ensemble, &x, TreeShapAlgorithm::Linear);
         assert_shap_close(&tables, &linear, 1e-12, stem);

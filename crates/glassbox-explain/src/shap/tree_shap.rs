@@ -44,13 +44,15 @@
 //! [`MAX_SLOTS`](super::tree_shap_v2::MAX_SLOTS) distinct path features can instead be explained
 //! with precomputed tables (`tree_shap_v2`: per leaf and pattern of one fractions, the terms that
 //! do not depend on `x`), at `O(internal nodes + table values read)` per row after an
-//! `O(leaves 2^d d)` build. [`TreeShap::new`] picks, per tree, the tables when they fit (at most
-//! 256 MiB in all, in tree order) and pay: their estimated build time is at most the estimated
-//! time they save on 1000 rows (estimates: 6 ns per node and quadrature lane of the sweep per row;
-//! 0.75 ns per internal node and table value read per row; 2 ns per leaf, pattern and slot or
-//! point to build). The choice depends on the ensemble only, never on the rows or threads, so a
-//! prepared explainer gives the same values, bit for bit, for any split of the rows into batches;
-//! the two algorithms agree to rounding (~1e-14 relative).
+//! `O(leaves 2^d d)` build. Preparing, [`TreeShap`] picks per tree the tables when they fit (at
+//! most 256 MiB in all, in tree order) and pay: their estimated build time is at most the
+//! estimated time they save on `R` rows, `R = 1000` for [`TreeShap::new`] and the batch's rows for
+//! [`tree_shap`] ([`TreeShap::for_rows`]). Estimates, calibrated on the bench models: 6 ns per node
+//! and quadrature lane of the sweep per row; 0.75 ns per internal node and table value read per
+//! row; 2 ns per leaf, pattern and slot or point to build (a 500-tree depth-6 XGBoost model pays
+//! back after ~130 rows). The choice depends on the ensemble and `R` only, never on the rows'
+//! values, their split into batches or the thread count; the two algorithms agree to rounding
+//! (~1e-14 relative).
 //!
 //! Measured on the benchmark machine (2 cores, shared), 1050 rows x 37 features, prepare plus
 //! explain (`benches/tree_shap_tables.rs`): XGBoost 500 trees of depth 6, sweep SWEEP_XGB s, tables
@@ -80,8 +82,8 @@ const TABLE_ROW_BLOCK: usize = 256;
 const TABLE_MIN_BLOCK: usize = 64;
 /// Most bytes of Fast TreeSHAP v2 tables for one ensemble.
 const TABLE_BUDGET_BYTES: usize = 256 << 20;
-/// [`TreeShapAlgorithm::Auto`] builds a tree's tables when they pay for themselves (estimated)
-/// within this many rows.
+/// [`TreeShap::new`] builds a tree's tables when they pay for themselves (estimated) within this
+/// many rows.
 const PAYBACK_ROWS: f64 = 1000.0;
 /// Estimated nanoseconds per node and quadrature lane of the sweep, per row (calibrated with
 /// the estimates of `tree_shap_v2` on the bench models).
@@ -107,18 +109,21 @@ pub enum TreeShapAlgorithm {
 /// `x` has shape (samples, features). Returns values, shape (samples, features, outputs), and base
 /// values, shape (samples, outputs): `v(empty)` per output, the same for every row (equal to
 /// [`TreeEnsemble::expected_value`] for consistent covers). To explain several batches of rows
-/// of one ensemble, prepare it once with [`TreeShap::new`].
+/// of one ensemble, prepare it once with [`TreeShap::new`]. Prepares with
+/// [`TreeShap::for_rows`] for the rows of `x`, so that a small batch does not pay for tables.
 pub fn tree_shap(
     ensemble: &TreeEnsemble,
     x: ArrayView2<'_, f64>,
 ) -> Result<ShapValues, ExplainError> {
-    TreeShap::new(ensemble)?.shap_values(x)
+    TreeShap::for_rows(ensemble, x.nrows())?.shap_values(x)
 }
 
 /// Path-dependent TreeSHAP prepared for one ensemble: the validation, each tree's plan, the
 /// quadratures and the base values are built once and reused for every batch of rows (the
-/// chunks a progress bar reports, or rows that arrive over time). Same values as
-/// [`tree_shap`], bit for bit.
+/// chunks a progress bar reports, or rows that arrive over time). The values of a batch do not
+/// depend on how the rows were split into batches, nor on the thread count. They are those of
+/// [`tree_shap`] bit for bit when both chose the same algorithm for every tree (always for
+/// [`TreeShap::for_rows`] with the batch's number of rows), and agree to rounding (~1e-14) else.
 pub struct TreeShap<'a> {
     ensemble: &'a TreeEnsemble,
     plans: Vec<TreePlan>,
@@ -131,9 +136,16 @@ pub struct TreeShap<'a> {
 }
 
 impl<'a> TreeShap<'a> {
-    /// Validates `ensemble` and prepares it (parallel over trees).
+    /// Validates `ensemble` and prepares it (parallel over trees), for many rows: trees get
+    /// tables where these pay back within 1000 rows (see the module doc).
     pub fn new(ensemble: &'a TreeEnsemble) -> Result<TreeShap<'a>, ExplainError> {
-        TreeShap::with_algorithm(ensemble, TreeShapAlgorithm::Auto)
+        TreeShap::prepare(ensemble, TreeShapAlgorithm::Auto, PAYBACK_ROWS)
+    }
+
+    /// [`TreeShap::new`] for about `rows` rows in all: trees get tables only where these pay back
+    /// within `rows` rows (none for a handful of rows).
+    pub fn for_rows(ensemble: &'a TreeEnsemble, rows: usize) -> Result<TreeShap<'a>, ExplainError> {
+        TreeShap::prepare(ensemble, TreeShapAlgorithm::Auto, rows as f64)
     }
 
     /// [`TreeShap::new`] with a chosen algorithm (for tests and benchmarks).
@@ -141,6 +153,16 @@ impl<'a> TreeShap<'a> {
     pub fn with_algorithm(
         ensemble: &'a TreeEnsemble,
         algorithm: TreeShapAlgorithm,
+    ) -> Result<TreeShap<'a>, ExplainError> {
+        TreeShap::prepare(ensemble, algorithm, PAYBACK_ROWS)
+    }
+
+    /// Prepares with `algorithm`; [`TreeShapAlgorithm::Auto`] builds the tables that pay back
+    /// within `payback_rows` rows.
+    fn prepare(
+        ensemble: &'a TreeEnsemble,
+        algorithm: TreeShapAlgorithm,
+        payback_rows: f64,
     ) -> Result<TreeShap<'a>, ExplainError> {
         ensemble.validate()?;
         let mut plans = ensemble
@@ -160,7 +182,7 @@ impl<'a> TreeShap<'a> {
             quads[sw.n_quad].get_or_insert_with(|| Quadrature::new(sw.n_quad));
         }
         let max_depth = plans.iter().map(|p| p.max_depth).max().unwrap_or(0);
-        let tables = build_tables(ensemble, &plans, algorithm);
+        let tables = build_tables(ensemble, &plans, algorithm, payback_rows);
         for (t, _) in &tables {
             plans[*t].sweeps.clear();
         }
@@ -246,6 +268,7 @@ fn build_tables(
     ensemble: &TreeEnsemble,
     plans: &[TreePlan],
     algorithm: TreeShapAlgorithm,
+    payback_rows: f64,
 ) -> Vec<(usize, TableTree)> {
     if algorithm == TreeShapAlgorithm::Linear {
         return Vec::new();
@@ -264,7 +287,7 @@ fn build_tables(
             .iter()
             .map(|s| (s.nodes.len() * s.n_quad.div_ceil(LANE)) as f64 * SWEEP_NS_PER_LANE)
             .sum();
-        let pays = cost.build_ns <= PAYBACK_ROWS * (sweep_ns - cost.row_ns);
+        let pays = cost.build_ns <= payback_rows * (sweep_ns - cost.row_ns);
         if algorithm == TreeShapAlgorithm::Tables || pays {
             budget -= cost.len;
             chosen.push(t);
@@ -845,6 +868,12 @@ mod tests {
             assert_eq!(part.values, fast.values.slice(s![a..b, .., ..]));
             assert_eq!(part.base_values, fast.base_values.slice(s![a..b, ..]));
         }
-        assert_eq!(tree_shap(&e, x.view()).unwrap(), fast);
+        // `tree_shap` prepares for its rows: bit for bit as `for_rows` with as many.
+        let for_rows = TreeShap::for_rows(&e, 40).unwrap();
+        let direct = tree_shap(&e, x.view()).unwrap();
+        assert_eq!(direct, for_rows.shap_values(x.view()).unwrap());
+        for (a, b) in direct.values.iter().zip(&fast.values) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+        }
     }
 }
