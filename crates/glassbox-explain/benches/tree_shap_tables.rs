@@ -114,7 +114,7 @@ fn small_batches(file: &str, e: &TreeEnsemble, x: &Array2<f64>, reps: usize) {
         let rows = x.slice(s![..n, ..]);
         let mut line = format!("| {file} | {n} rows |");
         for name in ["sweep", "new", "for_rows"] {
-            let mut times = Vec::new();
+            let (mut times, mut n_tables) = (Vec::new(), 0);
             for _ in 0..reps {
                 let t = Instant::now();
                 let prepared = match name {
@@ -122,10 +122,12 @@ fn small_batches(file: &str, e: &TreeEnsemble, x: &Array2<f64>, reps: usize) {
                     "new" => TreeShap::new(e),
                     _ => TreeShap::for_rows(e, n),
                 };
-                prepared.and_then(|p| p.shap_values(rows)).expect("shap");
+                let prepared = prepared.expect("prepare");
+                prepared.shap_values(rows).expect("shap");
                 times.push(t.elapsed().as_secs_f64());
+                n_tables = prepared.n_table_trees();
             }
-            line += &format!(" {name} {:.4} s |", median(times));
+            line += &format!(" {name} {:.4} s ({n_tables} tables) |", median(times));
         }
         println!("{line}");
     }

@@ -275,11 +275,12 @@ fn build_tables(
     }
     let mut budget = TABLE_BUDGET_BYTES / std::mem::size_of::<f64>();
     let mut chosen = Vec::new();
-    for (t, tree) in ensemble.trees.iter().enumerate() {
+    let costs: Vec<_> = ensemble.trees.par_iter().map(table_cost).collect();
+    for (t, cost) in costs.into_iter().enumerate() {
         if plans[t].sweeps.is_empty() {
             continue;
         }
-        let Some(cost) = table_cost(tree).filter(|c| c.len <= budget) else {
+        let Some(cost) = cost.filter(|c| c.len <= budget) else {
             continue;
         };
         let sweep_ns: f64 = plans[t]

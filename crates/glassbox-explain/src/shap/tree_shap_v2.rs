@@ -160,16 +160,16 @@ pub(super) fn table_cost(tree: &Tree) -> Option<TableCost> {
     if tree.is_leaf(0) {
         return Some(cost);
     }
-    let mut stack = vec![(0usize, Vec::<u32>::new())];
-    while let Some((node, feats)) = stack.pop() {
-        let d = feats.len();
-        let mut below = feats.clone();
-        if !below.contains(&tree.feature[node]) {
-            below.push(tree.feature[node]);
-        }
-        let w = below.len();
-        if w > MAX_SLOTS {
-            return None;
+    // (node, slot features above it, how many): fixed arrays, no allocation per node.
+    let mut stack = vec![(0usize, [0u32; MAX_SLOTS], 0usize)];
+    while let Some((node, feats, d)) = stack.pop() {
+        let (mut below, mut w) = (feats, d);
+        if !feats[..d].contains(&tree.feature[node]) {
+            if d == MAX_SLOTS {
+                return None;
+            }
+            below[d] = tree.feature[node];
+            w += 1;
         }
         let kids = [tree.left[node] as usize, tree.right[node] as usize];
         let leaves = kids.iter().filter(|&&c| tree.is_leaf(c)).count();
@@ -183,7 +183,7 @@ pub(super) fn table_cost(tree: &Tree) -> Option<TableCost> {
         }
         for c in kids {
             if !tree.is_leaf(c) {
-                stack.push((c, below.clone()));
+                stack.push((c, below, w));
             }
         }
     }
