@@ -54,12 +54,14 @@
 //! values, their split into batches or the thread count; the two algorithms agree to rounding
 //! (~1e-14 relative).
 //!
-//! Measured on the benchmark machine (2 cores, shared), 1050 rows x 37 features, prepare plus
-//! explain (`benches/tree_shap_tables.rs`): XGBoost 500 trees of depth 6, sweep SWEEP_XGB s, tables
-//! TABLES_XGB s (all 500 trees; TABLES_XGB_PREP s of it the build); LightGBM 300 trees of 31 leaves,
-//! sweep SWEEP_LGB s, tables TABLES_LGB s (TABLES_LGB_N trees; TABLES_LGB_PREP s build). The build is
-//! paid once per [`TreeShap`]: for a handful of rows it dominates (about TABLES_XGB_PREP s instead
-//! of ~0.4 ms for one row of the XGBoost model), so prepare once and reuse it across batches.
+//! Measured on the 2-core benchmark machine (shared, loaded: one and two threads timed alike),
+//! 1050 rows x 37 features, prepare plus explain, median of 7 (`benches/tree_shap_tables.rs`):
+//! XGBoost 500 trees of depth 6, sweep 0.44 s, tables 0.135 s (all 500 trees; ~0.04 s of it the
+//! build, at most ~50 MB of tables); LightGBM 300 trees of 31 leaves, sweep 0.23 s, tables
+//! 0.12 s (263 trees; ~0.04 s build). [`tree_shap`] on 1 or 64 rows takes as long as the sweep
+//! (few or no tables); [`TreeShap::new`] pays the whole build even for one row (~0.04 s on
+//! these models instead of ~4 ms), so prepare it once for many rows, or use
+//! [`TreeShap::for_rows`].
 
 use glassbox_core::model::check_input;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView2, s};
@@ -68,27 +70,14 @@ use rayon::prelude::*;
 
 use super::ShapValues;
 use super::tree_shap_plan::{LANE, Lane, NONE, PlanNode, Quadrature, Sweep, TreePlan};
-use super::tree_shap_v2::{TableTree, TreeContext, table_cost};
+use super::tree_shap_v2::{TableTree, build_tables, explain_tables};
 use crate::ExplainError;
 
 /// Rows explained together, tree by tree, in one sweep over each tree's nodes.
 const ROW_BLOCK: usize = 32;
-/// Most rows explained together, tree by tree, with the tables of Fast TreeSHAP v2: larger
-/// blocks read each tree's tables from memory fewer times. Blocks are smaller when that keeps
-/// every thread busy with two of them (the values do not depend on the block size: each row
-/// sums its trees in order).
-const TABLE_ROW_BLOCK: usize = 256;
-/// Fewest rows in a block of the tables (unless the batch has fewer).
-const TABLE_MIN_BLOCK: usize = 64;
-/// Most bytes of Fast TreeSHAP v2 tables for one ensemble.
-const TABLE_BUDGET_BYTES: usize = 256 << 20;
 /// [`TreeShap::new`] builds a tree's tables when they pay for themselves (estimated) within this
 /// many rows.
 const PAYBACK_ROWS: f64 = 1000.0;
-/// Estimated nanoseconds per node and quadrature lane of the sweep, per row (calibrated with
-/// the estimates of `tree_shap_v2` on the bench models).
-const SWEEP_NS_PER_LANE: f64 = 6.0;
-
 /// Which algorithm [`TreeShap`] uses per tree (for tests and benchmarks; the values agree to
 /// rounding).
 #[doc(hidden)]
@@ -260,93 +249,6 @@ impl<'a> TreeShap<'a> {
             base_values,
         })
     }
-}
-
-/// The trees that get Fast TreeSHAP v2 tables under `algorithm`, with their tables (parallel
-/// over trees): those within [`super::tree_shap_v2::MAX_SLOTS`] slots, while the total stays under the budget.
-fn build_tables(
-    ensemble: &TreeEnsemble,
-    plans: &[TreePlan],
-    algorithm: TreeShapAlgorithm,
-    payback_rows: f64,
-) -> Vec<(usize, TableTree)> {
-    if algorithm == TreeShapAlgorithm::Linear {
-        return Vec::new();
-    }
-    let mut budget = TABLE_BUDGET_BYTES / std::mem::size_of::<f64>();
-    let mut chosen = Vec::new();
-    let costs: Vec<_> = ensemble.trees.par_iter().map(table_cost).collect();
-    for (t, cost) in costs.into_iter().enumerate() {
-        if plans[t].sweeps.is_empty() {
-            continue;
-        }
-        let Some(cost) = cost.filter(|c| c.len <= budget) else {
-            continue;
-        };
-        let sweep_ns: f64 = plans[t]
-            .sweeps
-            .iter()
-            .map(|s| (s.nodes.len() * s.n_quad.div_ceil(LANE)) as f64 * SWEEP_NS_PER_LANE)
-            .sum();
-        let pays = cost.build_ns <= payback_rows * (sweep_ns - cost.row_ns);
-        if algorithm == TreeShapAlgorithm::Tables || pays {
-            budget -= cost.len;
-            chosen.push(t);
-        }
-    }
-    chosen
-        .into_par_iter()
-        .filter_map(|t| {
-            let ctx = TreeContext {
-                weight: ensemble.tree_weight[t],
-                output: ensemble.tree_output[t],
-                n_outputs: ensemble.n_outputs,
-            };
-            TableTree::new(&ensemble.trees[t], ctx).map(|tt| (t, tt))
-        })
-        .collect()
-}
-
-/// Adds the attributions of the trees with tables to `values`, shape (samples, features,
-/// outputs) flat, parallel over blocks of rows (each row's sum runs in tree order, whatever the
-/// thread count).
-fn explain_tables(
-    tables: &[(usize, TableTree)],
-    ensemble: &TreeEnsemble,
-    x: ArrayView2<'_, f64>,
-    values: &mut [f64],
-) {
-    let (m, mk) = (
-        ensemble.n_features,
-        ensemble.n_features * ensemble.n_outputs,
-    );
-    let n_inner = tables.iter().map(|(_, tt)| tt.n_inner()).max().unwrap_or(0);
-    let threads = rayon::current_num_threads();
-    let block = (x.nrows().div_ceil(2 * threads)).clamp(TABLE_MIN_BLOCK, TABLE_ROW_BLOCK);
-    let scratch = n_inner * block;
-    values.par_chunks_mut(block * mk).enumerate().for_each_init(
-        || {
-            (
-                vec![0u32; scratch],
-                vec![0u32; scratch],
-                vec![0.0; m * block],
-            )
-        },
-        |(go, nf, xs), (b, phis)| {
-            let n = phis.len() / mk;
-            let rows = b * block..b * block + n;
-            for (r, row) in x.slice(s![rows, ..]).outer_iter().enumerate() {
-                for (f, &v) in row.iter().enumerate() {
-                    xs[f * block + r] = v;
-                }
-            }
-            let shape = (n, block, mk);
-            for (t, tt) in tables {
-                let tree = &ensemble.trees[*t];
-                tt.explain_block(tree, ensemble.split, xs, shape, phis, go, nf);
-            }
-        },
-    );
 }
 
 /// Per-thread buffers, reused for every block and tree. Lane buffers are indexed by depth, row

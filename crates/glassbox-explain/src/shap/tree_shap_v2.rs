@@ -24,16 +24,122 @@
 //!
 //! # Costs
 //! A tree whose deepest unit has `w` slots stores `sum_units 2^(d_u + 1) w` values and builds them
-//! in `O(leaves 2^w w^2)`; a row costs `O(internal nodes + sum_units w)`. [`TableTree::new`]
-//! returns `None` past [`MAX_SLOTS`] slots; the caller also bounds the total size.
+//! in `O(leaves 2^w (w + n))`; a row costs `O(internal nodes + sum_units w)`. [`table_cost`]
+//! estimates the three without building; [`TableTree::new`] returns `None` past [`MAX_SLOTS`]
+//! slots. [`build_tables`] picks the trees (the rule is in the module doc of
+//! [`super::tree_shap`]) and [`explain_tables`] runs them over blocks of rows.
 
-use glassbox_core::{Missing, SplitCondition, Tree};
+use glassbox_core::ndarray::{ArrayView2, s};
+use glassbox_core::{Missing, SplitCondition, Tree, TreeEnsemble};
+use rayon::prelude::*;
 
 use super::gauss_legendre::gauss_legendre;
+use super::tree_shap::TreeShapAlgorithm;
+use super::tree_shap_plan::{LANE, TreePlan};
 
 /// Most slots (distinct path features of a unit) a tree may need for tables: `2^(w+1) w` values
 /// per unit grow too fast beyond it.
 pub(super) const MAX_SLOTS: usize = 10;
+
+/// Most rows explained together, tree by tree, with the tables of Fast TreeSHAP v2: larger
+/// blocks read each tree's tables from memory fewer times. Blocks are smaller when that keeps
+/// every thread busy with two of them (the values do not depend on the block size: each row
+/// sums its trees in order).
+const TABLE_ROW_BLOCK: usize = 256;
+/// Fewest rows in a block of the tables (unless the batch has fewer).
+const TABLE_MIN_BLOCK: usize = 64;
+/// Most bytes of Fast TreeSHAP v2 tables for one ensemble.
+const TABLE_BUDGET_BYTES: usize = 256 << 20;
+/// Estimated nanoseconds per node and quadrature lane of the sweep, per row (calibrated on the
+/// bench models, like [`ROW_NS_PER_STEP`] and [`BUILD_NS_PER_STEP`]).
+const SWEEP_NS_PER_LANE: f64 = 6.0;
+
+/// The trees that get Fast TreeSHAP v2 tables under `algorithm`, with their tables (parallel
+/// over trees): those within [`MAX_SLOTS`] slots, while the total stays under the budget.
+pub(super) fn build_tables(
+    ensemble: &TreeEnsemble,
+    plans: &[TreePlan],
+    algorithm: TreeShapAlgorithm,
+    payback_rows: f64,
+) -> Vec<(usize, TableTree)> {
+    if algorithm == TreeShapAlgorithm::Linear {
+        return Vec::new();
+    }
+    let mut budget = TABLE_BUDGET_BYTES / std::mem::size_of::<f64>();
+    let mut chosen = Vec::new();
+    let costs: Vec<_> = ensemble.trees.par_iter().map(table_cost).collect();
+    for (t, cost) in costs.into_iter().enumerate() {
+        if plans[t].sweeps.is_empty() {
+            continue;
+        }
+        let Some(cost) = cost.filter(|c| c.len <= budget) else {
+            continue;
+        };
+        let sweep_ns: f64 = plans[t]
+            .sweeps
+            .iter()
+            .map(|s| (s.nodes.len() * s.n_quad.div_ceil(LANE)) as f64 * SWEEP_NS_PER_LANE)
+            .sum();
+        let pays = cost.build_ns <= payback_rows * (sweep_ns - cost.row_ns);
+        if algorithm == TreeShapAlgorithm::Tables || pays {
+            budget -= cost.len;
+            chosen.push(t);
+        }
+    }
+    chosen
+        .into_par_iter()
+        .filter_map(|t| {
+            let ctx = TreeContext {
+                weight: ensemble.tree_weight[t],
+                output: ensemble.tree_output[t],
+                n_outputs: ensemble.n_outputs,
+            };
+            TableTree::new(&ensemble.trees[t], ctx).map(|tt| (t, tt))
+        })
+        .collect()
+}
+
+/// Adds the attributions of the trees with tables to `values`, shape (samples, features,
+/// outputs) flat, parallel over blocks of rows (each row's sum runs in tree order, whatever the
+/// thread count).
+pub(super) fn explain_tables(
+    tables: &[(usize, TableTree)],
+    ensemble: &TreeEnsemble,
+    x: ArrayView2<'_, f64>,
+    values: &mut [f64],
+) {
+    let (m, mk) = (
+        ensemble.n_features,
+        ensemble.n_features * ensemble.n_outputs,
+    );
+    let n_inner = tables.iter().map(|(_, tt)| tt.n_inner()).max().unwrap_or(0);
+    let threads = rayon::current_num_threads();
+    let block = (x.nrows().div_ceil(2 * threads)).clamp(TABLE_MIN_BLOCK, TABLE_ROW_BLOCK);
+    let scratch = n_inner * block;
+    values.par_chunks_mut(block * mk).enumerate().for_each_init(
+        || {
+            (
+                vec![0u32; scratch],
+                vec![0u32; scratch],
+                vec![0.0; m * block],
+            )
+        },
+        |(go, nf, xs), (b, phis)| {
+            let n = phis.len() / mk;
+            let rows = b * block..b * block + n;
+            for (r, row) in x.slice(s![rows, ..]).outer_iter().enumerate() {
+                for (f, &v) in row.iter().enumerate() {
+                    xs[f * block + r] = v;
+                }
+            }
+            let shape = (n, block, mk);
+            for (t, tt) in tables {
+                let tree = &ensemble.trees[*t];
+                tt.explain_block(tree, ensemble.split, xs, shape, phis, go, nf);
+            }
+        },
+    );
+}
 
 /// A Gauss–Legendre rule on `[0, 1]`: nodes and weights.
 type Rule = (Vec<f64>, Vec<f64>);
