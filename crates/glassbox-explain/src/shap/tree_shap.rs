@@ -41,7 +41,7 @@
 //!
 //! # Fast TreeSHAP v2 tables for shallow trees
 //! A tree whose units (the leaves below one node) have at most
-//! [`MAX_SLOTS`](super::tree_shap_v2::MAX_SLOTS) distinct path features can instead be explained
+//! 10 (`tree_shap_v2::MAX_SLOTS`) distinct path features can instead be explained
 //! with precomputed tables (`tree_shap_v2`: per leaf and pattern of one fractions, the terms that
 //! do not depend on `x`), at `O(internal nodes + table values read)` per row after an
 //! `O(leaves 2^d d)` build. Preparing, [`TreeShap`] picks per tree the tables when they fit (at
