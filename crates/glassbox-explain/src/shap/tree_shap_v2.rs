@@ -18,9 +18,9 @@
 //! (`d_u` bits) and whether `x` goes left at `u` (one bit), so one table of `2^(d_u + 1)` rows
 //! serves both leaves of a bottom pair (half the reads and memory of one table per leaf). A row
 //! holds the unit's contributions to its `w` features (`u`'s path features and, if new, `u`'s own);
-//! `w <= d_u + 1`. The integrals are computed with the Gauss–Legendre rule of
-//! `ceil(w / 2)` points, which is exact; every term is a product of non-negative factors
-//! (prefix and suffix products, no division, so zero covers need no special case).
+//! `w <= d_u + 1`. Each leaf's terms come from recurrences over the subsets of its slots (see
+//! `LeafTable`) with the Gauss–Legendre rule of `ceil(d / 2)` points, which is exact; every term
+//! is a product of non-negative factors (no division, so zero covers need no special case).
 //!
 //! # Costs
 //! A tree whose deepest unit has `w` slots stores `sum_units 2^(d_u + 1) w` values and builds them
