@@ -70,7 +70,7 @@ use rayon::prelude::*;
 
 use super::ShapValues;
 use super::tree_shap_plan::{LANE, Lane, NONE, PlanNode, Quadrature, Sweep, TreePlan};
-use super::tree_shap_v2::{TableTree, build_tables, explain_tables};
+use super::tree_shap_v2::{TableTree, build_tables, explain_tables, go_left as split_rows};
 use crate::ExplainError;
 
 /// Rows explained together, tree by tree, in one sweep over each tree's nodes.
@@ -502,9 +502,8 @@ fn go_left(
     ws: &mut Workspace,
 ) {
     let xf = &ws.x[tree.feature[node] as usize * ROW_BLOCK..][..rows.n];
-    for (g, &v) in ws.go_left[d * ROW_BLOCK..][..rows.n].iter_mut().zip(xf) {
-        *g = tree.goes_left(node, v, cond);
-    }
+    let out = &mut ws.go_left[d * ROW_BLOCK..][..rows.n];
+    split_rows(tree, node, cond, xf, out);
 }
 
 /// Each row's combined one and zero fractions after the edge into `nd` (depth `d`), from level

@@ -459,23 +459,29 @@ impl TableTree {
 /// Whether each value of `xf` goes left at the internal `node` ([`Tree::goes_left`], with the
 /// split's kind resolved once for all rows).
 #[inline]
-fn go_left(tree: &Tree, node: usize, cond: SplitCondition, xf: &[f64], out: &mut [u32]) {
-    let (thr, dl) = (tree.threshold[node], u32::from(tree.default_left[node]));
+pub(super) fn go_left<T: Copy + From<bool>>(
+    tree: &Tree,
+    node: usize,
+    cond: SplitCondition,
+    xf: &[f64],
+    out: &mut [T],
+) {
+    let (thr, dl) = (tree.threshold[node], T::from(tree.default_left[node]));
     let rows = out.iter_mut().zip(xf);
     match (tree.missing[node], cond) {
         (Missing::Default, SplitCondition::Less) => {
-            rows.for_each(|(g, &v)| *g = if v.is_nan() { dl } else { u32::from(v < thr) });
+            rows.for_each(|(g, &v)| *g = if v.is_nan() { dl } else { T::from(v < thr) });
         }
         (Missing::Default, SplitCondition::LessOrEqual) => {
-            rows.for_each(|(g, &v)| *g = if v.is_nan() { dl } else { u32::from(v <= thr) });
+            rows.for_each(|(g, &v)| *g = if v.is_nan() { dl } else { T::from(v <= thr) });
         }
         (Missing::AsZero, SplitCondition::Less) => {
-            rows.for_each(|(g, &v)| *g = u32::from(if v.is_nan() { 0.0 } else { v } < thr));
+            rows.for_each(|(g, &v)| *g = T::from(if v.is_nan() { 0.0 } else { v } < thr));
         }
         (Missing::AsZero, SplitCondition::LessOrEqual) => {
-            rows.for_each(|(g, &v)| *g = u32::from(if v.is_nan() { 0.0 } else { v } <= thr));
+            rows.for_each(|(g, &v)| *g = T::from(if v.is_nan() { 0.0 } else { v } <= thr));
         }
-        _ => rows.for_each(|(g, &v)| *g = u32::from(tree.goes_left(node, v, cond))),
+        _ => rows.for_each(|(g, &v)| *g = T::from(tree.goes_left(node, v, cond))),
     }
 }
 
