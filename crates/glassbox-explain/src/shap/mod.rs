@@ -14,8 +14,9 @@ pub mod tree_shap_interactions;
 pub mod tree_shap_interactions_conditional;
 pub mod tree_shap_interventional;
 mod tree_shap_plan;
+mod tree_shap_v2;
 
-pub use tree_shap::{TreeShap, tree_shap};
+pub use tree_shap::{TreeShap, TreeShapAlgorithm, tree_shap};
 pub use tree_shap_classic::tree_shap_classic;
 pub use tree_shap_interactions::{InteractionValues, tree_shap_interactions};
 pub use tree_shap_interventional::interventional_tree_shap;

@@ -38,6 +38,30 @@
 //! arithmetic as data. Per-thread buffers, no allocation per row. All terms of the
 //! quadrature sums are products of non-negative factors, so precision does not degrade with depth
 //! (tested to ~1e-15 on paths of 90 distinct features, where the classic algorithm loses digits).
+//!
+//! # Fast TreeSHAP v2 tables for shallow trees
+//! A tree whose units (the leaves below one node) have at most
+//! 10 (`tree_shap_v2::MAX_SLOTS`) distinct path features can instead be explained
+//! with precomputed tables (`tree_shap_v2`: per leaf and pattern of one fractions, the terms that
+//! do not depend on `x`), at `O(internal nodes + table values read)` per row after an
+//! `O(leaves 2^d d)` build. Preparing, [`TreeShap`] picks per tree the tables when they fit (at
+//! most 256 MiB in all, in tree order) and pay: their estimated build time is at most the
+//! estimated time they save on `R` rows, `R = 1000` for [`TreeShap::new`] and the batch's rows for
+//! [`tree_shap`] ([`TreeShap::for_rows`]). Estimates, calibrated on the bench models: 6 ns per node
+//! and quadrature lane of the sweep per row; 0.75 ns per internal node and table value read per
+//! row; 2 ns per leaf, pattern and slot or point to build (a 500-tree depth-6 XGBoost model pays
+//! back after ~130 rows). The choice depends on the ensemble and `R` only, never on the rows'
+//! values, their split into batches or the thread count; the two algorithms agree to rounding
+//! (~1e-14 relative).
+//!
+//! Measured on the 2-core benchmark machine (shared, loaded: one and two threads timed alike),
+//! 1050 rows x 37 features, prepare plus explain, median of 7 (`benches/tree_shap_tables.rs`):
+//! XGBoost 500 trees of depth 6, sweep 0.44 s, tables 0.135 s (all 500 trees; ~0.04 s of it the
+//! build, at most ~50 MB of tables); LightGBM 300 trees of 31 leaves, sweep 0.23 s, tables
+//! 0.12 s (263 trees; ~0.04 s build). [`tree_shap`] on 1 or 64 rows takes as long as the sweep
+//! (few or no tables); [`TreeShap::new`] pays the whole build even for one row (~0.04 s on
+//! these models instead of ~4 ms), so prepare it once for many rows, or use
+//! [`TreeShap::for_rows`].
 
 use glassbox_core::model::check_input;
 use glassbox_core::ndarray::{Array2, Array3, ArrayView2, s};
@@ -46,10 +70,27 @@ use rayon::prelude::*;
 
 use super::ShapValues;
 use super::tree_shap_plan::{LANE, Lane, NONE, PlanNode, Quadrature, Sweep, TreePlan};
+use super::tree_shap_v2::{TableTree, build_tables, explain_tables, go_left as split_rows};
 use crate::ExplainError;
 
 /// Rows explained together, tree by tree, in one sweep over each tree's nodes.
 const ROW_BLOCK: usize = 32;
+/// [`TreeShap::new`] builds a tree's tables when they pay for themselves (estimated) within this
+/// many rows.
+const PAYBACK_ROWS: f64 = 1000.0;
+/// Which algorithm [`TreeShap`] uses per tree (for tests and benchmarks; the values agree to
+/// rounding).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TreeShapAlgorithm {
+    /// Tables where they pay and fit (the rule in the module doc), the quadrature sweep elsewhere.
+    #[default]
+    Auto,
+    /// The quadrature sweep (Linear TreeSHAP) for every tree.
+    Linear,
+    /// Fast TreeSHAP v2 tables for every tree that fits (slots and size budget).
+    Tables,
+}
 
 /// Exact path-dependent TreeSHAP values (see the module doc), parallel over rows (rayon; the
 /// result does not depend on the thread count).
@@ -57,21 +98,26 @@ const ROW_BLOCK: usize = 32;
 /// `x` has shape (samples, features). Returns values, shape (samples, features, outputs), and base
 /// values, shape (samples, outputs): `v(empty)` per output, the same for every row (equal to
 /// [`TreeEnsemble::expected_value`] for consistent covers). To explain several batches of rows
-/// of one ensemble, prepare it once with [`TreeShap::new`].
+/// of one ensemble, prepare it once with [`TreeShap::new`]. Prepares with
+/// [`TreeShap::for_rows`] for the rows of `x`, so that a small batch does not pay for tables.
 pub fn tree_shap(
     ensemble: &TreeEnsemble,
     x: ArrayView2<'_, f64>,
 ) -> Result<ShapValues, ExplainError> {
-    TreeShap::new(ensemble)?.shap_values(x)
+    TreeShap::for_rows(ensemble, x.nrows())?.shap_values(x)
 }
 
 /// Path-dependent TreeSHAP prepared for one ensemble: the validation, each tree's plan, the
 /// quadratures and the base values are built once and reused for every batch of rows (the
-/// chunks a progress bar reports, or rows that arrive over time). Same values as
-/// [`tree_shap`], bit for bit.
+/// chunks a progress bar reports, or rows that arrive over time). The values of a batch do not
+/// depend on how the rows were split into batches, nor on the thread count. They are those of
+/// [`tree_shap`] bit for bit when both chose the same algorithm for every tree (always for
+/// [`TreeShap::for_rows`] with the batch's number of rows), and agree to rounding (~1e-14) else.
 pub struct TreeShap<'a> {
     ensemble: &'a TreeEnsemble,
     plans: Vec<TreePlan>,
+    /// Fast TreeSHAP v2 tables, by tree index (those trees' plans have no sweeps).
+    tables: Vec<(usize, TableTree)>,
     quads: Vec<Option<Quadrature>>,
     base: Vec<f64>,
     max_depth: usize,
@@ -79,10 +125,36 @@ pub struct TreeShap<'a> {
 }
 
 impl<'a> TreeShap<'a> {
-    /// Validates `ensemble` and prepares it (parallel over trees).
+    /// Validates `ensemble` and prepares it (parallel over trees), for many rows: trees get
+    /// tables where these pay back within 1000 rows (see the module doc).
     pub fn new(ensemble: &'a TreeEnsemble) -> Result<TreeShap<'a>, ExplainError> {
+        TreeShap::prepare(ensemble, TreeShapAlgorithm::Auto, PAYBACK_ROWS)
+    }
+
+    /// [`TreeShap::new`] for about `rows` rows in all: trees get tables only where these pay back
+    /// within `rows` rows (none for a handful of rows).
+    pub fn for_rows(ensemble: &'a TreeEnsemble, rows: usize) -> Result<TreeShap<'a>, ExplainError> {
+        TreeShap::prepare(ensemble, TreeShapAlgorithm::Auto, rows as f64)
+    }
+
+    /// [`TreeShap::new`] with a chosen algorithm (for tests and benchmarks).
+    #[doc(hidden)]
+    pub fn with_algorithm(
+        ensemble: &'a TreeEnsemble,
+        algorithm: TreeShapAlgorithm,
+    ) -> Result<TreeShap<'a>, ExplainError> {
+        TreeShap::prepare(ensemble, algorithm, PAYBACK_ROWS)
+    }
+
+    /// Prepares with `algorithm`; [`TreeShapAlgorithm::Auto`] builds the tables that pay back
+    /// within `payback_rows` rows.
+    fn prepare(
+        ensemble: &'a TreeEnsemble,
+        algorithm: TreeShapAlgorithm,
+        payback_rows: f64,
+    ) -> Result<TreeShap<'a>, ExplainError> {
         ensemble.validate()?;
-        let plans = ensemble
+        let mut plans = ensemble
             .trees
             .par_iter()
             .enumerate()
@@ -99,14 +171,25 @@ impl<'a> TreeShap<'a> {
             quads[sw.n_quad].get_or_insert_with(|| Quadrature::new(sw.n_quad));
         }
         let max_depth = plans.iter().map(|p| p.max_depth).max().unwrap_or(0);
+        let tables = build_tables(ensemble, &plans, algorithm, payback_rows);
+        for (t, _) in &tables {
+            plans[*t].sweeps.clear();
+        }
         Ok(TreeShap {
             ensemble,
             plans,
+            tables,
             quads,
             base,
             max_depth,
             max_lanes: max_n.div_ceil(LANE),
         })
+    }
+
+    /// Trees explained with Fast TreeSHAP v2 tables (for tests and benchmarks).
+    #[doc(hidden)]
+    pub fn n_table_trees(&self) -> usize {
+        self.tables.len()
     }
 
     /// The values of the rows `x`, shape (samples, features), as [`tree_shap`] returns them.
@@ -156,6 +239,9 @@ impl<'a> TreeShap<'a> {
                         explain_block_best(&block, ws, phis, simd);
                     },
                 );
+        }
+        if mk > 0 && !self.tables.is_empty() {
+            explain_tables(&self.tables, ensemble, x, &mut values);
         }
         let values = Array3::from_shape_vec((n, m, k), values).expect("sized above");
         Ok(ShapValues {
@@ -416,9 +502,8 @@ fn go_left(
     ws: &mut Workspace,
 ) {
     let xf = &ws.x[tree.feature[node] as usize * ROW_BLOCK..][..rows.n];
-    for (g, &v) in ws.go_left[d * ROW_BLOCK..][..rows.n].iter_mut().zip(xf) {
-        *g = tree.goes_left(node, v, cond);
-    }
+    let out = &mut ws.go_left[d * ROW_BLOCK..][..rows.n];
+    split_rows(tree, node, cond, xf, out);
 }
 
 /// Each row's combined one and zero fractions after the edge into `nd` (depth `d`), from level
@@ -685,6 +770,12 @@ mod tests {
             assert_eq!(part.values, fast.values.slice(s![a..b, .., ..]));
             assert_eq!(part.base_values, fast.base_values.slice(s![a..b, ..]));
         }
-        assert_eq!(tree_shap(&e, x.view()).unwrap(), fast);
+        // `tree_shap` prepares for its rows: bit for bit as `for_rows` with as many.
+        let for_rows = TreeShap::for_rows(&e, 40).unwrap();
+        let direct = tree_shap(&e, x.view()).unwrap();
+        assert_eq!(direct, for_rows.shap_values(x.view()).unwrap());
+        for (a, b) in direct.values.iter().zip(&fast.values) {
+            assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+        }
     }
 }
