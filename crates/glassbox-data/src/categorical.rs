@@ -84,9 +84,6 @@ impl RawTable {
             .cloned()
             .collect();
         let table = self.to_feature_table(&numeric, target)?;
-        for (j, _) in &encoded {
-            self.labels(*j)?;
-        }
         self.splice(&table, &features, &encoded)
     }
 

@@ -7,39 +7,20 @@
 //! Run: `cargo bench -p glassbox-explain --bench boosted_tree_shap` (optional argument:
 //! repetitions, default 5).
 
-use std::path::Path;
 use std::time::Instant;
 
+mod boosted;
+use boosted::median;
+
 use glassbox_core::Predict;
-use glassbox_core::ndarray::{Array2, Axis};
-use glassbox_data::{ReadOptions, read_table};
+use glassbox_core::ndarray::Axis;
 use glassbox_explain::shap::{tree_shap, tree_shap_classic};
 use glassbox_models::gbdt::load_boosted;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() {
-    let reps: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(5);
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../glassbox-models/tests/fixtures/bench"
-    ));
-    let raw = read_table(
-        &dir.join("friedman1_explain_1050.csv"),
-        &ReadOptions::default(),
-    )
-    .expect("bench table");
-    let names: Vec<String> = (0..37).map(|j| format!("x{j}")).collect();
-    let x: Array2<f64> = raw
-        .to_feature_table(&names, None)
-        .expect("features")
-        .features;
+    let reps = boosted::reps(5);
+    let dir = boosted::fixtures();
+    let x = boosted::rows();
     println!(
         "TreeSHAP (fast exact) on imported models, {} rows x {} features, median of {reps}",
         x.nrows(),

@@ -9,39 +9,20 @@
 //! Run: `cargo bench -p glassbox-explain --bench tree_shap_tables` (optional argument:
 //! repetitions, default 7).
 
-use std::path::Path;
 use std::time::Instant;
+
+mod boosted;
+use boosted::median;
 
 use glassbox_core::TreeEnsemble;
 use glassbox_core::ndarray::{Array2, s};
-use glassbox_data::{ReadOptions, read_table};
 use glassbox_explain::shap::{TreeShap, TreeShapAlgorithm};
 use glassbox_models::gbdt::load_boosted;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() {
-    let reps: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(7);
-    let dir = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../glassbox-models/tests/fixtures/bench"
-    ));
-    let raw = read_table(
-        &dir.join("friedman1_explain_1050.csv"),
-        &ReadOptions::default(),
-    )
-    .expect("bench table");
-    let names: Vec<String> = (0..37).map(|j| format!("x{j}")).collect();
-    let x: Array2<f64> = raw
-        .to_feature_table(&names, None)
-        .expect("features")
-        .features;
+    let reps = boosted::reps(7);
+    let dir = boosted::fixtures();
+    let x = boosted::rows();
     println!(
         "TreeSHAP: sweep vs tables, {} rows x {} features, median of {reps} (prepare + explain)",
         x.nrows(),
