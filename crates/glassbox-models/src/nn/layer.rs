@@ -162,6 +162,12 @@ pub trait Layer<T: Scalar>: Send + Sync + Debug {
         self.forward(&x)
     }
 
+    /// This layer as a [`super::Conv2d`], for the fused inference pass of
+    /// [`super::Sequential::forward`] (`None` for every other layer).
+    fn as_conv2d(&self) -> Option<&super::Conv2d<T>> {
+        None
+    }
+
     /// Backward pass: given `dy = ∂L/∂y`, returns `∂L/∂x`. When `param_grads` is given (one
     /// buffer per parameter, in [`Layer::params`] order), `∂L/∂param` is *added* to it.
     fn backward(

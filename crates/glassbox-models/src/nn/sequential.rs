@@ -296,17 +296,46 @@ impl<T: Scalar> Sequential<T> {
         self.layers.iter().flat_map(|l| l.params()).collect()
     }
 
-    /// Forward pass, returning only the output.
+    /// Forward pass, returning only the output. A convolution followed by ReLU (and by a
+    /// non-overlapping max pooling) runs as one fused pass
+    /// ([`super::Conv2d::forward_relu_pool`]); the result is bit-identical to running the
+    /// layers one by one, as [`Sequential::forward_trace`] does.
     pub fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
-        let mut a = self
-            .layers
-            .first()
-            .map(|l| l.forward(x))
-            .unwrap_or_else(|| x.clone());
-        for layer in self.layers.iter().skip(1) {
-            a = layer.forward_owned(a);
+        let mut a: Option<Tensor<T>> = None;
+        let mut i = 0;
+        while i < self.layers.len() {
+            let input = a.as_ref().unwrap_or(x);
+            if let Some((conv, pool, used)) = self.fusable(i) {
+                a = Some(conv.forward_relu_pool(input, pool));
+                i += used;
+                continue;
+            }
+            a = Some(match a.take() {
+                Some(t) => self.layers[i].forward_owned(t),
+                None => self.layers[i].forward(x),
+            });
+            i += 1;
         }
-        a
+        a.unwrap_or_else(|| x.clone())
+    }
+
+    /// When layer `i` is a convolution followed by ReLU, and maybe by a max pooling whose
+    /// windows tile the image: the convolution, the pooling size and the layers covered.
+    fn fusable(&self, i: usize) -> Option<(&super::Conv2d<T>, Option<usize>, usize)> {
+        let conv = self.layers[i].as_conv2d()?;
+        if self.layers.get(i + 1)?.spec() != LayerSpec::Relu {
+            return None;
+        }
+        let pool = self.layers.get(i + 2).and_then(|l| match l.spec() {
+            LayerSpec::MaxPool2d { size } => Some(size),
+            LayerSpec::MaxPool { window }
+                if window == super::Window2d::tiling(window.kernel[0]) =>
+            {
+                Some(window.kernel[0])
+            }
+            _ => None,
+        });
+        Some((conv, pool, if pool.is_some() { 3 } else { 2 }))
     }
 
     /// Forward pass keeping every activation: `trace[0]` is the input, `trace[i + 1]` the output
@@ -449,5 +478,134 @@ mod size_tests {
         assert!(e.starts_with("layer 0 (conv2d): "), "{e}");
         // Sizes within the limits build.
         assert!(Sequential::<f32>::from_specs(vec![8], &[dense(8, 4), LayerSpec::Relu]).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod fused_tests {
+    use super::*;
+    use crate::nn::Window2d;
+
+    /// Random weights (Glorot) with non-zero biases, so that the bias is part of the check.
+    fn net<T: Scalar>(input: Vec<usize>, specs: &[LayerSpec], seed: u64) -> Sequential<T> {
+        let mut s = Sequential::<T>::from_specs(input, specs).unwrap();
+        s.init_glorot(seed);
+        let mut rng = Rng::new(seed + 1);
+        for p in s.params_mut() {
+            if p.name == "bias" {
+                for v in p.data.iter_mut() {
+                    *v = T::from_f64(rng.next_f64() - 0.5);
+                }
+            }
+        }
+        s
+    }
+
+    fn input<T: Scalar>(shape: &[usize], seed: u64) -> Tensor<T> {
+        let mut rng = Rng::new(seed);
+        let data = (0..shape.iter().product::<usize>())
+            .map(|_| T::from_f64(2.0 * rng.next_f64() - 1.0))
+            .collect();
+        Tensor::new(shape.to_vec(), data).unwrap()
+    }
+
+    /// The fused pass must give the layer-by-layer values bit for bit, whatever the tiling:
+    /// odd sizes whose last row and column the pooling drops, several tiles per image, pools
+    /// of 2 and 3, no pool, a strided padded window, one and several input channels.
+    fn check<T: Scalar>(input_shape: [usize; 4], specs: &[LayerSpec]) {
+        let s = net::<T>(input_shape[1..].to_vec(), specs, 7);
+        let x = input::<T>(&input_shape, 3);
+        // The first block is fused exactly when a ReLU follows the convolution.
+        assert_eq!(
+            s.fusable(0).is_some(),
+            specs.get(1) == Some(&LayerSpec::Relu),
+            "{specs:?}"
+        );
+        let fused = s.forward(&x);
+        let trace = s.forward_trace(x);
+        let plain = trace.last().unwrap();
+        assert_eq!(fused.shape(), plain.shape(), "{specs:?}");
+        let same = fused
+            .data()
+            .iter()
+            .zip(plain.data())
+            .all(|(a, b)| a.to_f64().to_bits() == b.to_f64().to_bits());
+        assert!(same, "fused and layer-by-layer passes differ for {specs:?}");
+    }
+
+    #[test]
+    fn fused_conv_relu_pool_is_bit_identical() {
+        let conv = |i, o, k| LayerSpec::Conv2d {
+            in_channels: i,
+            out_channels: o,
+            kernel_size: k,
+        };
+        let pool = |size| LayerSpec::MaxPool2d { size };
+        let strided = LayerSpec::Conv {
+            in_channels: 3,
+            out_channels: 5,
+            window: Window2d {
+                kernel: [3, 2],
+                stride: [2, 1],
+                pads: [1, 0, 1, 1],
+                dilation: [1, 2],
+            },
+        };
+        let cases: Vec<([usize; 4], Vec<LayerSpec>)> = vec![
+            // The NEU shape's first block: one input channel, 200 rows in several tiles.
+            (
+                [2, 1, 200, 200],
+                vec![conv(1, 32, 3), LayerSpec::Relu, pool(2)],
+            ),
+            // Odd sizes (the pool drops the last row and column), two blocks, no pool at the end.
+            (
+                [3, 2, 37, 41],
+                vec![
+                    conv(2, 8, 3),
+                    LayerSpec::Relu,
+                    pool(2),
+                    conv(8, 16, 5),
+                    LayerSpec::Relu,
+                    LayerSpec::GlobalAvgPool,
+                    LayerSpec::Dense {
+                        inputs: 16,
+                        units: 3,
+                    },
+                ],
+            ),
+            // Pool of 3 over many tiles (K = 288 gives tiles of a few rows).
+            (
+                [1, 32, 50, 50],
+                vec![conv(32, 4, 3), LayerSpec::Relu, pool(3), LayerSpec::Flatten],
+            ),
+            // A deep input (K = 576): tiles of 4 rows (pooled in place) and of 9 rows (odd: a
+            // window would straddle two tiles, so the pooling runs after the fused rectifier).
+            (
+                [1, 64, 50, 50],
+                vec![conv(64, 64, 3), LayerSpec::Relu, pool(2)],
+            ),
+            (
+                [1, 64, 25, 25],
+                vec![conv(64, 64, 3), LayerSpec::Relu, pool(2)],
+            ),
+            // A general window, then the general pooling form with a tiling window.
+            (
+                [2, 3, 20, 17],
+                vec![
+                    strided,
+                    LayerSpec::Relu,
+                    LayerSpec::MaxPool {
+                        window: Window2d::tiling(2),
+                    },
+                ],
+            ),
+            // A convolution without ReLU is not fused; one window covering the whole map.
+            ([1, 1, 5, 5], vec![conv(1, 2, 3), pool(2)]),
+            ([1, 1, 5, 5], vec![conv(1, 2, 3), LayerSpec::Relu, pool(5)]),
+        ];
+        for (shape, specs) in &cases {
+            check::<f32>(*shape, specs);
+            check::<f64>(*shape, specs);
+        }
     }
 }
