@@ -49,7 +49,7 @@ pub struct DemoArgs {
     #[arg(long)]
     pub quick: bool,
     /// Train the two CNNs instead of using the bundled trained runs (`glassbox image train`'s
-    /// defaults: 30 epochs for gap-cnn, 15 for flatten-cnn; with --quick, 1 epoch each).
+    /// defaults: 45 epochs for gap-cnn, 15 for flatten-cnn; with --quick, 1 epoch each).
     #[arg(long)]
     pub retrain: bool,
     /// Folder with the bundled data (default: `data/` in the current folder or beside the binary's

@@ -128,16 +128,6 @@ impl From<AugmentArg> for Augment {
     }
 }
 
-impl From<Augment> for AugmentArg {
-    fn from(a: Augment) -> AugmentArg {
-        match a {
-            Augment::None => AugmentArg::None,
-            Augment::Flips => AugmentArg::Flips,
-            Augment::Dihedral => AugmentArg::Dihedral,
-        }
-    }
-}
-
 fn defaults() -> ImageTrainSettings {
     ImageTrainSettings::default()
 }
@@ -152,7 +142,7 @@ pub struct ImageTrainArgs {
     /// Network architecture.
     #[arg(long, value_enum, default_value_t = defaults().arch.into())]
     pub arch: ArchArg,
-    /// Passes over the training images (default: 30 for gap-cnn, 15 for flatten-cnn).
+    /// Passes over the training images (default: 45 for gap-cnn, 15 for flatten-cnn).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Learning-rate schedule: cosine decay to ~0 over the run, or constant.
@@ -162,12 +152,14 @@ pub struct ImageTrainArgs {
     /// image per epoch (flips; for textures such as steel surfaces, whose class does not
     /// depend on the side they are seen from), or a random rotation by a multiple of 90° or
     /// mirroring (dihedral; square images whose class does not depend on the orientation).
-    #[arg(long, value_enum, default_value_t = defaults().augment.into())]
-    pub augment: AugmentArg,
+    /// Default: dihedral for gap-cnn, none for flatten-cnn.
+    #[arg(long, value_enum)]
+    pub augment: Option<AugmentArg>,
     /// Label smoothing ε in [0, 1): each image's target puts 1 - ε on its class and ε spread
-    /// evenly over all classes (a regulariser; 0 is the plain one-hot target).
-    #[arg(long, value_name = "EPSILON", default_value_t = defaults().label_smoothing)]
-    pub label_smoothing: f64,
+    /// evenly over all classes (a regulariser; 0 is the plain one-hot target). Default: 0.1 for
+    /// gap-cnn, 0 for flatten-cnn.
+    #[arg(long, value_name = "EPSILON")]
+    pub label_smoothing: Option<f64>,
     /// Images per mini-batch.
     #[arg(long, default_value_t = defaults().batch_size)]
     pub batch_size: usize,
@@ -197,7 +189,7 @@ impl ImageTrainArgs {
             arch: self.arch.into(),
             epochs: self.epochs,
             lr_schedule: self.lr_schedule.into(),
-            augment: self.augment.into(),
+            augment: self.augment.map(Into::into),
             label_smoothing: self.label_smoothing,
             batch_size: self.batch_size,
             learning_rate: self.lr,

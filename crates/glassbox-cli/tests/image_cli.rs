@@ -581,10 +581,10 @@ fn metrics_record_the_threads_training_ran_on() {
         json(&flipped.join("metrics.json"))["params"]["augment"],
         "flips"
     );
-    assert_eq!(
-        json(&model.join("metrics.json"))["params"]["augment"],
-        "none"
-    );
+    // The default gap-cnn recipe: dihedral augmentation and label smoothing 0.1.
+    let params = &json(&model.join("metrics.json"))["params"];
+    assert_eq!(params["augment"], "dihedral");
+    assert_eq!(params["label_smoothing"], 0.1);
     assert_ne!(
         std::fs::read(flipped.join("weights.safetensors")).unwrap(),
         std::fs::read(model.join("weights.safetensors")).unwrap()
