@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::runs::read_run_record;
-use glassbox::models::nn::LrSchedule;
+use glassbox::models::nn::{Augment, LrSchedule};
 use glassbox::records::image::{CnnArchitecture, ImageTrainMetrics, LayerSpec};
 
 use crate::document::{Figure, Note, Section, Table};
@@ -302,6 +302,11 @@ fn training_settings(m: &ImageTrainMetrics, arch_json: &CnnArchitecture) -> Tabl
         LrSchedule::Cosine => "cosine",
         LrSchedule::Constant => "constant",
     };
+    let augment = match p.augment {
+        Augment::None => "none",
+        Augment::Flips => "random left-right and top-bottom mirroring",
+        Augment::Dihedral => "random rotation by a multiple of 90° or mirroring (dihedral)",
+    };
     let split = match m.split.as_str() {
         "manifest" => "fixed by the folder's manifest.csv".to_string(),
         "stratified" => "seeded stratified split (each class in the same proportion)".into(),
@@ -318,6 +323,8 @@ fn training_settings(m: &ImageTrainMetrics, arch_json: &CnnArchitecture) -> Tabl
         .row("batch size (images per step)", n(p.batch_size as f64))
         .row("learning rate (Adam)", n(p.learning_rate))
         .row("learning-rate schedule", schedule)
+        .row("augmentation", augment)
+        .row("label smoothing", n(p.label_smoothing))
         .row("Adam β1", n(p.beta1))
         .row("Adam β2", n(p.beta2))
         .row("Adam ε", n(p.epsilon))

@@ -220,6 +220,8 @@ fn image_training_run_has_summary_tables_settings_and_two_figures() {
         "{html}"
     );
     assert!(html.contains("<td class=\"key\">learning-rate schedule</td><td>cosine</td>"));
+    assert!(html.contains("<td class=\"key\">augmentation</td><td>none</td>"));
+    assert!(html.contains("<td class=\"key\">label smoothing</td><td>0</td>"));
     assert!(
         html.contains(">batch size (images per step)</td><td>16</td>"),
         "{html}"

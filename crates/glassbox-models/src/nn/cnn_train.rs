@@ -89,7 +89,10 @@ pub enum Augment {
     /// left-right and bit 1 top-bottom; see [`Augment::apply`]. Needs square images
     /// ([`CnnParams::fit`] refuses others). For textures whose class depends neither on the
     /// side nor on the orientation they are seen from, such as the NEU steel-surface defects.
-    /// Not measured on NEU yet, so not the default.
+    /// Measured on NEU (gap-cnn, 45 cosine epochs, label smoothing 0.1): 92.33%, 92.33% and
+    /// 92.67% test accuracy for seeds 1, 2 and 42, which made it `glassbox image train`'s
+    /// default for gap-cnn (`ImageTrainSettings` in the glassbox crate); [`CnnParams`] itself
+    /// defaults to [`Augment::None`].
     Dihedral,
 }
 
