@@ -268,8 +268,8 @@ impl<T: Scalar> Conv2d<T> {
     /// bit for bit: each tile of output rows gets the same bias-then-product arithmetic as in
     /// `forward`, but into a small buffer that is rectified and pooled while it is still in
     /// cache, so the full-resolution activation (32 × 200 × 200 values per NEU image in the
-    /// first layer) is never written to memory, and rows the pooling drops are not computed.
-    /// Used by [`super::Sequential::forward`], which keeps no activations.
+    /// first layer) is never written to memory. Used by [`super::Sequential::forward`], which
+    /// keeps no activations.
     pub fn forward_relu_pool(&self, x: &Tensor<T>, pool: Option<usize>) -> Tensor<T> {
         let (n, h, w, oh, ow) = self.dims(x);
         let s = pool.unwrap_or(1).max(1);
