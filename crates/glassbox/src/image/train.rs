@@ -68,29 +68,35 @@ impl ImageTrainSettings {
     /// smoothing) gave 89.7-93.3% over seeds, mean 91.4%, and 90.0% for seed 42; 45 dihedral
     /// epochs without smoothing gave 90.3% for seed 1. flatten-cnn keeps 15 plain epochs.
     pub fn epochs(&self) -> usize {
-        self.epochs.unwrap_or(match self.arch {
-            CnnArch::GapCnn => 45,
-            CnnArch::FlattenCnn | CnnArch::Imported => 15,
-        })
+        self.epochs.unwrap_or(self.recipe().epochs)
     }
 
     /// The augmentation asked for, or the architecture's default: dihedral for gap-cnn (its
     /// global pooling makes it blind to where a texture sits; NEU's classes do not depend on
     /// the orientation), none for flatten-cnn (see [`ImageTrainSettings::epochs`]).
     pub fn augment(&self) -> Augment {
-        self.augment.unwrap_or(match self.arch {
-            CnnArch::GapCnn => Augment::Dihedral,
-            CnnArch::FlattenCnn | CnnArch::Imported => Augment::None,
-        })
+        self.augment.unwrap_or(self.recipe().augment)
     }
 
     /// The label smoothing asked for, or the architecture's default: 0.1 for gap-cnn, 0 for
     /// flatten-cnn (see [`ImageTrainSettings::epochs`]).
     pub fn label_smoothing(&self) -> f64 {
-        self.label_smoothing.unwrap_or(match self.arch {
-            CnnArch::GapCnn => 0.1,
-            CnnArch::FlattenCnn | CnnArch::Imported => 0.0,
-        })
+        self.label_smoothing
+            .unwrap_or(self.recipe().label_smoothing)
+    }
+
+    /// The architecture's default recipe (what `None` settings become).
+    fn recipe(&self) -> CnnParams {
+        let (epochs, augment, label_smoothing) = match self.arch {
+            CnnArch::GapCnn => (45, Augment::Dihedral, 0.1),
+            CnnArch::FlattenCnn | CnnArch::Imported => (15, Augment::None, 0.0),
+        };
+        CnnParams {
+            epochs,
+            augment,
+            label_smoothing,
+            ..CnnParams::default()
+        }
     }
 
     /// The network's training settings.
