@@ -30,6 +30,7 @@ pub mod scaler;
 pub mod table;
 pub mod tree;
 mod tree_batch;
+pub mod ziggurat;
 
 pub use ndarray;
 

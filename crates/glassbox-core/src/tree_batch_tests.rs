@@ -203,6 +203,75 @@ fn finite_blocks_take_the_short_step_with_the_same_results() {
     }
 }
 
+/// The AVX-512 walk (where the CPU has it) against the scalar walk and the row-by-row
+/// definition, bit for bit: both split conditions, one and two outputs, single-leaf trees,
+/// threshold ties, and row counts around the 8-row vector and the group refills (the tail of
+/// fewer than 8 rows is the scalar walk's).
+#[test]
+fn simd_walk_equals_the_scalar_walk() {
+    // Not `ZeroDefault`: with it, rows holding zeros take the general step.
+    let rules = [Missing::Default, Missing::AsZero];
+    for (seed, split) in [
+        (31, SplitCondition::LessOrEqual),
+        (32, SplitCondition::Less),
+    ] {
+        for k in [1, 2] {
+            let mut e = random_ensemble(seed, 7, 9, k, split, &rules);
+            e.trees.push(Tree::leaf(0.25, 1.0));
+            e.tree_output.push(0);
+            e.tree_weight.push(0.5);
+            let simd = PreparedEnsemble::new(&e).unwrap();
+            assert_eq!(simd.simd, simd_available());
+            let scalar = PreparedEnsemble {
+                simd: false,
+                ..simd.clone()
+            };
+            for n in [0, 1, 7, 8, 9, 63, 64, 65, 8 * 8 * 3 + 5, 1000] {
+                let x = finite_rows(seed + n as u64, n, 7);
+                let want = predict_rowwise(&e, x.view());
+                assert_bit_identical(&simd.predict(x.view()).unwrap(), &want);
+                assert_bit_identical(&scalar.predict(x.view()).unwrap(), &want);
+            }
+        }
+    }
+}
+
+/// The AVX-512 walk does the whole 8-row part of a block and leaves the tail.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn simd_walk_covers_whole_vectors_only() {
+    if !simd_available() {
+        return;
+    }
+    let mut e = random_ensemble(
+        33,
+        5,
+        1,
+        1,
+        SplitCondition::LessOrEqual,
+        &[Missing::Default],
+    );
+    (e.base_offset, e.tree_weight) = (vec![0.0], vec![1.0]);
+    let tree = PackedTree::pack(&e.trees[0], 5, e.split).unwrap();
+    let x = finite_rows(34, 21, 5);
+    let mut out = vec![0.0; 21];
+    let done = tree_batch_avx512::walk_finite::<true>(
+        &tree,
+        x.as_slice().unwrap(),
+        5,
+        1.0,
+        &mut out,
+        1,
+        0,
+    );
+    assert_eq!(done, 16);
+    let want = predict_rowwise(&e, x.view());
+    for r in 0..21 {
+        let expect = if r < 16 { want[[r, 0]] } else { 0.0 };
+        assert_eq!(out[r].to_bits(), expect.to_bits(), "row {r}");
+    }
+}
+
 #[test]
 fn preparing_a_broken_ensemble_gives_none_and_predict_reports_it() {
     let mut e = random_ensemble(9, 4, 5, 1, SplitCondition::LessOrEqual, &[Missing::Default]);
