@@ -88,8 +88,9 @@ struct Node {
     left: u32,
 }
 
-/// One tree in the prediction layout.
-#[derive(Clone, Debug, Default)]
+/// One tree in the prediction layout, built only by [`PackedTree::pack`] (the AVX-512 walk
+/// relies on its invariants: children in range, features below `n_features`).
+#[derive(Clone, Debug)]
 struct PackedTree {
     nodes: Vec<Node>,
     /// Leaf value of each node (0 at internal nodes).

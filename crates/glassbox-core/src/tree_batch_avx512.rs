@@ -60,6 +60,7 @@ pub(super) fn walk_finite<const LESS_OR_EQUAL: bool>(
     let n = out.len() / k;
     assert!(rows.len() >= n * m, "rows hold fewer than {n} rows of {m}");
     let len = tree.nodes.len();
+    assert!(len > 0, "a packed tree has a root");
     assert!(
         m >= tree.n_features,
         "rows of {m} values for a tree packed over {} features",
