@@ -43,9 +43,10 @@ pub(super) fn available() -> bool {
 /// `rows` (row-major, `m` columns, every value finite), where `n = out.len() / k`; returns how
 /// many rows it did (the caller walks the rest).
 ///
-/// Panics (before any unsafe work) if `rows` is shorter than `n * m` or if a node of `tree`
-/// reads a feature `>= m` or points outside the tree; [`PackedTree::pack`] never builds such a
-/// tree.
+/// Panics (before any unsafe work) if the CPU lacks AVX-512F/DQ, if `rows` is shorter than
+/// `n * m`, or if `m` is below the feature count `tree` was packed for. The node invariants
+/// (children in range, features below that count) are [`PackedTree::pack`]'s, checked again
+/// only in debug builds.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn walk_finite<const LESS_OR_EQUAL: bool>(
     tree: &PackedTree,

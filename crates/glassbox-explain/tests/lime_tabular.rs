@@ -68,23 +68,24 @@ fn continuous_mode_recovers_linear_coefficients_times_std() {
             assert!((exact.score[[i, 0]] - 1.0).abs() < 1e-12);
             assert!((exact.local_prediction[[i, 0]] - exact.prediction[[i, 0]]).abs() < 1e-9);
         }
-        // lime's default Ridge(alpha=1) shrinks a little; 5000 samples.
+        // lime's default Ridge(alpha=1) shrinks a little; 10000 samples.
         let ridge = LimeTabular::new(&model, train.view())
             .unwrap()
             .mode(LimeMode::Continuous { around_instance })
             .num_features(5)
+            .nsamples(10_000)
             .explain(x.view())
             .unwrap();
         // The penalty also leaks a little of the large coefficients (up to 3 * 4.5) into the
         // zero one through the samples' chance correlations: |w| ~ 0.003 across seeds. The
-        // shrinkage itself is about alpha / sum(kernel weights): ~1% for the second row, far
-        // from the training mean (small weights): 1.02% with the ziggurat draws, just under 1%
-        // with the former Box-Muller ones, so the bound is 1.5%.
+        // shrinkage itself is about alpha / sum(kernel weights), largest for the second row,
+        // far from the training mean (small weights): 1.02% with 5000 samples, hence 10000
+        // samples for the 1% bound.
         for i in 0..2 {
             for j in 0..m {
                 let want = exact.weights[[i, j, 0]];
                 assert!(
-                    (ridge.weights[[i, j, 0]] - want).abs() <= 0.015 * want.abs().max(0.5),
+                    (ridge.weights[[i, j, 0]] - want).abs() <= 0.01 * want.abs().max(0.5),
                     "{i} {j}: {} vs {want}",
                     ridge.weights[[i, j, 0]]
                 );
